@@ -1,0 +1,105 @@
+"""The one in-memory event representation, and the checks every incoming packet passes.
+
+Events are a numpy structured array laid out exactly like dv-processing's ``EventStore.numpy()``
+(timestamp int64 µs, x int16, y int16, polarity int8, 16-byte records), so arrays move between
+our code and dv-processing without reformatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    'EVENT_DTYPE', 'SensorSize', 'DropCounts', 'EventSanitizer', 'make_events', 'empty_events',
+    'concatenate',
+]
+
+EVENT_DTYPE = np.dtype({
+    'names': ['timestamp', 'x', 'y', 'polarity'],
+    'formats': ['<i8', '<i2', '<i2', 'i1'],
+    'offsets': [0, 8, 10, 12],
+    'itemsize': 16,
+})
+
+
+@dataclass(frozen=True)
+class SensorSize:
+    """Pixel array size; events must satisfy 0 <= x < width and 0 <= y < height."""
+
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0 or self.width > 65535 or self.height > 65535:
+            raise ValueError(f'sensor size must be within 1..65535, got {self.width}x{self.height}')
+
+
+def empty_events(n: int = 0) -> np.ndarray:
+    return np.zeros(n, dtype=EVENT_DTYPE)
+
+
+def make_events(timestamp, x, y, polarity) -> np.ndarray:
+    """Build an event array from column arrays (any integer/bool dtype)."""
+    timestamp = np.asarray(timestamp)
+    events = np.empty(timestamp.shape[0], dtype=EVENT_DTYPE)
+    events['timestamp'] = timestamp
+    events['x'] = x
+    events['y'] = y
+    events['polarity'] = polarity
+    return events
+
+
+def concatenate(chunks: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(chunks) if chunks else empty_events()
+
+
+@dataclass
+class DropCounts:
+    """Events rejected by :class:`EventSanitizer`, by reason, since it was created."""
+
+    out_of_bounds: int = 0
+    backwards_in_time: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.out_of_bounds + self.backwards_in_time
+
+
+@dataclass
+class EventSanitizer:
+    """Drops (and counts) events a downstream network must never see.
+
+    Out-of-range pixel coordinates would index outside every tensor; timestamps earlier than
+    an event already passed would break every time-binned representation. Rather than crash or
+    silently reorder, offending events are dropped and counted, so a node can log and report
+    them.
+    """
+
+    sensor: SensorSize
+    last_timestamp: int = np.iinfo(np.int64).min
+    drops: DropCounts = field(default_factory=DropCounts)
+
+    def __call__(self, events: np.ndarray) -> tuple[np.ndarray, DropCounts]:
+        """Return the clean events and the drops of *this* call."""
+        x, y = events['x'], events['y']
+        in_bounds = (x >= 0) & (x < self.sensor.width) & (y >= 0) & (y < self.sensor.height)
+        # An event is in order when it is not earlier than any in-bounds event before it
+        # (a wild timestamp on an out-of-bounds event must not poison the ones after it).
+        t = events['timestamp']
+        floor = np.where(in_bounds, t, np.iinfo(np.int64).min)
+        running_max = np.maximum.accumulate(np.concatenate(([self.last_timestamp], floor)))[:-1]
+        in_order = t >= running_max
+        keep = in_bounds & in_order
+        these = DropCounts(out_of_bounds=int(np.count_nonzero(~in_bounds)),
+                           backwards_in_time=int(np.count_nonzero(in_bounds & ~in_order)))
+        self.drops.out_of_bounds += these.out_of_bounds
+        self.drops.backwards_in_time += these.backwards_in_time
+        if these.total == 0:
+            clean = events
+        else:
+            clean = events[keep]
+        if clean.size:
+            self.last_timestamp = max(self.last_timestamp, int(clean['timestamp'][-1]))
+        return clean, these

@@ -1,0 +1,179 @@
+"""Events (and any topic) in rosbag2 bags, sqlite3 or MCAP, through rosbags — no ROS needed.
+
+Bags written here carry the message definitions (MCAP) and metadata.yaml, so ``ros2 bag info``,
+``ros2 bag play`` and Foxglove read them as they read a bag recorded by ``ros2 bag record``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from hybrid_perception.errors import EventFormatError
+
+from .array import SensorSize
+from .pointcloud import (
+    POINT_DTYPE,
+    POINT_FIELDS,
+    decode_points,
+    encode_points,
+    points_view,
+    stamp_from_us,
+    us_from_stamp,
+)
+
+__all__ = [
+    'POINTCLOUD2', 'CAMERA_INFO', 'typestore', 'open_bag_writer', 'EventBagWriter',
+    'EventBagReader',
+]
+
+POINTCLOUD2 = 'sensor_msgs/msg/PointCloud2'
+CAMERA_INFO = 'sensor_msgs/msg/CameraInfo'
+_BAG_VERSION = 8  # the oldest rosbags writes; read by every ROS 2 distribution from Humble on
+
+
+def typestore():
+    """The message definitions of the ROS 2 distribution our wheels come from (Kilted)."""
+    from rosbags.typesys import Stores, get_typestore
+    return get_typestore(Stores.ROS2_KILTED)
+
+
+def open_bag_writer(path: str | Path, storage: str = 'mcap'):
+    """An opened ``rosbags.rosbag2.Writer``; ``storage`` is 'mcap' or 'sqlite3'."""
+    from rosbags.rosbag2 import StoragePlugin, Writer
+    plugins = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
+    if storage not in plugins:
+        raise ValueError(f"storage must be one of {sorted(plugins)}, got {storage!r}")
+    if Path(path).exists():
+        raise FileExistsError(f'{path} exists; a bag is never overwritten')
+    writer = Writer(path, version=_BAG_VERSION, storage_plugin=plugins[storage])
+    writer.open()
+    return writer
+
+
+class EventBagWriter:
+    """Writes event packets as the ``events`` contract (PointCloud2) plus camera_info."""
+
+    def __init__(self, path: str | Path, sensor: SensorSize, *, storage: str = 'mcap',
+                 topic: str = '/events', camera_info_topic: str = '/camera_info',
+                 frame_id: str = 'camera') -> None:
+        self.sensor = sensor
+        self.frame_id = frame_id
+        self._store = typestore()
+        self._writer = open_bag_writer(path, storage)
+        self._events = self._writer.add_connection(topic, POINTCLOUD2, typestore=self._store)
+        self._info = self._writer.add_connection(camera_info_topic, CAMERA_INFO,
+                                                 typestore=self._store)
+        self._info_written = False
+
+    def write(self, events: np.ndarray, stamp_us: int | None = None) -> None:
+        """One packet; its stamp is the first event's time unless given."""
+        if stamp_us is None:
+            stamp_us = int(events['timestamp'][0]) if events.size else 0
+        header = self._header(stamp_us)
+        if not self._info_written:
+            self._write(self._info, self._camera_info(header), CAMERA_INFO, stamp_us)
+            self._info_written = True
+        self._write(self._events, self._pointcloud(events, header, stamp_us), POINTCLOUD2,
+                    stamp_us)
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def __enter__(self) -> EventBagWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _write(self, connection, message, msgtype: str, stamp_us: int) -> None:
+        self._writer.write(connection, stamp_us * 1000,
+                           self._store.serialize_cdr(message, msgtype))
+
+    def _header(self, stamp_us: int):
+        types = self._store.types
+        sec, nanosec = stamp_from_us(stamp_us)
+        return types['std_msgs/msg/Header'](
+            stamp=types['builtin_interfaces/msg/Time'](sec=sec, nanosec=nanosec),
+            frame_id=self.frame_id)
+
+    def _pointcloud(self, events: np.ndarray, header, stamp_us: int):
+        types = self._store.types
+        field = types['sensor_msgs/msg/PointField']
+        points = encode_points(events, stamp_us)
+        return types[POINTCLOUD2](
+            header=header, height=1, width=points.size,
+            fields=[field(name=f.name, offset=f.offset, datatype=f.datatype, count=f.count)
+                    for f in POINT_FIELDS],
+            is_bigendian=False, point_step=POINT_DTYPE.itemsize,
+            row_step=POINT_DTYPE.itemsize * points.size,
+            data=points.view(np.uint8), is_dense=True)
+
+    def _camera_info(self, header):
+        types = self._store.types
+        return types[CAMERA_INFO](
+            header=header, height=self.sensor.height, width=self.sensor.width,
+            distortion_model='', d=np.zeros(0), k=np.zeros(9), r=np.zeros(9), p=np.zeros(12),
+            binning_x=0, binning_y=0,
+            roi=types['sensor_msgs/msg/RegionOfInterest'](
+                x_offset=0, y_offset=0, height=0, width=0, do_rectify=False))
+
+
+class EventBagReader:
+    """Event packets of one PointCloud2 topic of a bag (sqlite3 or MCAP), in bag order.
+
+    The sensor size comes from the bag's CameraInfo topic when it has one, else from
+    ``sensor``; without either it is an error, because nothing downstream can size its
+    tensors.
+    """
+
+    def __init__(self, path: str | Path, *, topic: str | None = None,
+                 sensor: SensorSize | None = None) -> None:
+        from rosbags.rosbag2 import Reader
+        self.path = Path(path)
+        self._store = typestore()
+        try:
+            self._reader = Reader(self.path)
+            self._reader.open()
+        except Exception as err:  # rosbags raises its own types, plus OSError/KeyError
+            raise EventFormatError(f'{self.path}: not a readable rosbag2 bag: {err}') from err
+        clouds = [c for c in self._reader.connections if c.msgtype == POINTCLOUD2
+                  and (topic is None or c.topic == topic)]
+        if not clouds:
+            raise EventFormatError(f'{self.path}: no PointCloud2 topic '
+                                   f'{topic or ""} in the bag')
+        self.connection = clouds[0]
+        self.topic = self.connection.topic
+        self.sensor = self._sensor_from_camera_info() or sensor
+        if self.sensor is None:
+            raise EventFormatError(f'{self.path}: no CameraInfo topic to size the sensor; '
+                                   f'give the sensor size explicitly')
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        try:
+            for _, _, raw in self._reader.messages(connections=[self.connection]):
+                yield self.decode(raw)
+        except EventFormatError:
+            raise
+        except Exception as err:
+            raise EventFormatError(f'{self.path}: unreadable message: {err}') from err
+
+    def decode(self, raw: bytes) -> np.ndarray:
+        msg = self._store.deserialize_cdr(raw, POINTCLOUD2)
+        view = points_view(msg.data, msg.fields, msg.point_step, msg.width * msg.height)
+        return decode_points(view, us_from_stamp(msg.header.stamp.sec,
+                                                 msg.header.stamp.nanosec))
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def _sensor_from_camera_info(self) -> SensorSize | None:
+        infos = [c for c in self._reader.connections if c.msgtype == CAMERA_INFO]
+        for _, _, raw in self._reader.messages(connections=infos[:1]):
+            info = self._store.deserialize_cdr(raw, CAMERA_INFO)
+            return SensorSize(int(info.width), int(info.height))
+        return None
