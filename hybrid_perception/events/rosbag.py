@@ -55,28 +55,30 @@ def open_bag_writer(path: str | Path, storage: str = 'mcap'):
 
 
 class EventBagWriter:
-    """Writes event packets as the ``events`` contract (PointCloud2) plus camera_info."""
+    """Writes event packets as the ``events`` contract (PointCloud2) plus camera_info.
+
+    ``camera_info_topic=None`` writes events only, as some third-party bags are.
+    """
 
     def __init__(self, path: str | Path, sensor: SensorSize, *, storage: str = 'mcap',
-                 topic: str = '/events', camera_info_topic: str = '/camera_info',
+                 topic: str = '/events', camera_info_topic: str | None = '/camera_info',
                  frame_id: str = 'camera') -> None:
         self.sensor = sensor
         self.frame_id = frame_id
         self._store = typestore()
         self._writer = open_bag_writer(path, storage)
         self._events = self._writer.add_connection(topic, POINTCLOUD2, typestore=self._store)
-        self._info = self._writer.add_connection(camera_info_topic, CAMERA_INFO,
-                                                 typestore=self._store)
-        self._info_written = False
+        self._info = None if camera_info_topic is None else self._writer.add_connection(
+            camera_info_topic, CAMERA_INFO, typestore=self._store)
 
     def write(self, events: np.ndarray, stamp_us: int | None = None) -> None:
         """One packet; its stamp is the first event's time unless given."""
         if stamp_us is None:
             stamp_us = int(events['timestamp'][0]) if events.size else 0
         header = self._header(stamp_us)
-        if not self._info_written:
+        if self._info is not None:  # once, at the start
             self._write(self._info, self._camera_info(header), CAMERA_INFO, stamp_us)
-            self._info_written = True
+            self._info = None
         self._write(self._events, self._pointcloud(events, header, stamp_us), POINTCLOUD2,
                     stamp_us)
 
@@ -173,6 +175,8 @@ class EventBagReader:
 
     def _sensor_from_camera_info(self) -> SensorSize | None:
         infos = [c for c in self._reader.connections if c.msgtype == CAMERA_INFO]
+        if not infos:  # (no connections would mean all of them to rosbags)
+            return None
         for _, _, raw in self._reader.messages(connections=infos[:1]):
             info = self._store.deserialize_cdr(raw, CAMERA_INFO)
             return SensorSize(int(info.width), int(info.height))

@@ -1,0 +1,43 @@
+"""Shared fixtures: a private DDS domain on loopback, an rclpy context per test."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+# One DDS domain per test session, discovery on this host only: parallel runs on one machine
+# never hear each other, and nothing leaves loopback. Set before rclpy is imported anywhere.
+os.environ.setdefault('ROS_DOMAIN_ID', str(1 + os.getpid() % 100))
+os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
+
+
+@pytest.fixture
+def ros():
+    """An initialised rclpy context and an executor on it; shut down after the test."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    executor = SingleThreadedExecutor(context=context)
+    yield context, executor
+    executor.shutdown()
+    context.try_shutdown()
+
+
+def spin_until(executor, predicate, timeout_s: float = 10.0) -> bool:
+    """Spin until ``predicate()`` holds; False if the timeout came first."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        executor.spin_once(timeout_sec=0.02)
+    return predicate()
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from hybrid_perception.events.array import EVENT_DTYPE, EventSanitizer, SensorSize, make_events
+
+
+def test_layout_is_dv_processing_event_store_layout():
+    import dv_processing as dv
+    store = dv.EventStore()
+    store.push_back(5, 1, 2, True)
+    assert store.numpy().dtype == EVENT_DTYPE
+
+
+def test_sanitizer_drops_and_counts_out_of_bounds_and_backwards():
+    sanitize = EventSanitizer(SensorSize(10, 8))
+    events = make_events([10, 20, 15, 30, 40, 35, 50],
+                         [1, 10, 2, -1, 3, 4, 9],
+                         [1, 1, 2, 3, 5, 4, 8],
+                         [1, 0, 1, 0, 1, 0, 1])
+    clean, drops = sanitize(events)
+    # x=10, x=-1 and y=8 are off the 10x8 sensor; t=35 comes after t=40.
+    assert clean['timestamp'].tolist() == [10, 15, 40]
+    assert (drops.out_of_bounds, drops.backwards_in_time) == (3, 1)
+
+
+def test_sanitizer_remembers_time_across_packets():
+    sanitize = EventSanitizer(SensorSize(10, 10))
+    sanitize(make_events([100, 200], [1, 1], [1, 1], [1, 1]))
+    clean, drops = sanitize(make_events([150, 200, 250], [1, 1, 1], [1, 1, 1], [0, 0, 0]))
+    assert clean['timestamp'].tolist() == [200, 250]
+    assert drops.backwards_in_time == 1
+    assert sanitize.drops.total == 1
+
+
+def test_wild_timestamp_off_sensor_does_not_poison_later_events():
+    sanitize = EventSanitizer(SensorSize(10, 10))
+    clean, drops = sanitize(make_events([10, 10**12, 20], [1, 99, 2], [1, 1, 1], [1, 1, 1]))
+    assert clean['timestamp'].tolist() == [10, 20]
+    assert (drops.out_of_bounds, drops.backwards_in_time) == (1, 0)
+
+
+@pytest.mark.parametrize('size', [(0, 10), (10, -1), (70000, 10)])
+def test_sensor_size_rejects_impossible_sizes(size):
+    with pytest.raises(ValueError):
+        SensorSize(*size)
+
+
+def test_clean_packet_is_passed_without_copy():
+    sanitize = EventSanitizer(SensorSize(10, 10))
+    events = make_events(np.arange(5), np.arange(5), np.arange(5), np.ones(5))
+    clean, _ = sanitize(events)
+    assert clean is events
