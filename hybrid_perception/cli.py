@@ -84,7 +84,8 @@ def _replay(args: argparse.Namespace) -> int:
     executor = SingleThreadedExecutor()
     executor.add_node(driver)
     try:
-        _spin_until(executor, driver.finished.done, None)
+        _spin_until(executor, lambda: driver.finished.done() or driver.stats['source_errors'],
+                    None)
         driver.events_pub.wait_for_all_acked()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass

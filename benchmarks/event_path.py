@@ -1,0 +1,205 @@
+"""Event path throughput, measured side by side in one run.
+
+Prints events/s for PointCloud2 encode+decode, for binning into the SNN input tensor and for
+the DVS simulator, each next to a memcpy of the same bytes (the ratio to memory bandwidth) and
+to a straightforward per-event Python loop; then the dvs_driver's throughput to a subscriber
+in this process while the driver runs in another, at several packet sizes (the per-message
+cost behind the default packet period). Ends with one JSON line of the figures.
+
+    scripts/with-venv.sh python benchmarks/event_path.py [--events N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hybrid_perception.events.array import EVENT_DTYPE, SensorSize, make_events
+from hybrid_perception.events.pointcloud import (
+    POINT_DTYPE,
+    POINT_FIELDS,
+    decode_points,
+    encode_points,
+    points_view,
+)
+from hybrid_perception.events.reference import (
+    encode_points_loop,
+    simulate_step_loop,
+    spike_tensor_loop,
+)
+from hybrid_perception.events.representations import to_spike_tensor
+from hybrid_perception.events.rosbag import EventBagWriter
+from hybrid_perception.events.simulator import DvsParams, DvsSimulator
+
+SENSOR = SensorSize(128, 128)
+
+
+def best_seconds(fn, repeat: int = 5) -> float:
+    best = float('inf')
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def random_events(n: int, rng: np.random.Generator) -> np.ndarray:
+    return make_events(np.sort(rng.integers(0, 100_000, n)), rng.integers(0, 128, n),
+                       rng.integers(0, 128, n), rng.integers(0, 2, n))
+
+
+def memcpy_rate(events: np.ndarray) -> float:
+    out = np.empty_like(events)
+    return events.size / best_seconds(lambda: np.copyto(out, events))
+
+
+def codec_figures(events: np.ndarray, loop_n: int) -> dict:
+    def round_trip():
+        data = encode_points(events, 0).tobytes()
+        decode_points(points_view(data, POINT_FIELDS, POINT_DTYPE.itemsize, events.size), 0)
+
+    small = events[:loop_n]
+
+    def loop_round_trip():
+        data = encode_points_loop(small, 0)
+        import struct
+        rows = [struct.unpack_from('<HHIB', data, 9 * i) for i in range(small.size)]
+        out = np.empty(len(rows), dtype=EVENT_DTYPE)
+        for i, (x, y, t, p) in enumerate(rows):
+            out[i] = (t, x, y, p)
+    return {'ours': events.size / best_seconds(round_trip),
+            'loop': loop_n / best_seconds(loop_round_trip, repeat=1)}
+
+
+def binning_figures(events: np.ndarray, loop_n: int) -> dict:
+    kwargs = dict(t_start_us=0, bin_us=10_000, n_bins=10)
+    return {'ours': events.size / best_seconds(lambda: to_spike_tensor(events, SENSOR,
+                                                                        **kwargs)),
+            'loop': loop_n / best_seconds(lambda: spike_tensor_loop(events[:loop_n], SENSOR,
+                                                                     **kwargs), repeat=1)}
+
+
+def simulator_figures(rng: np.random.Generator) -> dict:
+    """A noisy frame sequence (every pixel busy), vectorised vs per-pixel loop."""
+    base = rng.random((128, 128))
+    frames = [np.clip(base + rng.normal(0, 0.3, base.shape), 0, 1) for _ in range(20)]
+    sim = DvsSimulator(SENSOR, DvsParams(), rng=0)
+    sim.reset(base, 0)
+    twin = copy.deepcopy(sim)
+    start = time.perf_counter()
+    n = sum(sim.step(f, (k + 1) * 1000).size for k, f in enumerate(frames))
+    ours = n / (time.perf_counter() - start)
+    start = time.perf_counter()
+    n_loop = sum(simulate_step_loop(twin, f, (k + 1) * 1000).size
+                 for k, f in enumerate(frames[:2]))
+    return {'ours': ours, 'loop': n_loop / (time.perf_counter() - start)}
+
+
+def driver_throughput(bag: Path, n_events: int) -> dict:
+    """Replay ``bag`` as fast as possible from a dvs_driver process; count what arrives."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from sensor_msgs.msg import PointCloud2
+
+    from hybrid_perception.ros.conversions import pointcloud2_to_events
+    from hybrid_perception.ros.qos import stream_qos
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node('throughput_counter', context=context)
+    received = {'events': 0, 'messages': 0, 'first': None}
+
+    def on_packet(msg) -> None:
+        if received['first'] is None:
+            received['first'] = time.perf_counter()
+        received['events'] += pointcloud2_to_events(msg).size
+        received['messages'] += 1
+    node.create_subscription(PointCloud2, 'events', on_packet, stream_qos('reliable',
+                                                                           live=False))
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    driver = subprocess.Popen(
+        [shutil.which('dvs_driver'), '--ros-args', '-p', 'source:=rosbag', '-p',
+         f'path:={bag}', '-p', 'rate:=0.0', '-p', 'wait_for_subscribers:=1',
+         '--log-level', 'warn'], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while received['events'] < n_events and time.monotonic() < deadline:
+        executor.spin_once(timeout_sec=0.1)
+    seconds = time.perf_counter() - received['first']
+    driver.send_signal(signal.SIGINT)
+    driver.wait(timeout=20)
+    executor.shutdown()
+    context.try_shutdown()
+    return {'events_per_s': received['events'] / seconds,
+            'drops': n_events - received['events'], 'messages': received['messages']}
+
+
+def write_replay_bag(path: Path, n_events: int, per_packet: int,
+                     rng: np.random.Generator) -> None:
+    with EventBagWriter(path, SENSOR) as writer:
+        for k in range(n_events // per_packet):
+            events = make_events(k * 1000 + np.sort(rng.integers(0, 1000, per_packet)),
+                                 rng.integers(0, 128, per_packet),
+                                 rng.integers(0, 128, per_packet),
+                                 rng.integers(0, 2, per_packet))
+            writer.write(events, k * 1000)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--events', type=int, default=20_000_000,
+                        help='events replayed through the driver at the largest packet size')
+    parser.add_argument('--quick', action='store_true', help='small sizes (smoke run)')
+    args = parser.parse_args()
+    os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
+    rng = np.random.default_rng(0)
+    n = 200_000 if args.quick else 2_000_000
+    loop_n = 20_000
+    events = random_events(n, rng)
+    memcpy = memcpy_rate(events)
+    figures = {'memcpy_events_per_s': memcpy}
+    print(f'memcpy of 16-byte events: {memcpy / 1e6:10.1f} Mev/s (1 core)')
+    for name, result in (('pointcloud2_encode_decode', codec_figures(events, loop_n)),
+                         ('spike_tensor_binning', binning_figures(events, loop_n)),
+                         ('simulator', simulator_figures(rng))):
+        figures[f'{name}_events_per_s'] = result['ours']
+        figures[f'{name}_vs_memcpy'] = result['ours'] / memcpy
+        figures[f'{name}_vs_python_loop'] = result['ours'] / result['loop']
+        print(f'{name:28s} {result["ours"] / 1e6:8.1f} Mev/s = '
+              f'{result["ours"] / memcpy:6.1%} of memcpy, '
+              f'{result["ours"] / result["loop"]:8.0f}x a per-event Python loop '
+              f'({result["loop"] / 1e6:.3f} Mev/s)')
+
+    sizes = (1_000, 20_000) if args.quick else (1_000, 5_000, 20_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        for per_packet in sizes:
+            total = (args.events // 20 if per_packet < 20_000 else args.events)
+            if args.quick:
+                total //= 20
+            bag = Path(tmp) / f'replay_{per_packet}'
+            write_replay_bag(bag, total, per_packet, rng)
+            result = driver_throughput(bag, total // per_packet * per_packet)
+            us_per_msg = 1e6 / (result['events_per_s'] / per_packet)
+            figures[f'driver_{per_packet}_per_packet_events_per_s'] = result['events_per_s']
+            figures[f'driver_{per_packet}_per_packet_drops'] = result['drops']
+            figures[f'driver_{per_packet}_per_packet_us_per_message'] = us_per_msg
+            print(f'dvs_driver -> other process, {per_packet:6d} events/packet: '
+                  f'{result["events_per_s"] / 1e6:6.1f} Mev/s, {us_per_msg:7.1f} µs/message, '
+                  f'{result["drops"]} dropped of {total}')
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
+                      for k, v in figures.items()}))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
