@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = [
     'EVENT_DTYPE', 'SensorSize', 'DropCounts', 'EventSanitizer', 'make_events', 'empty_events',
-    'concatenate',
+    'concatenate', 'select',
 ]
 
 EVENT_DTYPE = np.dtype({
@@ -51,8 +51,23 @@ def make_events(timestamp, x, y, polarity) -> np.ndarray:
     return events
 
 
+# Copies go through the raw 16-byte records: numpy copies a padded structured dtype field by
+# field, about 20x slower than moving the same bytes.
+_RECORD = np.dtype((np.void, EVENT_DTYPE.itemsize))
+
+
 def concatenate(chunks: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(chunks) if chunks else empty_events()
+    """One event array from several, copying raw records."""
+    if len(chunks) <= 1:
+        return chunks[0] if chunks else empty_events()
+    out = empty_events(sum(c.size for c in chunks))
+    np.concatenate([c.view(_RECORD) for c in chunks], out=out.view(_RECORD))
+    return out
+
+
+def select(events: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``events[index]`` (mask or indices), copying raw records."""
+    return events.view(_RECORD)[index].view(EVENT_DTYPE)
 
 
 @dataclass
@@ -96,10 +111,7 @@ class EventSanitizer:
                            backwards_in_time=int(np.count_nonzero(in_bounds & ~in_order)))
         self.drops.out_of_bounds += these.out_of_bounds
         self.drops.backwards_in_time += these.backwards_in_time
-        if these.total == 0:
-            clean = events
-        else:
-            clean = events[keep]
+        clean = events if these.total == 0 else select(events, keep)
         if clean.size:
             self.last_timestamp = max(self.last_timestamp, int(clean['timestamp'][-1]))
         return clean, these

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .array import SensorSize
+from .array import SensorSize, select
 
 __all__ = [
     'to_spike_tensor', 'to_count_frame', 'render_bgr', 'SpikeTensor', 'CountFrame',
@@ -43,7 +43,7 @@ def to_spike_tensor(events: np.ndarray, sensor: SensorSize, *, t_start_us: int, 
     b = (events['timestamp'] - t_start_us) // bin_us
     inside = (b >= 0) & (b < n_bins)
     if not inside.all():
-        events, b = events[inside], b[inside]
+        events, b = select(events, inside), b[inside]
     index = ((b * 2 + (events['polarity'] > 0)) * h + events['y'] // downsample) * w \
         + events['x'] // downsample
     counts = np.bincount(index, minlength=n_bins * 2 * h * w).astype(np.float32)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .array import EVENT_DTYPE, SensorSize
+from .array import EVENT_DTYPE, SensorSize, concatenate, select
 
 __all__ = ['DvsParams', 'DvsSimulator', 'log_intensity']
 
@@ -92,8 +92,8 @@ class DvsSimulator:
         chunks = [self._signal_events(log_now, dt), *self._noise_events(dt)]
         self.last_log = log_now
         self.last_t_us = t_us
-        events = np.concatenate(chunks)
-        return events[np.argsort(events['timestamp'], kind='stable')]
+        events = concatenate(chunks)
+        return select(events, np.argsort(events['timestamp'], kind='stable'))
 
     def _flat_log(self, frame: np.ndarray) -> np.ndarray:
         if frame.shape[:2] != (self.sensor.height, self.sensor.width):

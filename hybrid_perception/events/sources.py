@@ -141,7 +141,7 @@ class Packetizer:
         if events.size == 0:
             return []
         self._pending.append(events)
-        stream = concatenate(self._pending) if len(self._pending) > 1 else events
+        stream = concatenate(self._pending)
         t = stream['timestamp']
         first, last = int(t[0]) // self.period_us, int(t[-1]) // self.period_us
         if first == last:
