@@ -7,6 +7,11 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Per-example deadlines measure the machine (and the first call's JIT compile), not the code.
+settings.register_profile('default', deadline=None)
+settings.load_profile('default')
 
 # One DDS domain per test session, discovery on this host only: parallel runs on one machine
 # never hear each other, and nothing leaves loopback. Set before rclpy is imported anywhere.

@@ -17,6 +17,7 @@ import numpy as np
 from hybrid_perception.errors import EventFormatError
 
 from .array import EVENT_DTYPE
+from .kernels import columns, decode_packed, encode_packed
 
 __all__ = [
     'POINT_DTYPE', 'POINT_FIELDS', 'PointField', 'encode_points', 'decode_points', 'points_view',
@@ -53,15 +54,11 @@ def encode_points(events: np.ndarray, stamp_us: int) -> np.ndarray:
     """
     points = np.empty(events.shape[0], dtype=POINT_DTYPE)
     if events.size:
-        relative = events['timestamp'] - stamp_us
-        if relative.min() < 0 or relative.max() >= _UINT32_SPAN:
+        low, high = encode_packed(*columns(events), stamp_us, points.view(np.uint8))
+        if low < 0 or high >= _UINT32_SPAN:
             raise EventFormatError(
                 f'event timestamps must lie in [stamp, stamp + 2^32 µs) to be encoded; got '
-                f'{relative.min()}..{relative.max()} µs relative to stamp {stamp_us}')
-        points['t'] = relative
-    points['x'] = events['x']
-    points['y'] = events['y']
-    points['polarity'] = events['polarity']
+                f'{low}..{high} µs relative to stamp {stamp_us}')
     return points
 
 
@@ -96,6 +93,9 @@ def decode_points(view: np.ndarray, stamp_us: int) -> np.ndarray:
     if missing:
         raise EventFormatError(f'PointCloud2 lacks event field(s) {sorted(missing)}')
     events = np.empty(view.shape[0], dtype=EVENT_DTYPE)
+    if view.dtype == POINT_DTYPE and view.size:  # our own layout: one compiled pass
+        decode_packed(view.view(np.uint8), stamp_us, *columns(events))
+        return events
     events['timestamp'] = view['t']
     events['timestamp'] += stamp_us
     events['x'] = view['x']

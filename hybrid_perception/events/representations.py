@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .array import SensorSize, select
+from .array import SensorSize
+from .kernels import bin_events, columns
 
 __all__ = [
     'to_spike_tensor', 'to_count_frame', 'render_bgr', 'SpikeTensor', 'CountFrame',
@@ -40,13 +41,8 @@ def to_spike_tensor(events: np.ndarray, sensor: SensorSize, *, t_start_us: int, 
     if bin_us <= 0 or n_bins <= 0:
         raise ValueError(f'bin_us and n_bins must be positive, got {bin_us}, {n_bins}')
     h, w = _downsampled(sensor, downsample)
-    b = (events['timestamp'] - t_start_us) // bin_us
-    inside = (b >= 0) & (b < n_bins)
-    if not inside.all():
-        events, b = select(events, inside), b[inside]
-    index = ((b * 2 + (events['polarity'] > 0)) * h + events['y'] // downsample) * w \
-        + events['x'] // downsample
-    counts = np.bincount(index, minlength=n_bins * 2 * h * w).astype(np.float32)
+    counts = np.zeros(n_bins * 2 * h * w, dtype=np.float32)
+    bin_events(*columns(events), t_start_us, bin_us, n_bins, downsample, h, w, counts)
     if binary:
         np.minimum(counts, 1.0, out=counts)
     return counts.reshape(n_bins, 2, h, w)

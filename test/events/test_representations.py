@@ -34,6 +34,15 @@ def test_spike_tensor_matches_per_event_loop(rng, downsample):
     assert got.sum() == inside.sum()
 
 
+def test_unsorted_events_bin_like_sorted_ones(rng):
+    sensor = SensorSize(16, 12)
+    events = random_events(rng, 2000, sensor, 5000)
+    shuffled = events[rng.permutation(events.size)]
+    kwargs = dict(t_start_us=500, bin_us=700, n_bins=6, downsample=2)
+    assert np.array_equal(to_spike_tensor(shuffled, sensor, **kwargs),
+                          spike_tensor_loop(events, sensor, **kwargs))
+
+
 def test_binary_spikes_clip_counts(rng):
     sensor = SensorSize(4, 4)
     events = make_events([0, 1, 2], [1, 1, 1], [2, 2, 2], [1, 1, 0])
