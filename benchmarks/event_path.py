@@ -128,7 +128,7 @@ def driver_throughput(bag: Path, n_events: int) -> dict:
     from rclpy.executors import SingleThreadedExecutor
     from sensor_msgs.msg import PointCloud2
 
-    from hybrid_perception.ros.conversions import pointcloud2_to_events
+    from hybrid_perception.events.pointcloud import pointcloud_to_events
     from hybrid_perception.ros.qos import stream_qos
     context = rclpy.Context()
     rclpy.init(context=context)
@@ -138,7 +138,7 @@ def driver_throughput(bag: Path, n_events: int) -> dict:
     def on_packet(msg) -> None:
         if received['first'] is None:
             received['first'] = time.perf_counter()
-        received['events'] += pointcloud2_to_events(msg).size
+        received['events'] += pointcloud_to_events(msg).size
         received['messages'] += 1
     node.create_subscription(PointCloud2, 'events', on_packet, stream_qos('reliable',
                                                                            live=False))

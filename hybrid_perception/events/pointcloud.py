@@ -21,7 +21,7 @@ from .kernels import columns, decode_packed, encode_packed
 
 __all__ = [
     'POINT_DTYPE', 'POINT_FIELDS', 'PointField', 'encode_points', 'decode_points', 'points_view',
-    'stamp_from_us', 'us_from_stamp',
+    'stamp_from_us', 'us_from_stamp', 'packet_layout', 'pointcloud_to_events',
 ]
 
 # sensor_msgs/PointField datatype codes and their numpy equivalents.
@@ -113,3 +113,15 @@ def stamp_from_us(t_us: int) -> tuple[int, int]:
 def us_from_stamp(sec: int, nanosec: int) -> int:
     """µs of a header stamp; sub-µs parts are truncated (events are µs-resolved)."""
     return int(sec) * 1_000_000 + int(nanosec) // 1000
+
+
+def packet_layout(n_points: int) -> dict:
+    """The size fields of one events PointCloud2 of ``n_points`` (for any message class)."""
+    return dict(height=1, width=n_points, is_bigendian=False, point_step=POINT_DTYPE.itemsize,
+                row_step=POINT_DTYPE.itemsize * n_points, is_dense=True)
+
+
+def pointcloud_to_events(msg) -> np.ndarray:
+    """Events of a PointCloud2, from rclpy or from rosbags: both have the same fields."""
+    view = points_view(msg.data, msg.fields, msg.point_step, msg.width * msg.height)
+    return decode_points(view, us_from_stamp(msg.header.stamp.sec, msg.header.stamp.nanosec))

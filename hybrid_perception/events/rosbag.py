@@ -16,13 +16,11 @@ from hybrid_perception.errors import EventFormatError
 
 from .array import SensorSize
 from .pointcloud import (
-    POINT_DTYPE,
     POINT_FIELDS,
-    decode_points,
     encode_points,
-    points_view,
+    packet_layout,
+    pointcloud_to_events,
     stamp_from_us,
-    us_from_stamp,
 )
 
 __all__ = [
@@ -108,12 +106,9 @@ class EventBagWriter:
         field = types['sensor_msgs/msg/PointField']
         points = encode_points(events, stamp_us)
         return types[POINTCLOUD2](
-            header=header, height=1, width=points.size,
+            header=header, data=points.view(np.uint8), **packet_layout(points.size),
             fields=[field(name=f.name, offset=f.offset, datatype=f.datatype, count=f.count)
-                    for f in POINT_FIELDS],
-            is_bigendian=False, point_step=POINT_DTYPE.itemsize,
-            row_step=POINT_DTYPE.itemsize * points.size,
-            data=points.view(np.uint8), is_dense=True)
+                    for f in POINT_FIELDS])
 
     def _camera_info(self, header):
         types = self._store.types
@@ -165,10 +160,7 @@ class EventBagReader:
             raise EventFormatError(f'{self.path}: unreadable message: {err}') from err
 
     def decode(self, raw: bytes) -> np.ndarray:
-        msg = self._store.deserialize_cdr(raw, POINTCLOUD2)
-        view = points_view(msg.data, msg.fields, msg.point_step, msg.width * msg.height)
-        return decode_points(view, us_from_stamp(msg.header.stamp.sec,
-                                                 msg.header.stamp.nanosec))
+        return pointcloud_to_events(self._store.deserialize_cdr(raw, POINTCLOUD2))
 
     def close(self) -> None:
         self._reader.close()

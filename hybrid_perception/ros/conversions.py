@@ -9,17 +9,14 @@ from std_msgs.msg import Header
 
 from hybrid_perception.events.array import SensorSize
 from hybrid_perception.events.pointcloud import (
-    POINT_DTYPE,
     POINT_FIELDS,
-    decode_points,
     encode_points,
-    points_view,
+    packet_layout,
     stamp_from_us,
-    us_from_stamp,
 )
 
-__all__ = ['header', 'events_to_pointcloud2', 'pointcloud2_to_events', 'bgr_to_image',
-           'camera_info', 'stamp_us']
+__all__ = ['header', 'events_to_pointcloud2', 'bgr_to_image',
+           'camera_info']
 
 _POINT_FIELDS_MSG = [PointField(name=f.name, offset=f.offset, datatype=f.datatype,
                                 count=f.count) for f in POINT_FIELDS]
@@ -30,25 +27,14 @@ def header(t_us: int, frame_id: str) -> Header:
     return Header(stamp=Time(sec=sec, nanosec=nanosec), frame_id=frame_id)
 
 
-def stamp_us(msg_header: Header) -> int:
-    return us_from_stamp(msg_header.stamp.sec, msg_header.stamp.nanosec)
-
-
 def events_to_pointcloud2(events: np.ndarray, stamp: int, frame_id: str) -> PointCloud2:
     """One packet; ``stamp`` (µs) is the packet's time, event ``t`` is relative to it."""
     points = encode_points(events, stamp)
-    msg = PointCloud2(header=header(stamp, frame_id), height=1, width=points.size,
-                      fields=_POINT_FIELDS_MSG, is_bigendian=False,
-                      point_step=POINT_DTYPE.itemsize,
-                      row_step=POINT_DTYPE.itemsize * points.size, is_dense=True)
+    msg = PointCloud2(header=header(stamp, frame_id), fields=_POINT_FIELDS_MSG,
+                      **packet_layout(points.size))
     # Assigning bytes skips the per-element checks of the array setter (common_interfaces#177).
     msg.data = points.tobytes()
     return msg
-
-
-def pointcloud2_to_events(msg: PointCloud2) -> np.ndarray:
-    view = points_view(msg.data, msg.fields, msg.point_step, msg.width * msg.height)
-    return decode_points(view, stamp_us(msg.header))
 
 
 def bgr_to_image(image: np.ndarray, t_us: int, frame_id: str) -> Image:

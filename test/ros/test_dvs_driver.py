@@ -39,12 +39,12 @@ class Listener:
         from diagnostic_msgs.msg import DiagnosticArray
         from sensor_msgs.msg import Image, PointCloud2
 
-        from hybrid_perception.ros.conversions import pointcloud2_to_events
+        from hybrid_perception.events.pointcloud import pointcloud_to_events
         from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
         self.node = rclpy.create_node('listener', context=context)
         self.events, self.frames, self.diagnostics = [], [], []
         self.node.create_subscription(
-            PointCloud2, 'events', lambda m: self.events.append(pointcloud2_to_events(m)),
+            PointCloud2, 'events', lambda m: self.events.append(pointcloud_to_events(m)),
             stream_qos('reliable', live=False))
         self.node.create_subscription(Image, 'event_frame', self.frames.append, RESULTS_QOS)
         self.node.create_subscription(DiagnosticArray, '/diagnostics',
