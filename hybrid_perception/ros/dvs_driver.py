@@ -25,7 +25,7 @@ from hybrid_perception.events.player import PacketPlayer
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.events.sources import SOURCE_KINDS, looping, open_source
 from hybrid_perception.ros.conversions import bgr_to_image, camera_info, events_to_pointcloud2
-from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+from hybrid_perception.ros.qos import RELIABILITIES, RESULTS_QOS, stream_qos
 
 PARAMETERS = {
     'source': ('synthetic', f'event source: {", ".join(SOURCE_KINDS)}'),
@@ -49,6 +49,23 @@ PARAMETERS = {
 }
 
 
+def validate(p: dict) -> None:
+    """Reject values that would fail later, mid-stream, with a message naming the parameter."""
+    problems = [message for bad, message in (
+        (p['source'] not in SOURCE_KINDS, f"source must be one of {', '.join(SOURCE_KINDS)}"),
+        (p['reliability'] not in RELIABILITIES,
+         f"reliability must be one of {', '.join(RELIABILITIES)}"),
+        (p['rate'] < 0, 'rate must be >= 0 (0 = as fast as possible)'),
+        (p['packet_period_us'] <= 0, 'packet_period_us must be > 0'),
+        (p['view_rate_hz'] <= 0, 'view_rate_hz must be > 0'),
+        (p['sensor_width'] <= 0 or p['sensor_height'] <= 0, 'sensor size must be > 0'),
+        (p['retry_period_s'] <= 0 or p['publish_timeout_s'] <= 0,
+         'retry_period_s and publish_timeout_s must be > 0'),
+    ) if bad]
+    if problems:
+        raise HybridPerceptionError('invalid dvs_driver parameters: ' + '; '.join(problems))
+
+
 class DvsDriver(Node):
     """Publishes events packets from the configured source (see PARAMETERS)."""
 
@@ -57,8 +74,8 @@ class DvsDriver(Node):
         for name, (default, description) in PARAMETERS.items():
             self.declare_parameter(name, default, ParameterDescriptor(
                 description=description, read_only=True))
-        p = {name: self.get_parameter(name).value for name in PARAMETERS}
-        self.p = p
+        self.p = p = {name: self.get_parameter(name).value for name in PARAMETERS}
+        validate(p)
         self.live = p['source'] == 'camera'
         self.player: PacketPlayer | None = None
         self.sensor = SensorSize(p['sensor_width'], p['sensor_height'])
@@ -188,7 +205,12 @@ class DvsDriver(Node):
 
 def main(args=None) -> None:
     rclpy.init(args=args)
-    node = DvsDriver()
+    try:
+        node = DvsDriver()
+    except HybridPerceptionError as err:
+        rclpy.logging.get_logger('dvs_driver').fatal(str(err))
+        rclpy.try_shutdown()
+        raise SystemExit(2) from err
     try:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):

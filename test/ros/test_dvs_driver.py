@@ -115,6 +115,27 @@ def test_failing_source_is_reported_and_node_keeps_running(ros, parameters, mess
     assert not driver.finished.done() and listener.count == 0
 
 
+@pytest.mark.parametrize('parameters,message', [
+    ({'rate': -1.0}, 'rate must be >= 0'),
+    ({'packet_period_us': 0}, 'packet_period_us must be > 0'),
+    ({'reliability': 'sometimes'}, 'reliability must be one of'),
+    ({'source': 'webcam', 'view_rate_hz': 0.0}, 'source must be one of'),
+])
+def test_invalid_parameters_are_refused_with_the_reason(ros, parameters, message):
+    from hybrid_perception.errors import HybridPerceptionError
+    context, executor = ros
+    with pytest.raises(HybridPerceptionError, match=message):
+        start_driver(context, executor, **parameters)
+
+
+def test_driver_executable_exits_cleanly_on_invalid_parameters():
+    result = subprocess.run([shutil.which('dvs_driver'), '--ros-args', '-p', 'rate:=-2.0'],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert 'rate must be >= 0' in result.stderr + result.stdout
+    assert 'Traceback' not in result.stderr
+
+
 def test_synthetic_source_streams_in_real_time_with_event_frames(ros):
     context, executor = ros
     listener = Listener(context, executor)
