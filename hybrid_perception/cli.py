@@ -19,18 +19,14 @@ def _simulate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from hybrid_perception.events.rosbag import EventBagWriter
-    from hybrid_perception.events.sources import Packetizer, SyntheticSource
+    from hybrid_perception.events.sources import SyntheticSource, packetize
     sensor = SensorSize(args.width, args.height)
     source = SyntheticSource(sensor, duration_s=args.duration, seed=args.seed)
-    packetizer = Packetizer(args.packet_period_us)
     n_frames = int(args.duration * 1e6 // source.frame_period_us)
+    frames = tqdm(source, total=n_frames, unit='frame', desc='simulating')
     total = 0
     with EventBagWriter(args.out, sensor, storage=args.storage) as writer:
-        for chunk in tqdm(source, total=n_frames, unit='frame', desc='simulating'):
-            for stamp, packet in packetizer.push(chunk):
-                writer.write(packet, stamp)
-                total += packet.size
-        for stamp, packet in packetizer.flush():
+        for stamp, packet in packetize(frames, args.packet_period_us):
             writer.write(packet, stamp)
             total += packet.size
     print(f'wrote {total} events ({args.duration} s of a {sensor.width}x{sensor.height} '
@@ -65,10 +61,9 @@ def _record(args: argparse.Namespace) -> int:
     return 0
 
 
-def _driver_overrides(args: argparse.Namespace, **extra):
+def _driver_parameters(**values):
+    """dvs_driver parameter overrides; the rest keep the node's defaults."""
     from rclpy.parameter import Parameter
-    values = {'source': args.source, 'path': str(args.path or ''), 'rate': float(args.rate),
-              'loop': bool(args.loop), **extra}
     return [Parameter(name, value=value) for name, value in values.items()]
 
 
@@ -77,10 +72,10 @@ def _replay(args: argparse.Namespace) -> int:
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
     from hybrid_perception.ros.dvs_driver import DvsDriver
-    args.source = 'aedat4' if str(args.path).endswith('.aedat4') else 'rosbag'
     rclpy.init()
-    driver = DvsDriver(parameter_overrides=_driver_overrides(
-        args, wait_for_subscribers=args.wait_for_subscribers))
+    driver = DvsDriver(parameter_overrides=_driver_parameters(
+        source='aedat4' if args.path.endswith('.aedat4') else 'rosbag', path=args.path,
+        rate=args.rate, loop=args.loop, wait_for_subscribers=args.wait_for_subscribers))
     executor = SingleThreadedExecutor()
     executor.add_node(driver)
     try:
@@ -113,8 +108,8 @@ def _demo(args: argparse.Namespace) -> int:
         print(f'1/2 recording {args.duration} s of the synthetic scene to {bag} ...')
         executor = SingleThreadedExecutor()
         recorder = BagRecorder(bag, ['/events', '/camera_info'])
-        args.source, args.path, args.rate, args.loop = 'synthetic', '', 1.0, False
-        driver = DvsDriver(parameter_overrides=_driver_overrides(args, wait_for_subscribers=1))
+        driver = DvsDriver(parameter_overrides=_driver_parameters(
+            source='synthetic', wait_for_subscribers=1))
         executor.add_node(recorder)
         executor.add_node(driver)
         _spin_until(executor, lambda: False, args.duration)
@@ -135,8 +130,8 @@ def _demo(args: argparse.Namespace) -> int:
             PointCloud2, 'events',
             lambda msg: received.__setitem__(0, received[0] + pointcloud_to_events(msg).size),
             stream_qos('reliable', live=False))
-        args.source, args.path, args.rate = 'rosbag', str(bag), 0.0
-        replay = DvsDriver(parameter_overrides=_driver_overrides(args, wait_for_subscribers=1))
+        replay = DvsDriver(parameter_overrides=_driver_parameters(
+            source='rosbag', path=str(bag), rate=0.0, wait_for_subscribers=1))
         executor.add_node(counter)
         executor.add_node(replay)
         _spin_until(executor, replay.finished.done, 60.0)

@@ -21,7 +21,7 @@ from .rosbag import EventBagReader
 from .scenes import MovingBarsScene
 from .simulator import DvsParams, DvsSimulator
 
-__all__ = ['SyntheticSource', 'CameraSource', 'Packetizer', 'open_source', 'looping',
+__all__ = ['SyntheticSource', 'CameraSource', 'Packetizer', 'packetize', 'open_source', 'looping',
            'SOURCE_KINDS']
 
 SOURCE_KINDS = ('synthetic', 'camera', 'aedat4', 'rosbag')
@@ -150,13 +150,21 @@ class Packetizer:
         bounds = np.arange(first + 1, last + 1, dtype=np.int64) * self.period_us
         pieces = np.split(stream, np.searchsorted(t, bounds, side='left'))
         self._pending = [pieces[-1]]
-        return [(int(p['timestamp'][0]) // self.period_us * self.period_us, p)
-                for p in pieces[:-1] if p.size]
+        return [self._packet(p) for p in pieces[:-1] if p.size]
 
     def flush(self) -> list[tuple[int, np.ndarray]]:
         """The last, partial packet (end of stream)."""
         stream = concatenate(self._pending)
         self._pending = []
-        if not stream.size:
-            return []
-        return [(int(stream['timestamp'][0]) // self.period_us * self.period_us, stream)]
+        return [self._packet(stream)] if stream.size else []
+
+    def _packet(self, events: np.ndarray) -> tuple[int, np.ndarray]:
+        return int(events['timestamp'][0]) // self.period_us * self.period_us, events
+
+
+def packetize(chunks: Iterable[np.ndarray], period_us: int) -> Iterator[tuple[int, np.ndarray]]:
+    """All packets of a finite chunk stream, the last partial one included."""
+    packetizer = Packetizer(period_us)
+    for chunk in chunks:
+        yield from packetizer.push(chunk)
+    yield from packetizer.flush()
