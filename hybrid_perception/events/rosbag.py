@@ -151,16 +151,21 @@ class EventBagReader:
                                    f'give the sensor size explicitly')
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        try:
-            for _, _, raw in self._reader.messages(connections=[self.connection]):
-                yield self.decode(raw)
-        except EventFormatError:
-            raise
-        except Exception as err:
-            raise EventFormatError(f'{self.path}: unreadable message: {err}') from err
+        for raw in self._messages(self.connection):
+            try:
+                yield pointcloud_to_events(self._store.deserialize_cdr(raw, POINTCLOUD2))
+            except EventFormatError:
+                raise
+            except Exception as err:  # rosbags' deserialiser on corrupt bytes: any type
+                raise EventFormatError(f'{self.path}: undecodable message: {err}') from err
 
-    def decode(self, raw: bytes) -> np.ndarray:
-        return pointcloud_to_events(self._store.deserialize_cdr(raw, POINTCLOUD2))
+    def _messages(self, connection) -> Iterator[bytes]:
+        """Raw messages of one connection; a corrupt bag raises EventFormatError."""
+        try:
+            for _, _, raw in self._reader.messages(connections=[connection]):
+                yield raw
+        except Exception as err:  # rosbags on corrupt data: OverflowError, struct.error ...
+            raise EventFormatError(f'{self.path}: unreadable bag data: {err}') from err
 
     def close(self) -> None:
         self._reader.close()
@@ -169,7 +174,10 @@ class EventBagReader:
         infos = [c for c in self._reader.connections if c.msgtype == CAMERA_INFO]
         if not infos:  # (no connections would mean all of them to rosbags)
             return None
-        for _, _, raw in self._reader.messages(connections=infos[:1]):
-            info = self._store.deserialize_cdr(raw, CAMERA_INFO)
-            return SensorSize(int(info.width), int(info.height))
+        for raw in self._messages(infos[0]):
+            try:
+                info = self._store.deserialize_cdr(raw, CAMERA_INFO)
+                return SensorSize(int(info.width), int(info.height))
+            except Exception as err:
+                raise EventFormatError(f'{self.path}: undecodable CameraInfo: {err}') from err
         return None

@@ -100,3 +100,17 @@ def test_truncated_mcap_is_a_clear_format_error(tmp_path, events):
     mcap.write_bytes(mcap.read_bytes()[: mcap.stat().st_size // 2])
     with pytest.raises(EventFormatError):
         list(EventBagReader(path))
+
+
+def test_garbage_inside_mcap_is_a_clear_format_error(tmp_path, events):
+    path = tmp_path / 'bag'
+    with EventBagWriter(path, SensorSize(64, 48)) as writer:
+        for start in range(0, events.size, 500):
+            writer.write(events[start:start + 500])
+    mcap = path / 'bag.mcap'
+    data = bytearray(mcap.read_bytes())
+    quarter = len(data) // 4  # the middle half: records, not the summary at the end
+    data[quarter:3 * quarter] = b'\xff' * (2 * quarter)
+    mcap.write_bytes(bytes(data))
+    with pytest.raises(EventFormatError, match='unreadable bag data'):
+        list(EventBagReader(path))
