@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from hybrid_perception.errors import HybridPerceptionError
+
 from .array import EventSanitizer
 from .sources import Packetizer
 
@@ -37,17 +39,19 @@ class PacketPlayer:
         self.live = live
         self._ready: deque[tuple[int, np.ndarray]] = deque()
         self._source_done = False
+        self._error: HybridPerceptionError | None = None
         self._wall0: float | None = None
         self._t0: int | None = None
 
     @property
     def finished(self) -> bool:
-        return self._source_done and not self._ready
+        return self._source_done and not self._ready and self._error is None
 
     def due(self, now_s: float, max_packets: int = 1000) -> list[tuple[int, np.ndarray]]:
         """Packets (window start µs, events) due at wall-clock time ``now_s``, oldest first.
 
-        Errors of the source (a truncated file, an unplugged camera) propagate to the caller.
+        An error of the source (a corrupt file, an unplugged camera) ends the stream there:
+        the events read before it are still delivered, then every further call raises it.
         """
         if self._wall0 is None:
             self._wall0 = now_s
@@ -65,13 +69,19 @@ class PacketPlayer:
                 if release_s > now_s - self._wall0:
                     break
             out.append(self._ready.popleft())
+        if self._error is not None and not out and not self._ready:
+            raise self._error
         return out
 
     def _pull(self) -> bool:
         """Read one chunk; False when no progress was made (idle live source, or the end)."""
         if self._source_done:
             return False
-        chunk = next(self._chunks, None)
+        try:
+            chunk = next(self._chunks, None)
+        except HybridPerceptionError as err:
+            self._error = err
+            chunk = None  # the end of what can be read: flush the events accepted so far
         if chunk is None:
             self._source_done = True
             self._ready.extend(self._packetizer.flush())

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hybrid_perception.errors import EventSourceError
+from hybrid_perception.errors import EventFormatError, EventSourceError
 from hybrid_perception.events.array import EventSanitizer, SensorSize, make_events
 from hybrid_perception.events.player import PacketPlayer
 from hybrid_perception.events.sources import Packetizer, SyntheticSource, looping, open_source
@@ -69,6 +69,20 @@ def test_player_rate_scales_time_and_zero_means_all_at_once():
     fast.due(0.0)
     assert [s for s, _ in fast.due(0.00151)] == [0, 1000, 2000]
     assert [s for s, _ in player_over([0, 10**7], rate=0.0).due(0.0)] == [0, 10**7 // 1000 * 1000]
+
+
+def test_player_delivers_events_read_before_a_source_error_then_raises_it():
+    def failing():
+        yield make_events([0, 500, 1200], [1, 1, 1], [1, 1, 1], [1, 1, 1])
+        yield make_events([1700], [1], [1], [1])
+        raise EventFormatError('corrupt chunk')
+    player = PacketPlayer(failing(), EventSanitizer(SENSOR), period_us=1000, rate=0.0)
+    packets = player.due(0.0)
+    assert [e['timestamp'].tolist() for _, e in packets] == [[0, 500], [1200, 1700]]
+    for _ in range(2):
+        with pytest.raises(EventFormatError, match='corrupt chunk'):
+            player.due(0.0)
+    assert not player.finished
 
 
 def test_player_drops_bad_events_and_counts_them():
