@@ -19,7 +19,7 @@ from rclpy.node import Node
 from rclpy.task import Future
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
-from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSize, concatenate
 from hybrid_perception.events.player import PacketPlayer
 from hybrid_perception.events.representations import render_bgr
@@ -80,6 +80,7 @@ class DvsDriver(Node):
         self.player: PacketPlayer | None = None
         self.sensor = SensorSize(p['sensor_width'], p['sensor_height'])
         self.finished = Future()
+        self.drops = DropCounts()  # kept across source re-opens
         self.stats = {'events': 0, 'packets': 0, 'publish_retries': 0, 'undelivered': 0,
                       'source_errors': 0}
         self._since_view: list = []
@@ -103,7 +104,7 @@ class DvsDriver(Node):
                              sensor=self.sensor, serial=p['camera_serial'], seed=p['seed'])
         self.sensor = source.sensor
         self.player = PacketPlayer(
-            looping(lambda: source, p['loop']), EventSanitizer(self.sensor),
+            looping(lambda: source, p['loop']), EventSanitizer(self.sensor, drops=self.drops),
             period_us=p['packet_period_us'], rate=p['rate'], live=self.live)
         self.get_logger().info(f'source {p["source"]} {p["path"]} open: sensor '
                                f'{self.sensor.width}x{self.sensor.height}, packets of '
@@ -155,21 +156,29 @@ class DvsDriver(Node):
             self._since_view.append(events)
 
     def _source_failed(self, err: Exception) -> None:
+        """Log the failure; retry a camera or a file not there yet, never a broken file.
+
+        A broken file (truncated, corrupt: EventFormatError) fails again at the same place, and
+        re-opening it mid-replay would publish its good part again, going back in time.
+        """
         self.stats['source_errors'] += 1
         self._last_error = str(err)
+        retry = self.live or not isinstance(err, EventFormatError)
         self.player = None
-        self._next_open = time.monotonic() + self.p['retry_period_s']
-        self.get_logger().error(f'source {self.p["source"]}: {err} (retrying every '
-                                f'{self.p["retry_period_s"]} s)', throttle_duration_sec=10.0)
+        if retry:
+            self._next_open = time.monotonic() + self.p['retry_period_s']
+            suffix = f'retrying every {self.p["retry_period_s"]} s'
+        else:
+            self._next_open = float('inf')
+            suffix = 'replay stopped'
+        self.get_logger().error(f'source {self.p["source"]}: {err} ({suffix})',
+                                throttle_duration_sec=10.0)
 
     def _end_of_source(self) -> None:
         self.get_logger().info(f'end of {self.p["path"]}: {self.stats["events"]} events in '
-                               f'{self.stats["packets"]} packets, {self._drops().total} dropped')
+                               f'{self.stats["packets"]} packets, {self.drops.total} dropped')
         self._publish_diagnostics()
         self.finished.set_result(self.stats['events'])
-
-    def _drops(self) -> DropCounts:
-        return self.player.sanitizer.drops if self.player else DropCounts()
 
     def _publish_view(self) -> None:
         now_us = time.time_ns() // 1000
@@ -183,7 +192,7 @@ class DvsDriver(Node):
                                             self.p['frame_id']))
 
     def _publish_diagnostics(self) -> None:
-        drops = self._drops()
+        drops = self.drops
         level = DiagnosticStatus.OK
         message = 'streaming' if self.player else 'waiting for source'
         if self._last_error and self.player is None:

@@ -102,7 +102,7 @@ def test_bad_events_are_dropped_counted_and_reported(ros, tmp_path):
 
 
 @pytest.mark.parametrize('parameters,message', [
-    ({'source': 'rosbag', 'path': '/no/such/bag'}, 'no such file'),
+    ({'source': 'rosbag', 'path': '/no/such/bag'}, 'no such file'),  # may appear later
     ({'source': 'camera'}, 'no event camera connected'),
 ])
 def test_failing_source_is_reported_and_node_keeps_running(ros, parameters, message):
@@ -134,6 +134,30 @@ def test_driver_executable_exits_cleanly_on_invalid_parameters():
     assert result.returncode == 2
     assert 'rate must be >= 0' in result.stderr + result.stdout
     assert 'Traceback' not in result.stderr
+
+
+def test_bag_broken_mid_replay_is_not_replayed_again(ros, tmp_path):
+    import sqlite3
+    context, executor = ros
+    path = tmp_path / 'damaged'
+    with EventBagWriter(path, SENSOR, storage='sqlite3') as writer:
+        for k in range(20):
+            writer.write(make_events(k * 1000 + np.arange(10), np.arange(10), np.arange(10),
+                                     np.ones(10)))
+    with sqlite3.connect(next(path.glob('*.db3'))) as db:  # garble the 10th events packet
+        (row,), = db.execute('SELECT id FROM messages WHERE topic_id = (SELECT id FROM topics '
+                             "WHERE name = '/events') ORDER BY timestamp LIMIT 1 OFFSET 9")
+        db.execute('UPDATE messages SET data = ? WHERE id = ?', (b'\xff' * 64, row))
+    listener = Listener(context, executor)
+    driver = start_driver(context, executor, source='rosbag', path=str(path), rate=0.0,
+                          retry_period_s=0.1, wait_for_subscribers=1)
+    assert spin_until(executor, lambda: driver.stats['source_errors'] == 1, 20.0)
+    spin_until(executor, lambda: False, 1.0)  # ten retry periods
+    assert driver.stats['source_errors'] == 1
+    assert listener.count == driver.stats['events'] == 90
+    stamps = [int(e['timestamp'][0]) for e in listener.events]
+    assert stamps == sorted(set(stamps))  # nothing published twice, nothing back in time
+    assert listener.diagnostics[-1].level == b'\x02'  # ERROR
 
 
 def test_synthetic_source_streams_in_real_time_with_event_frames(ros):
