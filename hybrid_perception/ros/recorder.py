@@ -37,7 +37,7 @@ class BagRecorder(Node):
         self.topics = set(topics or [])
         self._store = typestore()
         self._writer = open_bag_writer(self.path, storage)
-        self._connections: dict[str, object] = {}
+        self._seen: set[str] = set()  # recorded, or refused once with a logged reason
         self.counts: dict[str, int] = {}
         self._discover()
         self.create_timer(0.2, self._discover)
@@ -46,20 +46,19 @@ class BagRecorder(Node):
 
     def _discover(self) -> None:
         for topic, types in self.get_topic_names_and_types():
-            if topic in self._connections or (self.topics and topic not in self.topics):
+            if topic in self._seen or (self.topics and topic not in self.topics):
                 continue
             if topic in ('/rosout', '/parameter_events') and not self.topics:
                 continue
             msgtype = types[0]
+            self._seen.add(topic)
             try:
                 cls = message_class(msgtype)
                 connection = self._writer.add_connection(topic, msgtype, typestore=self._store)
             except (ImportError, AttributeError, ValueError, KeyError) as err:
                 self.get_logger().error(f'not recording {topic}: type {msgtype} unknown here '
-                                        f'({err})', once=True)
-                self._connections[topic] = None
+                                        f'({err})')
                 continue
-            self._connections[topic] = connection
             self.counts[topic] = 0
             self.create_subscription(cls, topic, self._writer_callback(topic, connection),
                                      self._qos_for(topic), raw=True)
