@@ -44,7 +44,8 @@ PARAMETERS = {
     'reliability': ('auto', 'events QoS: auto (best effort live, reliable files), reliable, '
                             'best_effort'),
     'wait_for_subscribers': (0, 'hold file replay until this many events subscribers match'),
-    'retry_period_s': (1.0, 'how often a failed source (no camera, missing file) is retried'),
+    'retry_period_s': (1.0, 'how often a source that is not there (no camera, missing file) is '
+                           'retried'),
     'publish_timeout_s': (5.0, 'how long a reliable publish waits for a slow reader'),
 }
 
