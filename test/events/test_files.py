@@ -91,23 +91,25 @@ def test_unreadable_bag_is_a_clear_format_error(tmp_path, make):
         EventBagReader(path)
 
 
-def test_truncated_mcap_is_a_clear_format_error(tmp_path, events):
+@pytest.fixture
+def mcap_bag(tmp_path, events):
+    """A bag of 500-event packets, and its .mcap file (for the tests to damage)."""
     path = tmp_path / 'bag'
     with EventBagWriter(path, SensorSize(64, 48)) as writer:
         for start in range(0, events.size, 500):
             writer.write(events[start:start + 500])
-    mcap = path / 'bag.mcap'
+    return path, path / 'bag.mcap'
+
+
+def test_truncated_mcap_is_a_clear_format_error(mcap_bag):
+    path, mcap = mcap_bag
     mcap.write_bytes(mcap.read_bytes()[: mcap.stat().st_size // 2])
     with pytest.raises(EventFormatError):
         list(EventBagReader(path))
 
 
-def test_garbage_inside_mcap_is_a_clear_format_error(tmp_path, events):
-    path = tmp_path / 'bag'
-    with EventBagWriter(path, SensorSize(64, 48)) as writer:
-        for start in range(0, events.size, 500):
-            writer.write(events[start:start + 500])
-    mcap = path / 'bag.mcap'
+def test_garbage_inside_mcap_is_a_clear_format_error(mcap_bag):
+    path, mcap = mcap_bag
     data = bytearray(mcap.read_bytes())
     quarter = len(data) // 4  # the middle half: records, not the summary at the end
     data[quarter:3 * quarter] = b'\xff' * (2 * quarter)
