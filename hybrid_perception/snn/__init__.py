@@ -1,0 +1,16 @@
+"""Spiking networks: a declarative spec, SLAYER models and training, NetX export, runtimes.
+
+The Lava runtime lives in :mod:`hybrid_perception.snn.lava_runtime` and is imported on its
+own, so that training and the torch runtime do not start Lava.
+"""
+
+from .model import STATE_SCALE, WEIGHT_SCALE, SpikingNetwork, read_spec
+from .runtime import NeuronState, RuntimeInputError, SnnRuntime, quantise_state
+from .spec import ConvLayer, DenseLayer, NetworkSpec, NeuronSpec, SpecError
+from .torch_runtime import TorchRuntime
+
+__all__ = [
+    'STATE_SCALE', 'WEIGHT_SCALE', 'ConvLayer', 'DenseLayer', 'NetworkSpec', 'NeuronSpec',
+    'NeuronState', 'RuntimeInputError', 'SnnRuntime', 'SpecError', 'SpikingNetwork',
+    'TorchRuntime', 'quantise_state', 'read_spec',
+]

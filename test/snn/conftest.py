@@ -1,0 +1,37 @@
+"""One trained network for the SNN tests: training takes seconds, so it is done once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hybrid_perception.events.datasets import MovingSquareClips
+from hybrid_perception.snn import NetworkSpec
+from hybrid_perception.snn.training import TrainConfig, TrainResult, train
+
+SPEC = Path(__file__).parents[2] / 'config' / 'snn' / 'motion.yaml'
+
+
+@pytest.fixture(scope='session')
+def motion_spec() -> Path:
+    return SPEC
+
+
+@pytest.fixture(scope='session')
+def clips():
+    dataset = MovingSquareClips()
+    return dataset.generate(384, seed=1), dataset.generate(64, seed=2)
+
+
+@pytest.fixture(scope='session')
+def trained(clips, tmp_path_factory) -> TrainResult:
+    train_data, val_data = clips
+    return train(NetworkSpec.from_yaml(SPEC), train_data, val_data,
+                 TrainConfig(epochs=5, seed=0), tmp_path_factory.mktemp('checkpoints'),
+                 progress=False)
+
+
+@pytest.fixture(scope='session')
+def exported(trained, tmp_path_factory) -> Path:
+    return trained.network.export_hdf5(tmp_path_factory.mktemp('export') / 'motion.net')
