@@ -6,11 +6,19 @@ own, so that training and the torch runtime do not start Lava.
 
 from .model import STATE_SCALE, WEIGHT_SCALE, SpikingNetwork, read_spec
 from .runtime import NeuronState, RuntimeInputError, SnnRuntime, quantise_state
-from .spec import ConvLayer, DenseLayer, NetworkSpec, NeuronSpec, SpecError
+from .spec import (
+    BUILTIN_SPECS,
+    ConvLayer,
+    DenseLayer,
+    NetworkSpec,
+    NeuronSpec,
+    SpecError,
+    load_spec,
+)
 from .torch_runtime import TorchRuntime
 
 __all__ = [
-    'STATE_SCALE', 'WEIGHT_SCALE', 'ConvLayer', 'DenseLayer', 'NetworkSpec', 'NeuronSpec',
-    'NeuronState', 'RuntimeInputError', 'SnnRuntime', 'SpecError', 'SpikingNetwork',
-    'TorchRuntime', 'quantise_state', 'read_spec',
+    'BUILTIN_SPECS', 'STATE_SCALE', 'WEIGHT_SCALE', 'ConvLayer', 'DenseLayer', 'NetworkSpec',
+    'NeuronSpec', 'NeuronState', 'RuntimeInputError', 'SnnRuntime', 'SpecError',
+    'SpikingNetwork', 'TorchRuntime', 'load_spec', 'quantise_state', 'read_spec',
 ]

@@ -16,7 +16,12 @@ import yaml
 
 from ..errors import HybridPerceptionError
 
-__all__ = ['ConvLayer', 'DenseLayer', 'NetworkSpec', 'NeuronSpec', 'SpecError']
+__all__ = ['BUILTIN_SPECS', 'ConvLayer', 'DenseLayer', 'NetworkSpec', 'NeuronSpec', 'SpecError',
+           'load_spec']
+
+_SPECS_DIR = Path(__file__).parent / 'specs'
+#: Specs shipped with the package, by name (``hybrid-perception train --spec motion``).
+BUILTIN_SPECS = tuple(sorted(p.stem for p in _SPECS_DIR.glob('*.yaml')))
 
 
 class SpecError(HybridPerceptionError):
@@ -136,6 +141,16 @@ class NetworkSpec:
         if not isinstance(data, dict):
             raise SpecError(f'{path}: expected a mapping with input_shape and layers')
         return cls.from_dict(data)
+
+
+def load_spec(name_or_path: str | Path) -> NetworkSpec:
+    """A spec from a YAML file, or one of :data:`BUILTIN_SPECS` by name."""
+    if str(name_or_path) in BUILTIN_SPECS:
+        return NetworkSpec.from_yaml(_SPECS_DIR / f'{name_or_path}.yaml')
+    if not Path(name_or_path).is_file():
+        raise SpecError(f'no spec file {name_or_path} and no built-in spec of that name '
+                        f'(built-in: {", ".join(BUILTIN_SPECS)})')
+    return NetworkSpec.from_yaml(name_or_path)
 
 
 def _type_name(layer: Layer) -> str:

@@ -7,15 +7,13 @@ from pathlib import Path
 import pytest
 
 from hybrid_perception.events.datasets import MovingSquareClips
-from hybrid_perception.snn import NetworkSpec
+from hybrid_perception.snn import NetworkSpec, load_spec
 from hybrid_perception.snn.training import TrainConfig, TrainResult, train
-
-SPEC = Path(__file__).parents[2] / 'config' / 'snn' / 'motion.yaml'
 
 
 @pytest.fixture(scope='session')
-def motion_spec() -> Path:
-    return SPEC
+def motion_spec() -> NetworkSpec:
+    return load_spec('motion')
 
 
 @pytest.fixture(scope='session')
@@ -25,9 +23,9 @@ def clips():
 
 
 @pytest.fixture(scope='session')
-def trained(clips, tmp_path_factory) -> TrainResult:
+def trained(clips, motion_spec, tmp_path_factory) -> TrainResult:
     train_data, val_data = clips
-    return train(NetworkSpec.from_yaml(SPEC), train_data, val_data,
+    return train(motion_spec, train_data, val_data,
                  TrainConfig(epochs=5, seed=0), tmp_path_factory.mktemp('checkpoints'),
                  progress=False)
 

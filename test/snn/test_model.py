@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.snn import NetworkSpec, SpikingNetwork, read_spec
+from hybrid_perception.snn import SpikingNetwork, read_spec
 from hybrid_perception.snn.training import TrainConfig, evaluate, load_checkpoint, train
 
 
@@ -46,7 +46,7 @@ def test_best_checkpoint_rebuilds_the_network(trained, clips):
 
 def test_same_seed_trains_the_same_weights(clips, motion_spec, tmp_path):
     small = (clips[0][0][:32], clips[0][1][:32])
-    runs = [train(NetworkSpec.from_yaml(motion_spec), small, small, TrainConfig(epochs=1, seed=7),
+    runs = [train(motion_spec, small, small, TrainConfig(epochs=1, seed=7),
                   tmp_path / str(i), progress=False).network for i in range(2)]
     for a, b in zip(runs[0].parameters(), runs[1].parameters(), strict=True):
         assert torch.equal(a, b)

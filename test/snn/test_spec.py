@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from hybrid_perception.snn import ConvLayer, DenseLayer, NetworkSpec, NeuronSpec, SpecError
+from hybrid_perception.snn import (
+    BUILTIN_SPECS,
+    ConvLayer,
+    DenseLayer,
+    NetworkSpec,
+    NeuronSpec,
+    SpecError,
+    load_spec,
+)
 
 
 def test_shipped_spec_shapes_follow_conv_arithmetic(motion_spec):
-    spec = NetworkSpec.from_yaml(motion_spec)
+    spec = motion_spec
     assert spec.layer_shapes() == [(8, 16, 16), (16, 8, 8), (64,), (4,)]
     assert spec.output_shape == (4,)
 
@@ -28,6 +37,14 @@ def test_dict_round_trip_is_lossless():
 def test_undeployable_specs_are_refused_with_the_reason(layers, message):
     with pytest.raises(SpecError, match=message):
         NetworkSpec.from_dict({'input_shape': [2, 8, 8], 'layers': layers})
+
+
+def test_specs_load_by_name_or_path(motion_spec, tmp_path):
+    assert 'motion' in BUILTIN_SPECS
+    (tmp_path / 'mine.yaml').write_text(yaml.safe_dump(motion_spec.to_dict()))
+    assert load_spec(tmp_path / 'mine.yaml') == motion_spec
+    with pytest.raises(SpecError, match='built-in: motion'):
+        load_spec('no-such-spec')
 
 
 def test_unreadable_spec_file_is_a_spec_error(tmp_path):
