@@ -1,0 +1,130 @@
+"""What the hardware would do, counted from the actual activity.
+
+For an SNN on a neuromorphic chip: synaptic operations (every spike times its fan-out into
+the next layer), neuron updates (every neuron every step; "active" when it received input
+that step) and spikes sent. For an ANN: multiply-accumulates per layer, from the layer shapes
+as they run (forward hooks), so any torch model is counted without describing it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..snn.spec import ConvLayer, NetworkSpec
+
+__all__ = ['AnnOps', 'OpCounts', 'SnnLayerOps', 'count_macs', 'count_snn_ops']
+
+
+@dataclass(frozen=True)
+class SnnLayerOps:
+    synaptic_ops: int
+    neuron_updates: int
+    active_neuron_updates: int
+    spikes: int
+
+
+@dataclass(frozen=True)
+class OpCounts:
+    """Operation totals the energy models price; ``per_layer`` keeps the detail."""
+
+    synaptic_op: int = 0
+    neuron_update_active: int = 0
+    neuron_update_inactive: int = 0
+    spike_out: int = 0
+    mac: int = 0
+    per_layer: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in _TOTALS}
+
+
+_TOTALS = ('synaptic_op', 'neuron_update_active', 'neuron_update_inactive', 'spike_out', 'mac')
+
+
+def count_snn_ops(spec: NetworkSpec, input_spikes: np.ndarray,
+                  layer_spikes: Sequence[np.ndarray]) -> OpCounts:
+    """Count from the input (T, C, H, W) and each layer's spikes (T, *shape) of one run."""
+    per_layer: dict[str, dict[str, int]] = {}
+    presynaptic = np.asarray(input_spikes) > 0
+    for i, (layer, spikes) in enumerate(zip(spec.layers, layer_spikes, strict=True)):
+        spikes = np.asarray(spikes) > 0
+        per_layer[f'layer{i}'] = vars(_layer_ops(layer, presynaptic, spikes))
+        presynaptic = spikes
+    layers = per_layer.values()
+    active = sum(ops['active_neuron_updates'] for ops in layers)
+    return OpCounts(synaptic_op=sum(ops['synaptic_ops'] for ops in layers),
+                    neuron_update_active=active,
+                    neuron_update_inactive=sum(ops['neuron_updates'] for ops in layers) - active,
+                    spike_out=sum(ops['spikes'] for ops in layers), per_layer=per_layer)
+
+
+def _layer_ops(layer, presynaptic: np.ndarray, spikes: np.ndarray) -> SnnLayerOps:
+    steps = len(spikes)
+    neurons = int(np.prod(spikes.shape[1:]))
+    if isinstance(layer, ConvLayer):
+        # Spikes landing in each output position's receptive field, per step (any channel):
+        # a sum over a k x k window, which is a convolution with ones.
+        per_position = F.conv2d(torch.from_numpy(presynaptic.sum(1, dtype=np.float32))[:, None],
+                                torch.ones(1, 1, layer.kernel, layer.kernel),
+                                stride=layer.stride, padding=layer.padding)[:, 0]
+        synaptic = int(per_position.sum()) * layer.channels
+        active = int((per_position > 0).sum()) * layer.channels
+    else:
+        arriving = presynaptic.reshape(steps, -1).sum(1)
+        synaptic = int(arriving.sum()) * layer.units
+        active = int((arriving > 0).sum()) * layer.units
+    return SnnLayerOps(synaptic, neurons * steps, active, int(spikes.sum()))
+
+
+@dataclass(frozen=True)
+class AnnOps:
+    """MACs of one forward pass, per layer in execution order."""
+
+    per_layer: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_layer.values())
+
+    def op_counts(self) -> OpCounts:
+        return OpCounts(mac=self.total, per_layer={k: {'mac': v} for k, v in
+                                                   self.per_layer.items()})
+
+
+def count_macs(model: torch.nn.Module, example: torch.Tensor) -> AnnOps:
+    """MACs per sample of ``model(example)`` for its Conv, ConvTranspose and Linear layers."""
+    per_layer: dict[str, int] = {}
+    batch = example.shape[0]
+
+    def hook(name: str):
+        def record(module: torch.nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+            per_layer[name] = per_layer.get(name, 0) + _macs(module, inputs[0], output) // batch
+        return record
+
+    handles = [module.register_forward_hook(hook(name)) for name, module in
+               model.named_modules() if isinstance(module, _COUNTED)]
+    try:
+        with torch.no_grad():
+            model(example)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return AnnOps(per_layer)
+
+
+_COUNTED = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d, torch.nn.ConvTranspose2d,
+            torch.nn.Linear)
+
+
+def _macs(module: torch.nn.Module, inputs: torch.Tensor, output: torch.Tensor) -> int:
+    if isinstance(module, torch.nn.Linear):
+        return output.numel() * module.in_features
+    kernel = int(np.prod(module.kernel_size))
+    if isinstance(module, torch.nn.ConvTranspose2d):  # every input pixel scatters a kernel
+        return inputs.numel() * module.out_channels // module.groups * kernel
+    return output.numel() * module.in_channels // module.groups * kernel
