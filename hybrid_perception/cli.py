@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from hybrid_perception.commands.snn import add_commands as add_snn_commands
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import SensorSize
 
@@ -180,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument('--loop', action='store_true')
     replay.add_argument('--wait-for-subscribers', type=int, default=0)
     replay.set_defaults(func=_replay)
+
+    add_snn_commands(sub)
     return parser
 
 

@@ -18,7 +18,7 @@ def run(*args, timeout=120):
 def test_help_lists_the_workflows():
     result = run('--help')
     assert result.returncode == 0
-    for command in ('demo', 'simulate', 'record', 'replay'):
+    for command in ('demo', 'simulate', 'record', 'replay', 'train', 'export', 'run-snn'):
         assert command in result.stdout
 
 
@@ -39,3 +39,29 @@ def test_replay_of_a_missing_file_fails_clearly(tmp_path):
     result = run('replay', str(tmp_path / 'missing'), timeout=60)
     assert result.returncode != 0
     assert 'no such file' in result.stdout + result.stderr
+
+
+def test_train_export_and_run_an_snn(tmp_path):
+    out = tmp_path / 'snn'
+    trained = run('train', '--out', str(out), '--epochs', '1', '--train-clips', '16',
+                  '--val-clips', '8', timeout=600)
+    assert trained.returncode == 0, trained.stderr
+    for name in ('best.pt', 'last.pt', 'network.net', 'training.png'):
+        assert (out / name).stat().st_size > 0, name
+    exported = run('export', str(out / 'last.pt'), '-o', str(tmp_path / 'last.net'))
+    assert exported.returncode == 0, exported.stderr
+    ran = run('run-snn', str(tmp_path / 'last.net'), '--clips', '1', '--window', '5',
+              timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    assert 'spike agreement 1.000000' in ran.stdout
+    assert ran.stdout.count('ESTIMATE') == 2 and 'Davies' in ran.stdout
+
+
+def test_snn_commands_refuse_bad_input_clearly(tmp_path):
+    spec = run('train', '--spec', str(tmp_path / 'none.yaml'), '--out', str(tmp_path))
+    assert spec.returncode == 2 and 'no spec file' in spec.stderr
+    (tmp_path / 'junk.net').write_bytes(b'not hdf5')
+    network = run('run-snn', str(tmp_path / 'junk.net'))
+    assert network.returncode == 2 and 'not a network exported' in network.stderr
+    checkpoint = run('export', str(tmp_path / 'missing.pt'))
+    assert checkpoint.returncode == 2 and 'no checkpoint' in checkpoint.stderr

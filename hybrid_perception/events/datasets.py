@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm import tqdm
 
 from .array import SensorSize, concatenate
 from .representations import to_spike_tensor
@@ -56,11 +57,14 @@ class MovingSquareClips:
         return to_spike_tensor(events, self.sensor, t_start_us=0, bin_us=self.bin_us,
                                n_bins=self.n_bins, binary=True)
 
-    def generate(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def generate(self, n: int, seed: int = 0, *,
+                 progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """``n`` clips with balanced labels: (n, T, 2, H, W) float32 and (n,) int64."""
         rng = np.random.default_rng(seed)
         labels = np.arange(n) % len(MOTION_CLASSES)
         rng.shuffle(labels)
-        clips = np.stack([self.clip(int(label), rng) for label in labels]) if n else \
-            np.zeros((0, self.n_bins, 2, self.sensor.height, self.sensor.width), np.float32)
+        clips = np.zeros((n, self.n_bins, 2, self.sensor.height, self.sensor.width), np.float32)
+        for i, label in enumerate(tqdm(labels, desc='simulating clips', unit='clip',
+                                       disable=not progress, leave=False)):
+            clips[i] = self.clip(int(label), rng)
         return clips, labels.astype(np.int64)

@@ -9,6 +9,9 @@ processes are built once: each window rewrites the input buffer's contents and r
 
 from __future__ import annotations
 
+from .. import lava_import  # noqa: F401 (before Lava, see there)
+
+# isort: split
 from pathlib import Path
 
 import numpy as np

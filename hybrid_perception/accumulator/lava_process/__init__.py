@@ -10,6 +10,9 @@ beside the process's own as a standalone file, which our relative-import modules
 
 from __future__ import annotations
 
+from ... import lava_import  # noqa: F401 (before Lava, see there)
+
+# isort: split
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.model import PyLoihiProcessModel

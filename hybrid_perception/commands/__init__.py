@@ -1,0 +1,1 @@
+"""Subcommands of ``hybrid-perception``, one module per concern; heavy imports inside them."""
