@@ -11,6 +11,7 @@ test:  ## lint + the whole test suite
 
 bench:  ## benchmark scripts; each ends with one JSON line of figures
 	$(RUN) python benchmarks/event_path.py
+	$(RUN) python benchmarks/snn_runtimes.py
 
 lint:
 	$(RUN) ruff check .

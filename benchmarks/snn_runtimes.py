@@ -1,0 +1,97 @@
+"""The SNN runtimes side by side on one exported network, in one run.
+
+Trains the built-in ``motion`` network on synthetic clips (or takes ``--network``), exports it
+to NetX HDF5, then streams the same validation clips through the torch runtime (SLAYER,
+quantised weights) and the Lava runtime (Loihi2SimCfg fixed_pt, the bit-accurate Loihi
+model) at a few window lengths. Prints time steps per second of each, their spike agreement,
+the counted operations and the modelled energy per platform (estimates, with coefficients and
+source). Ends with one JSON line of the figures.
+
+    scripts/with-venv.sh python benchmarks/snn_runtimes.py [--network NET] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from hybrid_perception.energy import EnergyModel
+from hybrid_perception.events.datasets import MovingSquareClips
+from hybrid_perception.snn import load_spec
+from hybrid_perception.snn.compare import compare_runtimes
+from hybrid_perception.snn.training import TrainConfig, load_checkpoint, train
+
+PLATFORMS = ('loihi', 'loihi_calibrated', 'loihi2')
+STEP_S = 1e-3  # one SNN time step per millisecond of events (5 ms bins run at 5 steps/bin)
+
+
+def trained_network(folder: Path, quick: bool) -> Path:
+    dataset = MovingSquareClips()
+    n_train, epochs = (128, 2) if quick else (1024, 6)
+    result = train(load_spec('motion'), dataset.generate(n_train, seed=0),
+                   dataset.generate(64, seed=1), TrainConfig(epochs=epochs, seed=0), folder,
+                   progress=False)
+    print(f'trained motion network: validation accuracy {result.best_val_accuracy:.3f} '
+          f'({n_train} clips, {epochs} epochs)')
+    return load_checkpoint(result.best_checkpoint).export_hdf5(folder / 'network.net')
+
+
+def windows_of(clips: np.ndarray, window: int) -> np.ndarray:
+    stream = np.concatenate(list(clips))
+    usable = len(stream) // window * window
+    return stream[:usable].reshape(-1, window, *stream.shape[1:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--network', type=Path, help='an exported network (default: train one)')
+    parser.add_argument('--clips', type=int, default=None, help='validation clips to stream')
+    parser.add_argument('--quick', action='store_true', help='small sizes (smoke run)')
+    args = parser.parse_args()
+    n_clips = args.clips or (2 if args.quick else 8)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        network = args.network or trained_network(Path(tmp), args.quick)
+        clips, _ = MovingSquareClips().generate(n_clips, seed=99)
+        figures: dict[str, float] = {}
+        print(f'\n{n_clips} clips of {clips.shape[1]} steps; window = steps per Lava run')
+        print(f'{"window":>6} {"torch steps/s":>14} {"lava steps/s":>13} {"torch/lava":>10} '
+              f'{"agreement":>10}')
+        for window in (5, 20) if args.quick else (5, 10, 20, 40):
+            result = compare_runtimes(network, windows_of(clips, window))
+            speedup = result.torch_steps_per_s / result.lava_steps_per_s
+            print(f'{window:>6} {result.torch_steps_per_s:>14,.0f} '
+                  f'{result.lava_steps_per_s:>13,.1f} {speedup:>10.1f} {result.agreement:>10.6f}')
+            figures[f'window_{window}_torch_steps_per_s'] = result.torch_steps_per_s
+            figures[f'window_{window}_lava_steps_per_s'] = result.lava_steps_per_s
+            figures[f'window_{window}_spike_agreement'] = result.agreement
+        # The headline figures are the longest window: the least Lava per-run overhead.
+        figures['torch_steps_per_s'] = result.torch_steps_per_s
+        figures['lava_steps_per_s'] = result.lava_steps_per_s
+        figures['spike_agreement'] = min(v for k, v in figures.items() if 'agreement' in k)
+
+        ops = result.ops
+        per_step = {k: v / result.steps for k, v in ops.as_dict().items() if v}
+        print(f'\noperations per time step (counted from the spikes of {result.steps} steps):')
+        for name, value in per_step.items():
+            print(f'  {name}: {value:,.1f}')
+            figures[f'{name}_per_step'] = value
+        print(f'\nenergy per clip ({clips.shape[1]} steps = {clips.shape[1] * STEP_S * 1e3:.0f} '
+              f'ms at {STEP_S * 1e3:g} ms/step), MODEL ESTIMATES:')
+        for platform in PLATFORMS:
+            estimate = EnergyModel(platform).estimate(ops, result.steps * STEP_S)
+            per_clip_uj = estimate.joules * 1e6 / n_clips
+            print(f'  {per_clip_uj:8.2f} uJ/clip  {estimate}')
+            figures[f'{platform}_uj_per_clip_estimate'] = per_clip_uj
+            figures[f'{platform}_watts_estimate'] = estimate.watts
+    print(json.dumps({k: round(v, 6) if isinstance(v, float) else v
+                      for k, v in figures.items()}))
+    return 0 if figures['spike_agreement'] == 1.0 else 1
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
