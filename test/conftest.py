@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pytest
@@ -31,16 +30,6 @@ def ros():
     yield context, executor
     executor.shutdown()
     context.try_shutdown()
-
-
-def spin_until(executor, predicate, timeout_s: float = 10.0) -> bool:
-    """Spin until ``predicate()`` holds; False if the timeout came first."""
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        executor.spin_once(timeout_sec=0.02)
-    return predicate()
 
 
 @pytest.fixture

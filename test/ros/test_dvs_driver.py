@@ -9,7 +9,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import spin_until
+from support import spin_until
 
 from hybrid_perception.events.array import SensorSize, make_events
 from hybrid_perception.events.rosbag import EventBagWriter

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 import yaml
-from conftest import spin_until
+from support import spin_until
 
 from hybrid_perception.events.array import make_events
 from hybrid_perception.events.rosbag import EventBagReader
