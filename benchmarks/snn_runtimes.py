@@ -17,12 +17,10 @@ import json
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from hybrid_perception.energy import EnergyModel
 from hybrid_perception.events.datasets import MovingSquareClips
 from hybrid_perception.snn import load_spec
-from hybrid_perception.snn.compare import compare_runtimes
+from hybrid_perception.snn.compare import as_windows, compare_runtimes
 from hybrid_perception.snn.training import TrainConfig, load_checkpoint, train
 
 PLATFORMS = ('loihi', 'loihi_calibrated', 'loihi2')
@@ -38,12 +36,6 @@ def trained_network(folder: Path, quick: bool) -> Path:
     print(f'trained motion network: validation accuracy {result.best_val_accuracy:.3f} '
           f'({n_train} clips, {epochs} epochs)')
     return load_checkpoint(result.best_checkpoint).export_hdf5(folder / 'network.net')
-
-
-def windows_of(clips: np.ndarray, window: int) -> np.ndarray:
-    stream = np.concatenate(list(clips))
-    usable = len(stream) // window * window
-    return stream[:usable].reshape(-1, window, *stream.shape[1:])
 
 
 def main() -> int:
@@ -62,7 +54,7 @@ def main() -> int:
         print(f'{"window":>6} {"torch steps/s":>14} {"lava steps/s":>13} {"torch/lava":>10} '
               f'{"agreement":>10}')
         for window in (5, 20) if args.quick else (5, 10, 20, 40):
-            result = compare_runtimes(network, windows_of(clips, window))
+            result = compare_runtimes(network, as_windows(clips, window))
             speedup = result.torch_steps_per_s / result.lava_steps_per_s
             print(f'{window:>6} {result.torch_steps_per_s:>14,.0f} '
                   f'{result.lava_steps_per_s:>13,.1f} {speedup:>10.1f} {result.agreement:>10.6f}')

@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 __all__ = ['add_commands']
 
 
@@ -54,15 +52,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ..events.datasets import MovingSquareClips
     from ..snn.spec import load_spec
     from ..snn.training import TrainConfig, load_checkpoint, train
 
     spec = load_spec(args.spec)
-    dataset = MovingSquareClips()
-    if spec.input_shape != (2, dataset.sensor.height, dataset.sensor.width):
-        raise ValueError(f'the motion clips are (2, {dataset.sensor.height}, '
-                         f'{dataset.sensor.width}); the spec expects {spec.input_shape}')
+    dataset = _motion_clips_for(spec)
     train_data = dataset.generate(args.train_clips, seed=args.seed, progress=True)
     val_data = dataset.generate(args.val_clips, seed=args.seed + 1, progress=True)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -89,19 +83,11 @@ def _export(args: argparse.Namespace) -> int:
 
 def _run_snn(args: argparse.Namespace) -> int:
     from ..energy import EnergyModel
-    from ..events.datasets import MovingSquareClips
-    from ..snn.compare import compare_runtimes
+    from ..snn.compare import as_windows, compare_runtimes
     from ..snn.model import read_spec
 
-    spec = read_spec(args.network)
-    dataset = MovingSquareClips()
-    if spec.input_shape != (2, dataset.sensor.height, dataset.sensor.width):
-        raise ValueError(f'run-snn streams the motion clips, (2, 32, 32); this network '
-                         f'expects {spec.input_shape}')
-    clips, _ = dataset.generate(args.clips, seed=1234)
-    stream = np.concatenate(list(clips))
-    usable = len(stream) // args.window * args.window
-    windows = stream[:usable].reshape(-1, args.window, *stream.shape[1:])
+    clips, _ = _motion_clips_for(read_spec(args.network)).generate(args.clips, seed=1234)
+    windows = as_windows(clips, args.window)
     result = compare_runtimes(args.network, windows, lava=not args.no_lava,
                               backend=args.backend)
     print(f'{result.steps} time steps in {len(windows)} windows of {args.window}')
@@ -117,6 +103,17 @@ def _run_snn(args: argparse.Namespace) -> int:
     for platform in args.platform or ['loihi', 'loihi2']:
         print(f'  {EnergyModel(platform).estimate(result.ops, seconds)}')
     return 0 if result.agreement in (None, 1.0) else 1
+
+
+def _motion_clips_for(spec):
+    """The synthetic motion clips, if the network takes their shape (they are all we have)."""
+    from ..events.datasets import MovingSquareClips
+
+    dataset = MovingSquareClips()
+    shape = (2, dataset.sensor.height, dataset.sensor.width)
+    if spec.input_shape != shape:
+        raise ValueError(f'the motion clips are {shape}; the network takes {spec.input_shape}')
+    return dataset
 
 
 def _plot_history(history, path: Path) -> Path:

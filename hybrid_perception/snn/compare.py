@@ -17,7 +17,7 @@ from ..energy import OpCounts, count_snn_ops
 from .model import SpikingNetwork
 from .torch_runtime import TorchRuntime
 
-__all__ = ['RuntimeComparison', 'compare_runtimes', 'spike_agreement']
+__all__ = ['RuntimeComparison', 'as_windows', 'compare_runtimes', 'spike_agreement']
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ class RuntimeComparison:
 def spike_agreement(a: np.ndarray, b: np.ndarray) -> float:
     """Fraction of (step, neuron) entries where both emitted the same spike value."""
     return float(np.mean(np.asarray(a) == np.asarray(b)))
+
+
+def as_windows(clips: np.ndarray, window: int) -> np.ndarray:
+    """Clips (N, T, ...) played back to back, cut into (M, window, ...); a partial tail is cut."""
+    stream = np.concatenate(list(clips))
+    usable = len(stream) // window * window
+    return stream[:usable].reshape(-1, window, *stream.shape[1:])
 
 
 def compare_runtimes(path: str | Path, windows: np.ndarray, *, lava: bool = True,
