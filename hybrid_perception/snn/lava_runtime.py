@@ -73,11 +73,8 @@ class LavaRuntime(SnnRuntime):
 
     def _read_state(self, layer: int) -> NeuronState:
         neuron = self.network.layers[layer].neuron
-        if not self._started:
-            return NeuronState(*(np.broadcast_to(np.transpose(v.init), self.layer_shapes[layer])
-                                 / STATE_SCALE for v in (neuron.u, neuron.v)))
-        return NeuronState(np.transpose(neuron.u.get()) / STATE_SCALE,
-                           np.transpose(neuron.v.get()) / STATE_SCALE)
+        return NeuronState(*(np.transpose(self._read(var)) / STATE_SCALE
+                             for var in (neuron.u, neuron.v)))
 
     def _write_state(self, layer: int, state: NeuronState) -> None:
         neuron = self.network.layers[layer].neuron
@@ -88,6 +85,10 @@ class LavaRuntime(SnnRuntime):
         for layer in self.network.layers:
             for var in (layer.neuron.u, layer.neuron.v, _in_flight(layer.synapse)):
                 self._write(var, np.zeros(var.shape))
+
+    def _read(self, var) -> np.ndarray:
+        """A Lava variable's value; before the first run, its init (which may be a scalar)."""
+        return var.get() if self._started else np.broadcast_to(var.init, var.shape)
 
     def _write(self, var, value: np.ndarray) -> None:
         """Set a Lava variable; before the first run there is no runtime, so set its init."""

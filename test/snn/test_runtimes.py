@@ -89,6 +89,9 @@ def test_state_set_before_the_first_window_counts(runtimes, stream, rng):
     for rt in runtimes:
         for layer, state in enumerate(states):
             rt.set_state(layer, state)
+    _assert_same_states(torch_rt, lava_rt)
+    np.testing.assert_array_equal(lava_rt.get_state(0).current,
+                                  quantise_state(states[0].current))
     np.testing.assert_array_equal(torch_rt.step(stream[0]), lava_rt.step(stream[0]))
     _assert_same_states(torch_rt, lava_rt)
 
