@@ -25,16 +25,13 @@ def integrate(trace, spikes, decay: float | None):
     return trace + spikes if decay is None else decay * trace + spikes
 
 
-def accumulate(spikes, window: int, decay: float | None = None, trace=None):
-    """(T, *shape) spikes -> (T // window, *shape) readouts; a partial last window is dropped.
-
-    ``trace`` is the leaky readout's value before the first step (zeros when None).
-    """
+def accumulate(spikes, window: int, decay: float | None = None):
+    """(T, *shape) spikes -> (T // window, *shape) readouts; a partial last window is dropped."""
     validate_readout(window, decay)
     n = spikes.shape[0] // window
     if decay is None:
         return spikes[:n * window].reshape(n, window, *spikes.shape[1:]).sum(1)
-    trace = spikes[0] * 0 if trace is None else trace
+    trace = spikes[0] * 0
     readouts = []
     for t in range(n * window):
         trace = integrate(trace, spikes[t], decay)
