@@ -21,8 +21,8 @@ COEFFICIENTS_FILE = Path(__file__).with_name('coefficients.yaml')
 
 
 @cache
-def _coefficients(path: Path = COEFFICIENTS_FILE) -> dict[str, dict]:
-    return yaml.safe_load(path.read_text())
+def _coefficients() -> dict[str, dict]:
+    return yaml.safe_load(COEFFICIENTS_FILE.read_text())
 
 
 def platforms() -> tuple[str, ...]:
