@@ -32,4 +32,4 @@ def trained(clips, motion_spec, tmp_path_factory) -> TrainResult:
 
 @pytest.fixture(scope='session')
 def exported(trained, tmp_path_factory) -> Path:
-    return trained.network.export_hdf5(tmp_path_factory.mktemp('export') / 'motion.net')
+    return trained.model.export_hdf5(tmp_path_factory.mktemp('export') / 'motion.net')

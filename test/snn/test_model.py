@@ -16,13 +16,13 @@ def _quantised(network):
 
 def test_export_reloads_to_the_same_quantised_network(trained, exported, clips):
     loaded = SpikingNetwork.load_hdf5(exported)
-    assert loaded.spec == trained.network.spec == read_spec(exported)
-    for a, b in zip(_quantised(trained.network), _quantised(loaded), strict=True):
+    assert loaded.spec == trained.model.spec == read_spec(exported)
+    for a, b in zip(_quantised(trained.model), _quantised(loaded), strict=True):
         assert torch.equal(a, b)
     x = torch.from_numpy(clips[1][0][:8]).permute(0, 2, 3, 4, 1).contiguous()
-    trained.network.eval()
+    trained.model.eval()
     with torch.no_grad():
-        assert torch.equal(trained.network(x), loaded(x))
+        assert torch.equal(trained.model(x), loaded(x))
 
 
 def test_export_is_what_netx_reads(exported):
@@ -47,7 +47,7 @@ def test_best_checkpoint_rebuilds_the_network(trained, clips):
 def test_same_seed_trains_the_same_weights(clips, motion_spec, tmp_path):
     small = (clips[0][0][:32], clips[0][1][:32])
     runs = [train(motion_spec, small, small, TrainConfig(epochs=1, seed=7),
-                  tmp_path / str(i), progress=False).network for i in range(2)]
+                  tmp_path / str(i), progress=False).model for i in range(2)]
     for a, b in zip(runs[0].parameters(), runs[1].parameters(), strict=True):
         assert torch.equal(a, b)
 
