@@ -1,0 +1,169 @@
+"""H1: the hybrid "SxAy" classifier of Seekings et al. and, at its two ends, its baselines.
+
+One stack of layers is cut after layer x: the first x run as a CUBA LIF SNN (NetX-deployable,
+the "Loihi" side), the accumulator turns their output spikes into spike counts over every
+interval of I time steps, and the remaining y layers run as an ANN on each interval's counts
+(the "Jetson" side), giving one decision per interval. x = 0 is the all-ANN baseline (the
+accumulator counts the input events: event frames of I bins) and x = all layers the all-SNN
+baseline (the decision is the output neurons' spike counts). So all three see the same data
+and decide at the same rate, and differ only in where the cut is.
+
+A clip's class is the mean over its scored intervals of the per-interval probabilities. The
+first ``warmup_steps`` of a clip are not scored: they let the SNN state settle, as it has in a
+continuous live stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from ..accumulator import accumulate
+from ..ann.model import build_ann
+from ..snn.model import SpikingNetwork
+from ..snn.spec import ConvLayer, DenseLayer, NetworkSpec, NeuronSpec, SpecError
+from ..snn.training import to_slayer
+
+__all__ = ['BUILTIN_HYBRID_SPECS', 'HybridClassifier', 'HybridSpec', 'IntervalObjective',
+           'load_hybrid_spec']
+
+_SPECS_DIR = Path(__file__).parent / 'specs'
+BUILTIN_HYBRID_SPECS = tuple(sorted(p.stem for p in _SPECS_DIR.glob('*.yaml')))
+#: Spike counts become logits of an all-SNN classifier as ``count * READOUT_GAIN / interval``:
+#: a firing rate of 1 is a logit of 8, enough for a confident softmax.
+READOUT_GAIN = 8.0
+
+
+@dataclass(frozen=True)
+class HybridSpec:
+    """The layer stack, where it is cut (``spiking`` = x), and the accumulation interval I."""
+
+    input_shape: tuple[int, int, int]
+    layers: tuple[ConvLayer | DenseLayer, ...]
+    classes: tuple[str, ...]
+    spiking: int
+    interval: int
+    neuron: NeuronSpec = field(default_factory=NeuronSpec)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.spiking <= len(self.layers):
+            raise SpecError(f'spiking must be 0..{len(self.layers)} layers, got {self.spiking}')
+        if self.interval < 1:
+            raise SpecError(f'interval must be at least 1 time step, got {self.interval}')
+        # NetworkSpec checks the whole stack's shapes and that no conv follows a dense layer.
+        stack = NetworkSpec(self.input_shape, self.layers, self.neuron)
+        if stack.output_shape != (len(self.classes),):
+            raise SpecError(f'the last layer must have one unit per class ({len(self.classes)}),'
+                            f' got output shape {stack.output_shape}')
+
+    @property
+    def name(self) -> str:
+        """The seed's naming: S<spiking layers>A<ANN layers>."""
+        return f'S{self.spiking}A{len(self.layers) - self.spiking}'
+
+    @property
+    def kind(self) -> str:
+        return {0: 'ann', len(self.layers): 'snn'}.get(self.spiking, 'hybrid')
+
+    @property
+    def snn_spec(self) -> NetworkSpec | None:
+        if self.spiking == 0:
+            return None
+        return NetworkSpec(self.input_shape, self.layers[:self.spiking], self.neuron)
+
+    @property
+    def feature_shape(self) -> tuple[int, ...]:
+        """What the accumulator outputs: the last spiking layer's shape, or the input's."""
+        snn = self.snn_spec
+        return snn.output_shape if snn else tuple(self.input_shape)
+
+    def cut(self, spiking: int, interval: int | None = None) -> HybridSpec:
+        """The same stack cut elsewhere (the SxAy sweep)."""
+        return replace(self, spiking=spiking, interval=interval or self.interval)
+
+    def to_dict(self) -> dict[str, Any]:
+        stack = NetworkSpec(self.input_shape, self.layers, self.neuron).to_dict()
+        return {**stack, 'classes': list(self.classes), 'spiking': self.spiking,
+                'interval': self.interval}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HybridSpec:
+        stack = NetworkSpec.from_dict(data)
+        try:
+            return cls(stack.input_shape, stack.layers, tuple(str(c) for c in data['classes']),
+                       int(data['spiking']), int(data['interval']), stack.neuron)
+        except (KeyError, TypeError, ValueError) as err:
+            raise SpecError(f'invalid hybrid spec: {err!r}') from err
+
+
+def load_hybrid_spec(name_or_path: str | Path) -> HybridSpec:
+    """A hybrid spec from YAML, or one of :data:`BUILTIN_HYBRID_SPECS` by name."""
+    path = _SPECS_DIR / f'{name_or_path}.yaml' if str(name_or_path) in BUILTIN_HYBRID_SPECS \
+        else Path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise SpecError(f'cannot read hybrid spec {name_or_path} (built-in: '
+                        f'{", ".join(BUILTIN_HYBRID_SPECS)}): {err}') from err
+    if not isinstance(data, dict):
+        raise SpecError(f'{path}: expected a mapping')
+    return HybridSpec.from_dict(data)
+
+
+class HybridClassifier(torch.nn.Module):
+    """SNN head -> accumulator -> ANN tail; either end may be empty (the baselines)."""
+
+    def __init__(self, spec: HybridSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        snn_spec = spec.snn_spec
+        self.snn = SpikingNetwork(snn_spec) if snn_spec else None
+        tail = spec.layers[spec.spiking:]
+        self.ann = build_ann(spec.feature_shape, tail) if tail else None
+
+    def features(self, spikes: torch.Tensor) -> torch.Tensor:
+        """(N, T, C, H, W) input spikes -> (N, T // I, *feature_shape) spike counts."""
+        if self.snn is not None:
+            out = self.snn(to_slayer(spikes))            # (N, *shape, T)
+            spikes = out.permute(0, out.dim() - 1, *range(1, out.dim() - 1))
+        return accumulate(spikes.transpose(0, 1), self.spec.interval).transpose(0, 1)
+
+    def decide(self, features: torch.Tensor) -> torch.Tensor:
+        """(M, *feature_shape) counts of M intervals -> (M, classes) logits."""
+        if self.ann is None:
+            return features * (READOUT_GAIN / self.spec.interval)
+        return self.ann(features)
+
+    def forward(self, spikes: torch.Tensor) -> torch.Tensor:
+        """(N, T, C, H, W) input spikes -> (N, T // I, classes) logits, one per interval."""
+        features = self.features(spikes)
+        n, k = features.shape[:2]
+        return self.decide(features.reshape(n * k, *features.shape[2:])).reshape(n, k, -1)
+
+
+@dataclass(frozen=True)
+class IntervalObjective:
+    """Cross-entropy on every scored interval; a clip's class from the mean probabilities."""
+
+    interval: int
+    warmup_steps: int = 0
+
+    @property
+    def first_scored(self) -> int:
+        return -(-self.warmup_steps // self.interval)  # intervals that end after the warm-up
+
+    def inputs(self, clips: torch.Tensor) -> torch.Tensor:
+        return (clips > 0).float()
+
+    def loss(self, output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        scored = output[:, self.first_scored:]
+        repeated = labels[:, None].expand(-1, scored.shape[1])
+        return torch.nn.functional.cross_entropy(scored.reshape(-1, scored.shape[-1]),
+                                                 repeated.reshape(-1))
+
+    def predict(self, output: torch.Tensor) -> torch.Tensor:
+        return output[:, self.first_scored:].softmax(-1).mean(1).argmax(-1)
