@@ -58,6 +58,9 @@ class Objective(Protocol):
     def inputs(self, clips: torch.Tensor) -> torch.Tensor:
         """Clips as stored (N, T, C, H, W) -> what the model's forward takes."""
 
+    def augment(self, clips: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Training clips, randomly varied (or as they are)."""
+
     def loss(self, output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor: ...
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
@@ -95,6 +98,7 @@ def fit(model: torch.nn.Module, objective: Objective, train_data: Dataset, val_d
                    leave=False)
         for clips, labels in bar:
             labels = labels.to(device)
+            clips = objective.augment(clips, order)
             output = model(objective.inputs(clips.to(device)))
             loss = objective.loss(output, labels)
             optimiser.zero_grad()

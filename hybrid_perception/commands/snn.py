@@ -8,25 +8,33 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .gesture import add_gesture_training_arguments, train_gesture
+
 __all__ = ['add_commands']
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     train = sub.add_parser(
-        'train', help='train an SNN on synthetic motion clips; checkpoints and a NetX export',
-        description='Train a SLAYER SNN (CPU, or CUDA when present) on synthetic DVS clips of a '
-                    'square moving in one of four directions. Writes best.pt, last.pt, the NetX '
-                    'export network.net (of the best epoch) and training.png to --out.')
-    train.add_argument('--spec', default='motion',
-                       help='network spec: a YAML file or a built-in name (default motion)')
-    train.add_argument('--out', type=Path, default=Path('out/snn'), help='output folder')
-    train.add_argument('--epochs', type=int, default=10)
-    train.add_argument('--train-clips', type=int, default=1024)
-    train.add_argument('--val-clips', type=int, default=128)
+        'train', help='train a model: the motion SNN, or the H1 gesture models',
+        description='motion: a SLAYER SNN on synthetic clips of a square moving in one of four '
+                    'directions; writes best.pt, last.pt, the NetX export network.net and '
+                    'training.png. gesture: H1 on synthetic DVS-Gesture-like clips; writes the '
+                    'hybrid SxAy model and the all-ANN and all-SNN baselines (or, with --sweep, '
+                    'the seed\'s whole SxAy x I table) as deployable model folders. CPU, or CUDA '
+                    'when present.')
+    train.add_argument('task', nargs='?', default='motion', choices=['motion', 'gesture'])
+    train.add_argument('--spec', default=None,
+                       help='a YAML file or a built-in name (default: the task\'s own)')
+    train.add_argument('--out', type=Path, default=None, help='output folder (default out/TASK)')
+    train.add_argument('--epochs', type=int, default=None, help='default 10 motion, 15 gesture')
     train.add_argument('--batch-size', type=int, default=16)
-    train.add_argument('--lr', type=float, default=3e-3)
+    train.add_argument('--lr', type=float, default=None, help='default 3e-3 motion, 2e-3 gesture')
     train.add_argument('--seed', type=int, default=0, help='weights, batches and data')
     train.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda'")
+    motion = train.add_argument_group('motion')
+    motion.add_argument('--train-clips', type=int, default=1024)
+    motion.add_argument('--val-clips', type=int, default=128)
+    add_gesture_training_arguments(train.add_argument_group('gesture'))
     train.set_defaults(func=_train)
 
     export = sub.add_parser('export', help='write a checkpoint as a NetX HDF5 network')
@@ -52,15 +60,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.task == 'gesture':
+        return train_gesture(args)
     from ..snn.spec import load_spec
     from ..snn.training import TrainConfig, load_checkpoint, train
 
-    spec = load_spec(args.spec)
+    args.out = args.out or Path('out/motion')
+    spec = load_spec(args.spec or 'motion')
     dataset = _motion_clips_for(spec)
     train_data = dataset.generate(args.train_clips, seed=args.seed, progress=True)
     val_data = dataset.generate(args.val_clips, seed=args.seed + 1, progress=True)
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, device=args.device)
+    config = TrainConfig(epochs=args.epochs or 10, batch_size=args.batch_size,
+                         lr=args.lr or 3e-3, seed=args.seed, device=args.device)
     result = train(spec, train_data, val_data, config, args.out)
     network_path = load_checkpoint(result.best_checkpoint).export_hdf5(args.out / 'network.net')
     plot = _plot_history(result.history, args.out / 'training.png')

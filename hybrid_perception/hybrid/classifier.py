@@ -151,6 +151,7 @@ class IntervalObjective:
 
     interval: int
     warmup_steps: int = 0
+    max_shift_px: int = 0   # training clips move by up to this many pixels (per clip)
 
     @property
     def first_scored(self) -> int:
@@ -158,6 +159,15 @@ class IntervalObjective:
 
     def inputs(self, clips: torch.Tensor) -> torch.Tensor:
         return (clips > 0).float()
+
+    def augment(self, clips: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Shift each clip as a whole: subjects stand anywhere, the class does not change."""
+        if not self.max_shift_px:
+            return clips
+        shifts = torch.randint(-self.max_shift_px, self.max_shift_px + 1, (len(clips), 2),
+                               generator=generator)
+        return torch.stack([clip.roll(tuple(shift.tolist()), dims=(-2, -1))
+                            for clip, shift in zip(clips, shifts, strict=True)])
 
     def loss(self, output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         scored = output[:, self.first_scored:]

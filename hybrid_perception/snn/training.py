@@ -37,6 +37,9 @@ class SpikeRateObjective:
     def inputs(self, clips: torch.Tensor) -> torch.Tensor:
         return to_slayer(clips)
 
+    def augment(self, clips: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return clips
+
     def loss(self, output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         rate = slayer.loss.SpikeRate(true_rate=self.true_rate, false_rate=self.false_rate,
                                      reduction='sum')

@@ -1,0 +1,83 @@
+"""``hybrid-perception train gesture``: H1's models, or the seed's whole SxAy x I table.
+
+Heavy imports happen inside the functions, so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+__all__ = ['add_gesture_training_arguments', 'train_gesture']
+
+SWEEP_SPIKING = (1, 2, 3, 4)   # Seekings et al.: S1A5 .. S4A2
+SWEEP_INTERVALS = (2, 4, 8)
+
+
+def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument('--spiking', type=int, default=None,
+                       help="x of SxAy: how many layers spike (default: the spec's, 2)")
+    group.add_argument('--interval', type=int, default=None,
+                       help="I: time steps (10 ms) the accumulator sums (default: the spec's, 4)")
+    group.add_argument('--sweep', action='store_true',
+                       help=f'train the seed\'s table: x in {SWEEP_SPIKING} for I in '
+                            f'{SWEEP_INTERVALS}, and both baselines per I')
+    group.add_argument('--no-baselines', action='store_true',
+                       help='train only the hybrid, not the all-ANN and all-SNN baselines')
+    group.add_argument('--takes', type=int, default=8,
+                       help='clips per training subject and gesture (default 8)')
+    group.add_argument('--test-takes', type=int, default=4,
+                       help='clips per test subject and gesture (default 4)')
+
+
+def train_gesture(args: argparse.Namespace) -> int:
+    from ..hybrid.classifier import load_hybrid_spec
+    from ..hybrid.gesture import GestureTraining, gesture_data, sweep_specs, train_model
+
+    settings = GestureTraining(takes=args.takes, test_takes=args.test_takes,
+                               epochs=args.epochs or 15, batch_size=args.batch_size,
+                               lr=args.lr or 2e-3, seed=args.seed, device=args.device)
+    base = load_hybrid_spec(args.spec or 'gesture')
+    base = base.cut(base.spiking if args.spiking is None else args.spiking,
+                    args.interval or base.interval)
+    out = args.out or Path('out/gesture')
+    if args.sweep:
+        specs = sweep_specs(base, SWEEP_SPIKING, SWEEP_INTERVALS)
+    else:
+        cuts = [base.spiking] if args.no_baselines else [base.spiking, 0, len(base.layers)]
+        specs = [base.cut(x) for x in dict.fromkeys(cuts)]
+    data = gesture_data(settings, _cache_path(), progress=True)
+    print(', '.join(f'{split} {len(labels)} clips' for split, (_, labels) in data.items()))
+    rows = []
+    for i, spec in enumerate(specs, start=1):
+        folder = out / f'I{spec.interval}' / spec.name if args.sweep else out / spec.kind
+        print(f'[{i}/{len(specs)}] {spec.name} ({spec.kind}), I = {spec.interval}')
+        bundle = train_model(spec, data, settings, folder)
+        rows.append({'model': spec.name, 'kind': spec.kind, 'interval': spec.interval,
+                     'path': str(folder), **{k: v for k, v in bundle.metrics.items()
+                                             if k != 'history'}})
+        print(f'  test accuracy {bundle.metrics["test_accuracy"]:.3f} (validation '
+              f'{bundle.metrics["val_accuracy"]:.3f}, epoch {bundle.metrics["epoch"]}) -> '
+              f'{folder}')
+    (out / 'summary.json').write_text(json.dumps(rows, indent=1))
+    print(_table(rows))
+    print(f'summary: {out / "summary.json"}')
+    return 0
+
+
+def _table(rows: list[dict]) -> str:
+    lines = ['| model | kind | I | test accuracy | validation accuracy | epoch | train s |',
+             '|---|---|---|---|---|---|---|']
+    lines += [f'| {r["model"]} | {r["kind"]} | {r["interval"]} | {r["test_accuracy"]:.3f} | '
+              f'{r["val_accuracy"]:.3f} | {r["epoch"]} | {r["train_seconds"]:.0f} |'
+              for r in rows]
+    return '\n'.join(lines)
+
+
+def _cache_path() -> Path:
+    """Rendered clips are kept beside the virtual environment's cache (same override)."""
+    root = Path(os.environ.get('HYBRID_PERCEPTION_CACHE', Path.home() / '.cache' /
+                               'hybrid_perception'))
+    return root / 'gesture-clips.npz'

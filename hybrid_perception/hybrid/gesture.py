@@ -1,0 +1,107 @@
+"""Training H1 on gesture clips: the data splits, one SxAy model, and the seed's sweep.
+
+Train, validation and test subjects are disjoint: the dataset's 23 training subjects give the
+last ``val_subjects`` for choosing the epoch, and the 6 test subjects are touched only to
+score the chosen model.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..events.gestures import N_TRAIN_SUBJECTS, GestureClips
+from ..training import Dataset, TrainConfig, evaluate, fit
+from .bundle import ClassifierBundle, InputBinning, save_bundle
+from .classifier import HybridClassifier, HybridSpec, IntervalObjective
+
+__all__ = ['GestureTraining', 'gesture_data', 'sweep_specs', 'train_model']
+
+
+@dataclass(frozen=True)
+class GestureTraining:
+    """Everything that decides a trained gesture model, besides its spec."""
+
+    takes: int = 8              # clips per training subject and gesture
+    test_takes: int = 4         # ... per test subject and gesture
+    val_subjects: int = 3       # training subjects held out to choose the epoch
+    epochs: int = 15
+    batch_size: int = 16
+    lr: float = 2e-3
+    max_shift_px: int = 3
+    seed: int = 0
+    device: str = 'auto'
+    clips: GestureClips = field(default_factory=GestureClips)
+
+    @property
+    def binning(self) -> InputBinning:
+        sensor = self.clips.renderer.sensor
+        return InputBinning(sensor.width, sensor.height, self.clips.bin_us,
+                            self.clips.downsample, self.clips.warmup_bins)
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                           seed=self.seed, device=self.device)
+
+
+def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
+                 progress: bool = True) -> dict[str, Dataset]:
+    """Rendered clips for ``train``, ``val`` and ``test``, reused from ``cache`` if it matches."""
+    key = json.dumps({'takes': settings.takes, 'test_takes': settings.test_takes,
+                      'seed': settings.seed, 'clips': repr(settings.clips)})
+    if cache is not None and cache.is_file():
+        with np.load(cache) as saved:
+            if str(saved['key']) == key:
+                return {split: (saved[f'{split}_clips'], saved[f'{split}_labels'])
+                        for split in ('train', 'val', 'test')}
+    clips, labels, subjects = settings.clips.generate('train', settings.takes, settings.seed,
+                                                      progress=progress)
+    held_out = subjects >= N_TRAIN_SUBJECTS - settings.val_subjects
+    data = {'train': (clips[~held_out], labels[~held_out]),
+            'val': (clips[held_out], labels[held_out]),
+            'test': settings.clips.generate('test', settings.test_takes, settings.seed,
+                                            progress=progress)[:2]}
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, key=key, **{f'{split}_{part}': array for split, pair in data.items()
+                                    for part, array in zip(('clips', 'labels'), pair,
+                                                           strict=True)})
+    return data
+
+
+def train_model(spec: HybridSpec, data: dict[str, Dataset], settings: GestureTraining,
+                out: str | Path, *, progress: bool = True) -> ClassifierBundle:
+    """Train one SxAy model, keep its best validation epoch, score it on the test subjects
+    and write it as a deployable bundle to ``out``."""
+    out = Path(out)
+    objective = IntervalObjective(spec.interval, settings.binning.warmup_steps,
+                                  settings.max_shift_px)
+    torch.manual_seed(settings.seed)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as checkpoints:  # the bundle keeps the best weights
+        result = fit(HybridClassifier(spec), objective, data['train'], data['val'],
+                     settings.train_config(), checkpoints, progress=progress)
+        best_weights = torch.load(result.best_checkpoint, map_location='cpu')['state_dict']
+    seconds = time.perf_counter() - started
+    model = HybridClassifier(spec)
+    model.load_state_dict(best_weights)
+    best = max(result.history, key=lambda s: s.val_accuracy)
+    metrics = {'test_accuracy': evaluate(model, objective, data['test']),
+               'val_accuracy': best.val_accuracy, 'epoch': best.epoch,
+               'train_seconds': round(seconds, 1),
+               'history': [asdict(s) for s in result.history]}
+    return save_bundle(model, out, settings.binning, metrics)
+
+
+def sweep_specs(base: HybridSpec, spiking: Iterable[int], intervals: Iterable[int]
+                ) -> list[HybridSpec]:
+    """The seed's table: every cut x for every interval I, plus both baselines per I."""
+    n = len(base.layers)
+    return [base.cut(x, i) for i in intervals for x in sorted({0, *spiking, n})]
