@@ -10,6 +10,7 @@ setup(
     version='0.1.0',
     packages=find_packages(exclude=['test', 'test.*', 'benchmarks']),
     package_data={f'{PACKAGE}.snn': ['specs/*.yaml'], f'{PACKAGE}.hybrid': ['specs/*.yaml'],
+                  f'{PACKAGE}': ['models/*/*/*'],
                   f'{PACKAGE}.energy': ['*.yaml']},
     data_files=[
         ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),

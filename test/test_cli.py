@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
@@ -65,3 +67,22 @@ def test_snn_commands_refuse_bad_input_clearly(tmp_path):
     assert network.returncode == 2 and 'not a network exported' in network.stderr
     checkpoint = run('export', str(tmp_path / 'missing.pt'))
     assert checkpoint.returncode == 2 and 'no checkpoint' in checkpoint.stderr
+
+
+def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
+    out = tmp_path / 'gesture'
+    trained = subprocess.run(
+        [sys.executable, '-m', 'hybrid_perception.cli', 'train', 'gesture', '--out', str(out),
+         '--epochs', '1', '--takes', '1', '--test-takes', '1', '--spiking', '1',
+         '--interval', '8'], capture_output=True, text=True, timeout=900,
+        env={**os.environ, 'HYBRID_PERCEPTION_CACHE': str(tmp_path / 'cache')})
+    assert trained.returncode == 0, trained.stderr
+    summary = json.loads((out / 'summary.json').read_text())
+    assert [(row['model'], row['kind'], row['interval']) for row in summary] == [
+        ('S1A5', 'hybrid', 8), ('S0A6', 'ann', 8), ('S6A0', 'snn', 8)]
+    assert all(0.0 <= row['test_accuracy'] <= 1.0 for row in summary)
+    assert sorted(p.name for p in (out / 'hybrid').iterdir()) == [
+        'ann.onnx', 'model.pt', 'model.yaml', 'snn.net']
+    assert not (out / 'ann' / 'snn.net').exists() and not (out / 'snn' / 'ann.onnx').exists()
+    assert (tmp_path / 'cache' / 'gesture-clips.npz').is_file()
+    assert '| S1A5 | hybrid | 8 |' in trained.stdout

@@ -32,8 +32,8 @@ class AnnRuntime(ABC):
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         batch = np.asarray(batch, np.float32)
         if batch.shape[1:] != tuple(self.input_shape):
-            raise HybridPerceptionError(f'ANN input must be (M, {", ".join(map(str, self.input_shape))}),'
-                                        f' got {batch.shape}')
+            expected = ', '.join(map(str, self.input_shape))
+            raise HybridPerceptionError(f'ANN input must be (M, {expected}), got {batch.shape}')
         return self._run(np.ascontiguousarray(batch))
 
     @abstractmethod
