@@ -160,11 +160,15 @@ def _clap(p: float, a: float, r: np.ndarray) -> ArmPoses:
     return _reach(np.array([-open_x, 22.0]), 0), _reach(np.array([open_x, 22.0]), 1)
 
 
+def _one_arm(side: int, moving: tuple[np.ndarray, np.ndarray]) -> ArmPoses:
+    """``moving`` on ``side``, the other arm hanging at rest."""
+    resting = _from_angles(*_REST, 1 - side)
+    return (moving, resting) if side == 0 else (resting, moving)
+
+
 def _wave(side: int) -> Callable[[float, float, np.ndarray], ArmPoses]:
     def poses(p: float, a: float, r: np.ndarray) -> ArmPoses:
-        waving = _from_angles(1.3, np.pi - 0.1 + 0.5 * a * np.sin(p), side)
-        resting = _from_angles(*_REST, 1 - side)
-        return (waving, resting) if side == 0 else (resting, waving)
+        return _one_arm(side, _from_angles(1.3, np.pi - 0.1 + 0.5 * a * np.sin(p), side))
     return poses
 
 
@@ -174,9 +178,8 @@ def _circle(side: int, clockwise: bool) -> Callable[[float, float, np.ndarray], 
 
     def poses(p: float, a: float, r: np.ndarray) -> ArmPoses:
         centre = _SHOULDERS[side] + [_SIDES[side] * 20.0, -2.0]
-        circling = _reach(centre + 17.0 * a * np.array([np.cos(p), turn * np.sin(p)]), side)
-        resting = _from_angles(*_REST, 1 - side)
-        return (circling, resting) if side == 0 else (resting, circling)
+        return _one_arm(side, _reach(centre + 17.0 * a * np.array([np.cos(p), turn * np.sin(p)]),
+                                     side))
     return poses
 
 
