@@ -44,6 +44,10 @@ def test_pip_install_puts_executables_on_the_venv_path(tmp_path):
     assert result.returncode == 0 and 'replay' in result.stdout, result.stderr
     share = venv / 'share' / 'hybrid_perception'
     assert (share / 'package.xml').is_file()
+    package = site / 'hybrid_perception'
+    for data in ('snn/specs/motion.yaml', 'hybrid/specs/gesture.yaml', 'energy/coefficients.yaml',
+                 'models/gesture/hybrid/snn.net', 'models/gesture/hybrid/ann.onnx'):
+        assert (package / data).is_file(), f'{data} not installed'
 
 
 @pytest.mark.skipif(shutil.which('colcon') is None, reason='colcon is not installed')
