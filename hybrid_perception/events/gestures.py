@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from tqdm import tqdm
 
-from .array import SensorSize, concatenate, select
+from .array import SensorSize, concatenate
 from .drawing import paint_capsules, paint_discs
 from .dvs_gesture import DvsGestureRecording
 from .representations import to_spike_tensor
@@ -315,10 +315,11 @@ class GestureClips:
         s = self.renderer.sensor
         return (2, s.height // self.downsample, s.width // self.downsample)
 
-    def to_clip(self, events: np.ndarray) -> np.ndarray:
-        return to_spike_tensor(events, self.renderer.sensor, t_start_us=0, bin_us=self.bin_us,
-                               n_bins=self.total_bins, downsample=self.downsample,
-                               binary=True).astype(np.uint8)
+    def to_clip(self, events: np.ndarray, start_us: int = 0) -> np.ndarray:
+        """The clip of the events from ``start_us`` on (later events are left out)."""
+        return to_spike_tensor(events, self.renderer.sensor, t_start_us=start_us,
+                               bin_us=self.bin_us, n_bins=self.total_bins,
+                               downsample=self.downsample, binary=True).astype(np.uint8)
 
     def take(self, gesture: int, subject: Subject, rng: np.random.Generator) -> np.ndarray:
         """Events of one take long enough for a clip."""
@@ -351,10 +352,7 @@ class GestureClips:
                               disable=not progress):
             for segment, events in recording.segments():
                 for start in range(0, segment.end_us - segment.start_us - clip_us + 1, clip_us):
-                    window = select(events, np.flatnonzero(
-                        (events['timestamp'] >= start) & (events['timestamp'] < start + clip_us)))
-                    window['timestamp'] -= start
-                    clips.append(self.to_clip(window))
+                    clips.append(self.to_clip(events, start))
                     labels.append(segment.label)
                     ids.append(recording.subject)
         shape = (0, self.total_bins, *self.input_shape)
