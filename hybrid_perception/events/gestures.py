@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from .array import SensorSize, concatenate
 from .drawing import paint_capsules, paint_discs
-from .dvs_gesture import DvsGestureRecording
+from .dvs_gesture import DVS_GESTURE_SENSOR, DvsGestureRecording
 from .representations import to_spike_tensor
 from .simulator import DvsParams, DvsSimulator
 
@@ -345,7 +345,11 @@ class GestureClips:
     def from_recordings(self, recordings: list[DvsGestureRecording], *,
                         progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Real DVS128 Gesture data in the same form: every whole clip-long window of every
-        labelled segment (the recordings are 128x128, as the renderer's default sensor)."""
+        labelled segment, binned for the renderer's sensor, which must be the dataset's."""
+        if self.renderer.sensor != DVS_GESTURE_SENSOR:
+            raise ValueError(f'DVS128 Gesture is {DVS_GESTURE_SENSOR.width}x'
+                             f'{DVS_GESTURE_SENSOR.height}; these clips are for a '
+                             f'{self.renderer.sensor.width}x{self.renderer.sensor.height} sensor')
         clip_us = self.total_bins * self.bin_us
         clips, labels, ids = [], [], []
         for recording in tqdm(recordings, desc='reading recordings', unit='file',

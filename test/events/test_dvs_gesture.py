@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from hybrid_perception.errors import EventFormatError
-from hybrid_perception.events.array import make_events
+from hybrid_perception.events.array import SensorSize, make_events
 from hybrid_perception.events.dvs_gesture import (
     read_aedat3,
     read_labels,
     recordings,
     write_aedat3,
 )
-from hybrid_perception.events.gestures import GestureClips
+from hybrid_perception.events.gestures import GestureClips, GestureRenderer
 from hybrid_perception.events.representations import to_spike_tensor
 
 
@@ -97,6 +97,12 @@ def test_recordings_become_clips_like_the_synthetic_ones(tmp_path, rng):
     expected = to_spike_tensor(second, clips.renderer.sensor, t_start_us=0, bin_us=10_000,
                                n_bins=5, downsample=4, binary=True)
     assert np.array_equal(got[1], expected)
+
+
+def test_clips_for_another_sensor_refuse_the_128x128_recordings(tmp_path):
+    clips = GestureClips(renderer=GestureRenderer(sensor=SensorSize(64, 64)))
+    with pytest.raises(ValueError, match='DVS128 Gesture is 128x128; .* 64x64 sensor'):
+        clips.from_recordings([])
 
 
 def test_a_listed_recording_that_is_missing_is_a_clear_error(tmp_path):
