@@ -20,12 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 
 from ..accumulator import accumulate
 from ..ann.model import build_ann
 from ..snn.model import SpikingNetwork
-from ..snn.spec import ConvLayer, DenseLayer, NetworkSpec, NeuronSpec, SpecError
+from ..snn.spec import (
+    ConvLayer,
+    DenseLayer,
+    NetworkSpec,
+    NeuronSpec,
+    SpecError,
+    find_spec_file,
+    read_yaml_mapping,
+)
 from ..snn.training import to_slayer
 
 __all__ = ['BUILTIN_HYBRID_SPECS', 'HybridClassifier', 'HybridSpec', 'IntervalObjective',
@@ -54,11 +61,15 @@ class HybridSpec:
             raise SpecError(f'spiking must be 0..{len(self.layers)} layers, got {self.spiking}')
         if self.interval < 1:
             raise SpecError(f'interval must be at least 1 time step, got {self.interval}')
-        # NetworkSpec checks the whole stack's shapes and that no conv follows a dense layer.
-        stack = NetworkSpec(self.input_shape, self.layers, self.neuron)
+        stack = self.stack  # checks the shapes, and that no conv follows a dense layer
         if stack.output_shape != (len(self.classes),):
             raise SpecError(f'the last layer must have one unit per class ({len(self.classes)}),'
                             f' got output shape {stack.output_shape}')
+
+    @property
+    def stack(self) -> NetworkSpec:
+        """All the layers as if every one spiked."""
+        return NetworkSpec(self.input_shape, self.layers, self.neuron)
 
     @property
     def name(self) -> str:
@@ -86,8 +97,7 @@ class HybridSpec:
         return replace(self, spiking=spiking, interval=interval or self.interval)
 
     def to_dict(self) -> dict[str, Any]:
-        stack = NetworkSpec(self.input_shape, self.layers, self.neuron).to_dict()
-        return {**stack, 'classes': list(self.classes), 'spiking': self.spiking,
+        return {**self.stack.to_dict(), 'classes': list(self.classes), 'spiking': self.spiking,
                 'interval': self.interval}
 
     @classmethod
@@ -102,16 +112,7 @@ class HybridSpec:
 
 def load_hybrid_spec(name_or_path: str | Path) -> HybridSpec:
     """A hybrid spec from YAML, or one of :data:`BUILTIN_HYBRID_SPECS` by name."""
-    path = _SPECS_DIR / f'{name_or_path}.yaml' if str(name_or_path) in BUILTIN_HYBRID_SPECS \
-        else Path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise SpecError(f'cannot read hybrid spec {name_or_path} (built-in: '
-                        f'{", ".join(BUILTIN_HYBRID_SPECS)}): {err}') from err
-    if not isinstance(data, dict):
-        raise SpecError(f'{path}: expected a mapping')
-    return HybridSpec.from_dict(data)
+    return HybridSpec.from_dict(read_yaml_mapping(find_spec_file(name_or_path, _SPECS_DIR)))
 
 
 class HybridClassifier(torch.nn.Module):

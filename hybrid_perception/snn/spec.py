@@ -17,7 +17,7 @@ import yaml
 from ..errors import HybridPerceptionError
 
 __all__ = ['BUILTIN_SPECS', 'ConvLayer', 'DenseLayer', 'NetworkSpec', 'NeuronSpec', 'SpecError',
-           'load_spec']
+           'find_spec_file', 'load_spec', 'read_yaml_mapping']
 
 _SPECS_DIR = Path(__file__).parent / 'specs'
 #: Specs shipped with the package, by name (``hybrid-perception train --spec motion``).
@@ -134,23 +134,33 @@ class NetworkSpec:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> NetworkSpec:
-        try:
-            data = yaml.safe_load(Path(path).read_text())
-        except (OSError, yaml.YAMLError) as err:
-            raise SpecError(f'cannot read network spec {path}: {err}') from err
-        if not isinstance(data, dict):
-            raise SpecError(f'{path}: expected a mapping with input_shape and layers')
-        return cls.from_dict(data)
+        return cls.from_dict(read_yaml_mapping(path))
 
 
 def load_spec(name_or_path: str | Path) -> NetworkSpec:
     """A spec from a YAML file, or one of :data:`BUILTIN_SPECS` by name."""
-    if str(name_or_path) in BUILTIN_SPECS:
-        return NetworkSpec.from_yaml(_SPECS_DIR / f'{name_or_path}.yaml')
+    return NetworkSpec.from_dict(read_yaml_mapping(find_spec_file(name_or_path, _SPECS_DIR)))
+
+
+def find_spec_file(name_or_path: str | Path, builtin_dir: Path) -> Path:
+    """A built-in spec (``<builtin_dir>/<name>.yaml``) by name, or a YAML file by path."""
+    builtin = sorted(p.stem for p in builtin_dir.glob('*.yaml'))
+    if str(name_or_path) in builtin:
+        return builtin_dir / f'{name_or_path}.yaml'
     if not Path(name_or_path).is_file():
         raise SpecError(f'no spec file {name_or_path} and no built-in spec of that name '
-                        f'(built-in: {", ".join(BUILTIN_SPECS)})')
-    return NetworkSpec.from_yaml(name_or_path)
+                        f'(built-in: {", ".join(builtin)})')
+    return Path(name_or_path)
+
+
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise SpecError(f'cannot read spec {path}: {err}') from err
+    if not isinstance(data, dict):
+        raise SpecError(f'{path}: expected a mapping with input_shape and layers')
+    return data
 
 
 def _type_name(layer: Layer) -> str:
