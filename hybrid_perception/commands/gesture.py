@@ -77,7 +77,8 @@ def _table(rows: list[dict]) -> str:
 
 
 def _cache_path() -> Path:
-    """Rendered clips are kept beside the virtual environment's cache (same override)."""
-    root = Path(os.environ.get('HYBRID_PERCEPTION_CACHE', Path.home() / '.cache' /
-                               'hybrid_perception'))
+    """Rendered clips are kept beside the virtual environment's cache (scripts/with-venv.sh's
+    rule: $HYBRID_PERCEPTION_CACHE, else $XDG_CACHE_HOME/hybrid_perception, else ~/.cache/...)."""
+    xdg = Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache'))
+    root = Path(os.environ.get('HYBRID_PERCEPTION_CACHE', xdg / 'hybrid_perception'))
     return root / 'gesture-clips.npz'

@@ -55,7 +55,8 @@ def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
                  progress: bool = True) -> dict[str, Dataset]:
     """Rendered clips for ``train``, ``val`` and ``test``, reused from ``cache`` if it matches."""
     key = json.dumps({'takes': settings.takes, 'test_takes': settings.test_takes,
-                      'seed': settings.seed, 'clips': repr(settings.clips)})
+                      'val_subjects': settings.val_subjects, 'seed': settings.seed,
+                      'clips': repr(settings.clips)})
     if cache is not None and cache.is_file():
         with np.load(cache) as saved:
             if str(saved['key']) == key:
