@@ -9,7 +9,7 @@ model's spec, so a checkpoint alone rebuilds the model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -75,16 +75,14 @@ def resolve_device(device: str) -> torch.device:
 
 
 def fit(model: torch.nn.Module, objective: Objective, train_data: Dataset, val_data: Dataset,
-        config: TrainConfig, checkpoint_dir: str | Path, *, progress: bool = True,
-        describe: Callable[[], dict] | None = None) -> TrainResult:
+        config: TrainConfig, checkpoint_dir: str | Path, *,
+        progress: bool = True) -> TrainResult:
     """Train ``model`` (already seeded and built by the caller) and keep the best epoch.
 
-    ``describe`` returns what a checkpoint needs besides the weights to rebuild the model
-    (default: ``{'spec': model.spec.to_dict()}``).
+    Checkpoints hold ``model.spec.to_dict()``, which is what rebuilds the model.
     """
     device = resolve_device(config.device)
     model.to(device)
-    describe = describe or (lambda: {'spec': model.spec.to_dict()})
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     order = torch.Generator().manual_seed(config.seed)
     checkpoint_dir = Path(checkpoint_dir)
@@ -94,6 +92,7 @@ def fit(model: torch.nn.Module, objective: Objective, train_data: Dataset, val_d
         model.train()
         total_loss, correct = 0.0, 0
         bar = tqdm(_batches(train_data, config.batch_size, order),
+                   total=-(-len(train_data[1]) // config.batch_size),
                    desc=f'epoch {epoch}/{config.epochs}', unit='batch', disable=not progress,
                    leave=False)
         for clips, labels in bar:
@@ -111,8 +110,8 @@ def fit(model: torch.nn.Module, objective: Objective, train_data: Dataset, val_d
         stats = EpochStats(epoch, total_loss / n, correct / n,
                            evaluate(model, objective, val_data, config.batch_size))
         result.history.append(stats)
-        saved = {**describe(), 'state_dict': model.state_dict(), 'stats': asdict(stats),
-                 'config': asdict(config)}
+        saved = {'spec': model.spec.to_dict(), 'state_dict': model.state_dict(),
+                 'stats': asdict(stats), 'config': asdict(config)}
         torch.save(saved, checkpoint_dir / 'last.pt')
         if stats.val_accuracy >= result.best_val_accuracy:
             result.best_checkpoint = checkpoint_dir / 'best.pt'
@@ -139,7 +138,9 @@ def evaluate(model: torch.nn.Module, objective: Objective, data: Dataset,
 
 
 def _batches(data: Dataset, size: int,
-             order: torch.Generator | None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+             order: torch.Generator | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Batches made one at a time: a float copy of a whole dataset would not fit beside it."""
     clips, labels = torch.from_numpy(data[0]), torch.from_numpy(data[1])
     index = torch.randperm(len(labels), generator=order) if order else torch.arange(len(labels))
-    return [(clips[i].float(), labels[i]) for i in index.split(size)]
+    for i in index.split(size):
+        yield clips[i].float(), labels[i]
