@@ -129,8 +129,7 @@ class HybridClassifier(torch.nn.Module):
     def features(self, spikes: torch.Tensor) -> torch.Tensor:
         """(N, T, C, H, W) input spikes -> (N, T // I, *feature_shape) spike counts."""
         if self.snn is not None:
-            out = self.snn(to_slayer(spikes))            # (N, *shape, T)
-            spikes = out.permute(0, out.dim() - 1, *range(1, out.dim() - 1))
+            spikes = self.snn(to_slayer(spikes)).movedim(-1, 1)  # SLAYER's time-last undone
         return accumulate(spikes.transpose(0, 1), self.spec.interval).transpose(0, 1)
 
     def decide(self, features: torch.Tensor) -> torch.Tensor:
@@ -156,7 +155,7 @@ class IntervalObjective:
 
     @property
     def first_scored(self) -> int:
-        return -(-self.warmup_steps // self.interval)  # intervals that end after the warm-up
+        return -(-self.warmup_steps // self.interval)  # the first that starts after it
 
     def inputs(self, clips: torch.Tensor) -> torch.Tensor:
         return (clips > 0).float()

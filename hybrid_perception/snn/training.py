@@ -24,7 +24,7 @@ __all__ = ['EpochStats', 'SpikeRateObjective', 'TrainConfig', 'TrainResult', 'ev
 
 def to_slayer(clips: torch.Tensor) -> torch.Tensor:
     """(N, T, C, H, W) -> SLAYER's (N, C, H, W, T)."""
-    return clips.permute(0, *range(2, clips.dim()), 1).contiguous()
+    return clips.movedim(1, -1).contiguous()
 
 
 @dataclass(frozen=True)
