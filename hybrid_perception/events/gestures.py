@@ -146,7 +146,7 @@ class _Motion:
     def pose(self, t_s: float) -> _Pose:
         p = 2 * np.pi * self.frequency_hz * t_s + self.phase
         a = self.amplitude
-        arms = _GESTURES[GESTURE_CLASSES[self.gesture]](p, a, self.random)
+        arms = _GESTURES[GESTURE_CLASSES[self.gesture]][0](p, a, self.random)
         elbows, hands = zip(*arms, strict=True)
         sway = np.array([1.5 * np.sin(2 * np.pi * 0.7 * t_s + self.phase), 0.0])
         return _Pose(np.array(elbows), np.array(hands), sway)
@@ -212,22 +212,20 @@ def _other(p: float, a: float, r: np.ndarray) -> ArmPoses:
     return arms[0], arms[1]
 
 
-_GESTURES: dict[str, Callable[[float, float, np.ndarray], ArmPoses]] = {
-    'hand_clapping': _clap,
-    'right_hand_wave': _wave(0),
-    'left_hand_wave': _wave(1),
-    'right_arm_clockwise': _circle(0, clockwise=True),
-    'right_arm_counter_clockwise': _circle(0, clockwise=False),
-    'left_arm_clockwise': _circle(1, clockwise=True),
-    'left_arm_counter_clockwise': _circle(1, clockwise=False),
-    'arm_roll': _roll,
-    'air_drums': _drums,
-    'air_guitar': _guitar,
-    'other_gestures': _other,
+#: Each gesture's arm motion and nominal frequency (Hz, before the subject's speed and jitter).
+_GESTURES: dict[str, tuple[Callable[[float, float, np.ndarray], ArmPoses], float]] = {
+    'hand_clapping': (_clap, 1.8),
+    'right_hand_wave': (_wave(0), 2.2),
+    'left_hand_wave': (_wave(1), 2.2),
+    'right_arm_clockwise': (_circle(0, clockwise=True), 1.1),
+    'right_arm_counter_clockwise': (_circle(0, clockwise=False), 1.1),
+    'left_arm_clockwise': (_circle(1, clockwise=True), 1.1),
+    'left_arm_counter_clockwise': (_circle(1, clockwise=False), 1.1),
+    'arm_roll': (_roll, 2.0),
+    'air_drums': (_drums, 2.5),
+    'air_guitar': (_guitar, 2.0),
+    'other_gestures': (_other, 1.0),
 }
-#: Nominal frequency (Hz) of each gesture, before the subject's speed and per-take jitter.
-_FREQUENCY_HZ = dict(zip(GESTURE_CLASSES, (1.8, 2.2, 2.2, 1.1, 1.1, 1.1, 1.1, 2.0, 2.5, 2.0, 1.0),
-                         strict=True))
 
 
 @dataclass(frozen=True)
@@ -244,7 +242,7 @@ class GestureRenderer:
                                   rng.uniform(0.5, 2.5), rng.uniform(0, 2 * np.pi),
                                   rng.uniform(-0.5, 1.5), rng.uniform(0.0, 1.0)]
                                  for _ in range(2)])
-        frequency = _FREQUENCY_HZ[GESTURE_CLASSES[gesture]] * subject.speed
+        frequency = _GESTURES[GESTURE_CLASSES[gesture]][1] * subject.speed
         return _Motion(gesture, phase=float(rng.uniform(0, 2 * np.pi)),
                        frequency_hz=float(frequency * rng.uniform(0.9, 1.1)),
                        amplitude=subject.amplitude, random=random)
