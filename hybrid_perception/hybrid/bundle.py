@@ -8,7 +8,7 @@ backends, fine-tuning). The nodes need nothing else, so a folder can be copied t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +49,11 @@ class ClassifierBundle:
 
     @property
     def snn_path(self) -> Path | None:
-        return self.path / 'snn.net' if self.spec.spiking else None
+        return self.path / 'snn.net' if self.spec.kind != 'ann' else None
 
     @property
     def ann_path(self) -> Path | None:
-        return self.path / 'ann.onnx' if self.spec.spiking < len(self.spec.layers) else None
+        return self.path / 'ann.onnx' if self.spec.kind != 'snn' else None
 
     def model(self) -> HybridClassifier:
         model = HybridClassifier(self.spec)
@@ -88,7 +88,7 @@ def save_bundle(model: HybridClassifier, path: str | Path, binning: InputBinning
     path.mkdir(parents=True, exist_ok=True)
     model = model.cpu().eval()
     bundle = ClassifierBundle(path, model.spec, binning, dict(metrics or {}))
-    description = {'spec': model.spec.to_dict(), 'binning': binning.__dict__,
+    description = {'spec': model.spec.to_dict(), 'binning': asdict(binning),
                    'metrics': bundle.metrics}
     (path / 'model.yaml').write_text(yaml.safe_dump(description, sort_keys=False))
     torch.save(model.state_dict(), path / 'model.pt')
