@@ -62,6 +62,8 @@ def test_train_export_and_run_an_snn(tmp_path):
 def test_snn_commands_refuse_bad_input_clearly(tmp_path):
     spec = run('train', '--spec', str(tmp_path / 'none.yaml'), '--out', str(tmp_path))
     assert spec.returncode == 2 and 'no spec file' in spec.stderr
+    hybrid = run('train', 'gesture', '--spec', str(tmp_path / 'none.yaml'), '--out', str(tmp_path))
+    assert hybrid.returncode == 2 and 'built-in: gesture' in hybrid.stderr
     (tmp_path / 'junk.net').write_bytes(b'not hdf5')
     network = run('run-snn', str(tmp_path / 'junk.net'))
     assert network.returncode == 2 and 'not a network exported' in network.stderr
