@@ -31,6 +31,9 @@ setup(
         'console_scripts': [
             'hybrid-perception = hybrid_perception.cli:main',
             'dvs_driver = hybrid_perception.ros.dvs_driver:main',
+            'snn_node = hybrid_perception.ros.snn_node:main',
+            'accumulator_node = hybrid_perception.ros.accumulator_node:main',
+            'ann_node = hybrid_perception.ros.ann_node:main',
         ],
     },
 )

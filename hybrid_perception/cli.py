@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from hybrid_perception.commands.pipeline import add_commands as add_pipeline_commands
 from hybrid_perception.commands.snn import add_commands as add_snn_commands
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import SensorSize
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=_replay)
 
     add_snn_commands(sub)
+    add_pipeline_commands(sub)
     return parser
 
 

@@ -13,10 +13,14 @@ from hybrid_perception.events.pointcloud import (
     encode_points,
     packet_layout,
     stamp_from_us,
+    us_from_stamp,
 )
 
-__all__ = ['header', 'events_to_pointcloud2', 'bgr_to_image',
-           'camera_info']
+__all__ = ['header', 'events_to_pointcloud2', 'bgr_to_image', 'camera_info', 'matrix_to_image',
+           'image_to_matrix', 'stamp_us']
+
+#: The two matrix encodings of the topic contract: spike rasters and float tensors.
+_MATRIX_DTYPES = {'mono8': np.dtype(np.uint8), '32FC1': np.dtype('<f4')}
 
 _POINT_FIELDS_MSG = [PointField(name=f.name, offset=f.offset, datatype=f.datatype,
                                 count=f.count) for f in POINT_FIELDS]
@@ -35,6 +39,36 @@ def events_to_pointcloud2(events: np.ndarray, stamp: int, frame_id: str) -> Poin
     # Assigning bytes skips the per-element checks of the array setter (common_interfaces#177).
     msg.data = points.tobytes()
     return msg
+
+
+def stamp_us(msg_header) -> int:
+    return us_from_stamp(msg_header.stamp.sec, msg_header.stamp.nanosec)
+
+
+def matrix_to_image(matrix: np.ndarray, encoding: str, t_us: int, frame_id: str) -> Image:
+    """A 2-D array as a ``mono8`` or ``32FC1`` Image (little-endian, rows contiguous)."""
+    dtype = _MATRIX_DTYPES[encoding]
+    matrix = np.ascontiguousarray(matrix, dtype)
+    h, w = matrix.shape
+    msg = Image(header=header(t_us, frame_id), height=h, width=w, encoding=encoding,
+                is_bigendian=0, step=w * dtype.itemsize)
+    msg.data = matrix.tobytes()
+    return msg
+
+
+def image_to_matrix(msg: Image, encoding: str) -> np.ndarray:
+    """The array of :func:`matrix_to_image`; ValueError says what is wrong with a bad one."""
+    if msg.encoding != encoding:
+        raise ValueError(f'expected a {encoding} image, got encoding {msg.encoding!r}')
+    dtype = _MATRIX_DTYPES[encoding]
+    if msg.is_bigendian and dtype.itemsize > 1:
+        raise ValueError('big-endian images are not supported')
+    row = msg.width * dtype.itemsize
+    if msg.step < row or len(msg.data) != msg.step * msg.height:
+        raise ValueError(f'{msg.height}x{msg.width} {encoding} image with step {msg.step} '
+                         f'needs {msg.step * msg.height} bytes, got {len(msg.data)}')
+    data = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)[:, :row]
+    return data.copy().view(dtype)
 
 
 def bgr_to_image(image: np.ndarray, t_us: int, frame_id: str) -> Image:

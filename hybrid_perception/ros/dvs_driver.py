@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import time
 
-import rclpy
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rcl_interfaces.msg import ParameterDescriptor
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy._rclpy_pybind11 import RCLError
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.task import Future
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2
@@ -25,6 +22,9 @@ from hybrid_perception.events.player import PacketPlayer
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.events.sources import SOURCE_KINDS, looping, open_source
 from hybrid_perception.ros.conversions import bgr_to_image, camera_info, events_to_pointcloud2
+from hybrid_perception.ros.diagnostics import diagnostics
+from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RELIABILITIES, RESULTS_QOS, stream_qos
 
 PARAMETERS = {
@@ -72,10 +72,7 @@ class DvsDriver(Node):
 
     def __init__(self, **kwargs) -> None:
         super().__init__('dvs_driver', **kwargs)
-        for name, (default, description) in PARAMETERS.items():
-            self.declare_parameter(name, default, ParameterDescriptor(
-                description=description, read_only=True))
-        self.p = p = {name: self.get_parameter(name).value for name in PARAMETERS}
+        self.p = p = declare_parameters(self, PARAMETERS)
         validate(p)
         self.live = p['source'] == 'camera'
         self.player: PacketPlayer | None = None
@@ -204,30 +201,12 @@ class DvsDriver(Node):
                   'dropped_backwards_in_time': drops.backwards_in_time,
                   'source': self.p['source'],
                   'sensor': f'{self.sensor.width}x{self.sensor.height}'}
-        status = DiagnosticStatus(
-            level=level, name=f'{self.get_name()}: event stream', message=message,
-            hardware_id=self.p['path'] or self.p['source'],
-            values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])
-        msg = DiagnosticArray(status=[status])
-        msg.header.stamp = self.get_clock().now().to_msg()
-        self.diag_pub.publish(msg)
+        self.diag_pub.publish(diagnostics(self, 'event stream', level, message,
+                                          self.p['path'] or self.p['source'], values))
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    try:
-        node = DvsDriver()
-    except HybridPerceptionError as err:
-        rclpy.logging.get_logger('dvs_driver').fatal(str(err))
-        rclpy.try_shutdown()
-        raise SystemExit(2) from err
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(DvsDriver, 'dvs_driver', args)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,66 @@
+"""``hybrid-perception run``: a graph of nodes in one process, where ``ros2 launch`` is not.
+
+Heavy imports happen inside the functions, so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+__all__ = ['add_commands']
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser(
+        'run', help='run a graph YAML (config/gesture.yaml) in one process',
+        description='Start every node of a graph YAML (the file launch/*.launch.py reads) in '
+                    'this process and spin until Ctrl-C, --duration, or the end of a replayed '
+                    'file.')
+    run.add_argument('config', help='graph YAML, e.g. config/gesture.yaml')
+    run.add_argument('--set', action='append', default=[], metavar='NODE.PARAM=VALUE',
+                     help='override a parameter (repeatable), e.g. '
+                          '--set dvs_driver.source=rosbag --set dvs_driver.path=gestures')
+    run.add_argument('--duration', type=float, default=None,
+                     help='stop after this many seconds (default: Ctrl-C or end of file)')
+    run.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import rclpy
+    from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+
+    from ..ros.entry import stop_node
+    from ..ros.graph import graph_parameters, start_graph
+
+    graph = graph_parameters(args.config, args.set)
+    rclpy.init()
+    nodes = []
+    try:
+        nodes = start_graph(graph)
+        executor = SingleThreadedExecutor()
+        for node in nodes:
+            executor.add_node(node)
+        print(f'running {", ".join(n.get_name() for n in nodes)} from {args.config} '
+              f'(Ctrl-C stops)')
+        end = None if args.duration is None else time.monotonic() + args.duration
+        replay_ended = None
+        while end is None or time.monotonic() < end:
+            executor.spin_once(timeout_sec=0.05)
+            if replay_ended is None and any(_replay_finished(n) for n in nodes):
+                replay_ended = time.monotonic()
+            if replay_ended is not None and time.monotonic() > replay_ended + 1.0:
+                print('the replayed file ended')
+                break
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        for node in nodes:
+            stop_node(node)
+        rclpy.try_shutdown()
+    return 0
+
+
+def _replay_finished(node) -> bool:
+    finished = getattr(node, 'finished', None)
+    return finished is not None and finished.done()

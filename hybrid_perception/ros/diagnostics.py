@@ -1,0 +1,39 @@
+"""``/diagnostics`` for the package's nodes: a level, a message and figures, one status."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.node import Node
+
+__all__ = ['Latency', 'diagnostics']
+
+
+class Latency:
+    """Wall-clock times of the last ``window`` calls of a stage, as p50/p99 in ms."""
+
+    def __init__(self, window: int = 1000) -> None:
+        self._ms: deque[float] = deque(maxlen=window)
+
+    def add(self, seconds: float) -> None:
+        self._ms.append(seconds * 1e3)
+
+    def figures(self, prefix: str) -> dict[str, str]:
+        if not self._ms:
+            return {}
+        p50, p99 = np.percentile(self._ms, [50, 99])
+        return {f'{prefix}_p50_ms': f'{p50:.3f}', f'{prefix}_p99_ms': f'{p99:.3f}'}
+
+
+def diagnostics(node: Node, what: str, level: bytes, message: str, hardware_id: str,
+                values: dict[str, Any]) -> DiagnosticArray:
+    """One node's status as the stock diagnostics tools show it (name ``<node>: <what>``)."""
+    status = DiagnosticStatus(
+        level=level, name=f'{node.get_name()}: {what}', message=message,
+        hardware_id=hardware_id, values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])
+    msg = DiagnosticArray(status=[status])
+    msg.header.stamp = node.get_clock().now().to_msg()
+    return msg

@@ -1,0 +1,85 @@
+"""A graph of the package's nodes in one process, from the YAML that ``ros2 launch`` reads.
+
+``config/<graph>.yaml`` is a ROS 2 parameter file whose top-level keys are node names
+(``dvs_driver``, ``snn_node``, ...). ``launch/<graph>.launch.py`` starts one process per key
+with that file; :func:`start_graph` builds the same nodes in this process for
+``hybrid-perception run`` and ``evaluate``, so the two can never disagree on a parameter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+
+from hybrid_perception.errors import HybridPerceptionError
+
+from .entry import stop_node
+
+__all__ = ['NODE_TYPES', 'graph_parameters', 'parse_override', 'start_graph']
+
+
+def _node_types() -> dict[str, type[Node]]:
+    from .accumulator_node import AccumulatorNode
+    from .ann_node import AnnNode
+    from .dvs_driver import DvsDriver
+    from .snn_node import SnnNode
+    return {'dvs_driver': DvsDriver, 'snn_node': SnnNode, 'accumulator_node': AccumulatorNode,
+            'ann_node': AnnNode}
+
+
+NODE_TYPES = ('dvs_driver', 'snn_node', 'accumulator_node', 'ann_node')
+
+
+def graph_parameters(path: str | Path, overrides: list[str] = ()) -> dict[str, dict[str, Any]]:
+    """``{node: {parameter: value}}`` of a parameter file, with ``node.name=value`` overrides
+    (values parsed as YAML, so ``rate=0.0`` is a float and ``loop=true`` a bool)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise HybridPerceptionError(f'cannot read graph file {path}: {err}') from err
+    if not isinstance(data, dict):
+        raise HybridPerceptionError(f'{path}: expected node names at the top level')
+    graph = {}
+    for name, section in data.items():
+        if name not in NODE_TYPES:
+            raise HybridPerceptionError(f'{path}: unknown node {name!r}; known: '
+                                        f'{", ".join(NODE_TYPES)}')
+        graph[name] = dict((section or {}).get('ros__parameters') or {})
+    for override in overrides:
+        node, name, value = parse_override(override)
+        if node not in graph:
+            raise HybridPerceptionError(f'override {override!r}: no node {node!r} in {path}')
+        graph[node][name] = value
+    return graph
+
+
+def parse_override(text: str) -> tuple[str, str, Any]:
+    key, sep, value = text.partition('=')
+    node, dot, name = key.partition('.')
+    if not sep or not dot or not node or not name:
+        raise HybridPerceptionError(f'override {text!r} must look like node.parameter=value')
+    return node, name, yaml.safe_load(value)
+
+
+def start_graph(graph: dict[str, dict[str, Any]], *, namespace: str = '',
+                context=None) -> list[Node]:
+    """Build every node of ``graph``; one that refuses its parameters stops the lot."""
+    types = _node_types()
+    nodes: list[Node] = []
+    try:
+        for name, parameters in graph.items():
+            nodes.append(types[name](
+                namespace=namespace, context=context,
+                parameter_overrides=[Parameter(k, value=v) for k, v in parameters.items()]))
+    except Exception as err:
+        for node in nodes:
+            stop_node(node)
+        if isinstance(err, HybridPerceptionError):
+            raise
+        raise HybridPerceptionError(f'{name}: {err}') from err  # e.g. a parameter's type
+    return nodes
+

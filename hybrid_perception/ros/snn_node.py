@@ -1,0 +1,132 @@
+"""snn_node: events -> the SNN head of an H1 model -> ``snn/spikes`` (the "Loihi" side).
+
+Event packets are cut into the model's input windows (I bins of ``bin_us``, aligned on the
+sensor clock); each window runs through the SNN (torch, or Lava: simulated here, Loihi when
+lava-loihi finds one) and its output spikes go out as a ``mono8`` raster, rows = neurons
+(C-order flattening of the layer's (C, H, W)), cols = the window's time steps, 255 = spike.
+The stamp is the window's end on the sensor clock. An all-ANN model has no SNN: its raster is
+the binned input, which the accumulator turns into event frames.
+"""
+
+from __future__ import annotations
+
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rclpy.node import Node
+from sensor_msgs.msg import Image, PointCloud2
+
+from hybrid_perception.energy import EnergyModel, count_snn_ops
+from hybrid_perception.errors import EventFormatError, HybridPerceptionError
+from hybrid_perception.events.array import EventSanitizer, SensorSize
+from hybrid_perception.events.pointcloud import pointcloud_to_events
+from hybrid_perception.hybrid.bundle import SNN_BACKENDS, load_bundle
+from hybrid_perception.hybrid.stream import EventWindows, SpikingStage, Window
+from hybrid_perception.ros.conversions import matrix_to_image, stamp_us
+from hybrid_perception.ros.diagnostics import Latency, diagnostics
+from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.parameters import declare_parameters
+from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+
+PARAMETERS = {
+    'model': ('gesture/hybrid', 'model folder, or a shipped model by name (gesture/hybrid, '
+                                'gesture/ann, gesture/snn)'),
+    'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
+                         'lava-loihi finds one, else in simulation)'),
+    'reliability': ('best_effort', 'events QoS: best_effort (matches any driver) or reliable '
+                                   '(lossless replay)'),
+    'max_gap_s': (1.0, 'a longer silence in the events restarts the network from rest'),
+    'energy_platform': ('loihi', 'hardware model of the /diagnostics energy estimate'),
+}
+
+
+class SnnNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__('snn_node', **kwargs)
+        self.p = p = declare_parameters(self, PARAMETERS)
+        if p['reliability'] not in ('best_effort', 'reliable'):
+            raise HybridPerceptionError('reliability must be best_effort or reliable')
+        self.bundle = load_bundle(p['model'])
+        self.energy = EnergyModel(p['energy_platform'])
+        self.stage = SpikingStage(self.bundle, p['backend'])
+        binning = self.bundle.binning
+        self.sensor = SensorSize(binning.sensor_width, binning.sensor_height)
+        self.sanitizer = EventSanitizer(self.sensor)
+        self.windows = EventWindows(self.sensor, binning.bin_us, self.bundle.spec.interval,
+                                    binning.downsample, int(p['max_gap_s'] * 1e6))
+        self.latency = Latency()
+        self.stats = {'windows': 0, 'bad_messages': 0, 'synaptic_ops': 0, 'energy_uj': 0.0}
+        self._last_error = ''
+        self.spikes_pub = self.create_publisher(Image, 'snn/spikes', RESULTS_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
+        self.create_subscription(PointCloud2, 'events', self._on_events,
+                                 stream_qos(p['reliability'], live=False))
+        self.create_timer(1.0, self._publish_diagnostics)
+        spec = self.bundle.spec
+        self.get_logger().info(
+            f'{spec.name} ({spec.kind}) from {self.bundle.path}: {self.stage.neurons} neurons '
+            f'out, windows of {spec.interval} x {binning.bin_us} µs, backend {p["backend"]} '
+            f'({self.stage.device})')
+
+    def _on_events(self, msg: PointCloud2) -> None:
+        started = time.perf_counter()
+        try:
+            events, drops = self.sanitizer(pointcloud_to_events(msg))
+        except EventFormatError as err:
+            self._bad_input(f'malformed events message: {err}')
+            return
+        if drops.total:
+            self._bad_input(f'dropped {drops.out_of_bounds} events outside the model\'s '
+                            f'{self.sensor.width}x{self.sensor.height} sensor and '
+                            f'{drops.backwards_in_time} going back in time')
+        restarts = self.windows.restarts
+        windows = self.windows.push(events, stamp_us(msg.header))
+        if self.windows.restarts != restarts:
+            self.stage.reset()
+            self.get_logger().info('events resumed after a gap: network reset to rest')
+        for window in windows:
+            self._run(window, msg.header.frame_id)
+        if windows:
+            self.latency.add(time.perf_counter() - started)
+
+    def _run(self, window: Window, frame_id: str) -> None:
+        spikes = self.stage(window.spikes)
+        self.spikes_pub.publish(matrix_to_image(spikes.T * 255, 'mono8', window.end_us,
+                                                frame_id))
+        self.stats['windows'] += 1
+        layer_spikes = getattr(self.stage.runtime, 'layer_spikes', None)
+        if layer_spikes:  # the torch runtime keeps every layer's spikes; Lava only the output
+            ops = count_snn_ops(self.bundle.spec.snn_spec, window.spikes, layer_spikes)
+            self.stats['synaptic_ops'] += ops.synaptic_op
+            self.stats['energy_uj'] += self.energy.estimate(ops).joules * 1e6
+
+    def _bad_input(self, message: str) -> None:
+        self.stats['bad_messages'] += 1
+        self._last_error = message
+        self.get_logger().error(message, throttle_duration_sec=5.0)
+
+    def _publish_diagnostics(self) -> None:
+        level, message = DiagnosticStatus.OK, 'running' if self.stats['windows'] else 'waiting'
+        if self._last_error:
+            level, message = DiagnosticStatus.WARN, self._last_error
+        windows = max(self.stats['windows'], 1)
+        values = {**self.stats, **self.latency.figures('window'),
+                  'dropped_events': self.sanitizer.drops.total,
+                  'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
+                  'model': self.bundle.spec.name, 'backend': self.p['backend'],
+                  'energy_uj_per_window_estimate': f'{self.stats["energy_uj"] / windows:.4g}',
+                  'energy_model': f'{self.energy.platform} (ESTIMATE; '
+                                  f'{self.energy.entry["source"]})'}
+        self.diag_pub.publish(diagnostics(self, 'SNN', level, message, self.stage.device,
+                                          values))
+
+    def close(self) -> None:
+        self.stage.close()
+
+
+def main(args=None) -> None:
+    run_node(SnnNode, 'snn_node', args)
+
+
+if __name__ == '__main__':
+    main()

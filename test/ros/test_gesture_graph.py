@@ -1,0 +1,176 @@
+"""H1's nodes over real DDS: the live graph gives the model's numbers, survives bad input,
+and runs as its own process from the graph YAML."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from support import spin_until
+
+from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.events.gestures import GestureClips, subjects
+from hybrid_perception.events.rosbag import EventBagWriter
+from hybrid_perception.events.sources import packetize
+from hybrid_perception.hybrid.bundle import load_bundle
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIPS = GestureClips()
+
+
+@pytest.fixture(scope='module')
+def gesture_events():
+    subject = subjects('test', seed=2)[1]
+    return CLIPS.renderer.events(5, subject, CLIPS.total_bins * CLIPS.bin_us,
+                                 np.random.default_rng(2))
+
+
+class Probe:
+    """Publishes events and hears every output of the graph."""
+
+    def __init__(self, context, executor):
+        import rclpy
+        from diagnostic_msgs.msg import DiagnosticArray
+        from sensor_msgs.msg import Image, PointCloud2
+        from std_msgs.msg import String
+
+        from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+        self.node = rclpy.create_node('probe', context=context)
+        self.events = self.node.create_publisher(PointCloud2, 'events',
+                                                 stream_qos('reliable', live=False))
+        self.spikes, self.features, self.probabilities, self.labels = [], [], [], []
+        self.status = {}
+        for topic, encoding, into in (('snn/spikes', 'mono8', self.spikes),
+                                      ('features', '32FC1', self.features),
+                                      ('classification', '32FC1', self.probabilities)):
+            self.node.create_subscription(
+                Image, topic, lambda m, e=encoding, i=into: self._keep(m, e, i), RESULTS_QOS)
+        self.node.create_subscription(String, 'classification/label',
+                                      lambda m: self.labels.append(m.data), RESULTS_QOS)
+        self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_status,
+                                      RESULTS_QOS)
+        executor.add_node(self.node)
+
+    @staticmethod
+    def _keep(msg, encoding, into) -> None:
+        from hybrid_perception.ros.conversions import image_to_matrix
+        try:
+            into.append(image_to_matrix(msg, encoding))
+        except ValueError:  # the bad messages the tests send themselves
+            pass
+
+    def _on_status(self, msg) -> None:
+        for status in msg.status:
+            self.status[status.name.split(':')[0]] = {kv.key: kv.value for kv in status.values}
+
+    def publish(self, events, executor) -> None:
+        from hybrid_perception.ros.conversions import events_to_pointcloud2
+        assert spin_until(executor, lambda: self.events.get_subscription_count() >= 1, 10.0)
+        for stamp, packet in packetize([events], 1000):
+            self.events.publish(events_to_pointcloud2(packet, stamp, 'camera'))
+            executor.spin_once(timeout_sec=0)
+
+
+def start(context, executor, model='gesture/hybrid', **extra):
+    from hybrid_perception.ros.graph import start_graph
+    graph = {'snn_node': {'model': model, 'reliability': 'reliable'},
+             'accumulator_node': {'model': model}, 'ann_node': {'model': model}}
+    for key, value in extra.items():
+        node, name = key.split('__')
+        graph[node][name] = value
+    nodes = start_graph(graph, context=context)
+    for node in nodes:
+        executor.add_node(node)
+    return nodes
+
+
+@pytest.mark.parametrize('model', ['gesture/hybrid', 'gesture/ann', 'gesture/snn'])
+def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, model):
+    context, executor = ros
+    probe = Probe(context, executor)
+    start(context, executor, model)
+    probe.publish(gesture_events, executor)
+    probe.publish(gesture_events[:0], executor)
+    from hybrid_perception.events.array import make_events
+    probe.publish(make_events([240_000], [0], [0], [1]), executor)  # the stream moves on
+    assert spin_until(executor, lambda: len(probe.probabilities) == 6, 30.0)
+    bundle = load_bundle(model)
+    with torch.no_grad():
+        clip = torch.from_numpy(CLIPS.to_clip(gesture_events) > 0).float()[None]
+        expected = bundle.model()(clip)[0].softmax(-1).numpy()
+    assert np.allclose(np.concatenate(probe.probabilities), expected, atol=1e-4)
+    assert len(probe.spikes) == 6 and probe.spikes[0].shape == (
+        int(np.prod(bundle.spec.feature_shape)), bundle.spec.interval)
+    assert probe.labels[-1].split(' ')[0] in bundle.spec.classes
+
+
+def test_bad_messages_are_logged_counted_and_the_graph_keeps_going(ros, gesture_events):
+    from sensor_msgs.msg import Image, PointCloud2
+
+    from hybrid_perception.ros.conversions import matrix_to_image
+    from hybrid_perception.ros.qos import RESULTS_QOS
+    context, executor = ros
+    probe = Probe(context, executor)
+    snn, accumulator, ann = start(context, executor)
+    spikes_pub = probe.node.create_publisher(Image, 'snn/spikes', RESULTS_QOS)
+    features_pub = probe.node.create_publisher(Image, 'features', RESULTS_QOS)
+    assert spin_until(executor, lambda: all(pub.get_subscription_count() >= 1 for pub in
+                                            (spikes_pub, features_pub, probe.events)), 10.0)
+    probe.events.publish(PointCloud2(width=3, height=1, point_step=2, data=b'\x00' * 6))
+    spikes_pub.publish(matrix_to_image(np.zeros((7, 4)), 'mono8', 0, 'camera'))
+    features_pub.publish(matrix_to_image(np.zeros((1, 5)), '32FC1', 0, 'camera'))
+    features_pub.publish(matrix_to_image(np.zeros((1, 5)), 'mono8', 0, 'camera'))
+    off_sensor = gesture_events.copy()
+    off_sensor['x'][::50] = 500
+    probe.publish(off_sensor, executor)
+    probe.publish(gesture_events[-1:].copy(), executor)
+    off = off_sensor[::50].size
+    assert spin_until(executor, lambda: snn.stats['bad_messages'] >= 2
+                      and accumulator.stats['bad_messages'] == 1
+                      and ann.stats['bad_messages'] == 2 and len(probe.probabilities) == 5
+                      and snn.sanitizer.drops.out_of_bounds == off, 30)
+    assert spin_until(executor, lambda: 'snn_node' in probe.status, 5.0)
+    assert int(probe.status['snn_node']['dropped_events']) == off
+
+
+def test_a_missing_model_is_refused_at_start_up(ros):
+    context, executor = ros
+    with pytest.raises(HybridPerceptionError, match='not a model folder'):
+        start(context, executor, model='/nonexistent/model')
+
+
+def test_ann_node_executable_exits_2_with_the_reason_on_a_missing_model():
+    result = subprocess.run([shutil.which('ann_node'), '--ros-args', '-p', 'model:=/no/model'],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert 'not a model folder' in result.stderr + result.stdout
+    assert 'Traceback' not in result.stderr
+
+
+def test_run_command_serves_a_replayed_bag_to_another_process(ros, gesture_events, tmp_path):
+    context, executor = ros
+    probe = Probe(context, executor)
+    bag = tmp_path / 'gesture'
+    with EventBagWriter(bag, CLIPS.renderer.sensor) as writer:
+        for stamp, packet in packetize([gesture_events], 1000):
+            writer.write(packet, stamp)
+    # looped, so the stream is still there whenever this process has discovered the other
+    run = subprocess.Popen(
+        [shutil.which('hybrid-perception'), 'run', str(ROOT / 'config' / 'gesture.yaml'),
+         '--set', 'dvs_driver.source=rosbag', '--set', f'dvs_driver.path={bag}',
+         '--set', 'dvs_driver.loop=true', '--set', 'snn_node.reliability=reliable'],
+        env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        heard = spin_until(executor, lambda: len(probe.probabilities) >= 20, 60.0)
+    finally:
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=20)
+    assert heard, (len(probe.spikes), len(probe.features), len(probe.probabilities), output)
+    assert probe.labels and probe.features[0].shape == (32, 64)
+    assert 'Traceback' not in output, output
