@@ -1,10 +1,15 @@
 # Every target runs inside the cached Python 3.10 venv (scripts/with-venv.sh builds it once).
 RUN := scripts/with-venv.sh
 
-.PHONY: demo test bench lint
+.PHONY: demo demo-gesture test bench lint
 
 demo:  ## synthetic DVS scene -> driver -> MCAP recording -> replay; prints where the bag is
 	$(RUN) hybrid-perception demo
+
+demo-gesture:  ## H1: gesture bag -> live ROS 2 graph (hybrid, ANN, SNN) -> report; prints its path
+	rm -rf out/demo-gesture
+	$(RUN) hybrid-perception dataset gesture --out out/demo-gesture/bag
+	$(RUN) hybrid-perception evaluate --pipeline gesture --bag out/demo-gesture/bag --out out/demo-gesture
 
 test:  ## lint + the whole test suite
 	$(RUN) sh -c 'ruff check . && python -m pytest -q test'

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from hybrid_perception.commands.evaluate import add_commands as add_evaluate_commands
 from hybrid_perception.commands.pipeline import add_commands as add_pipeline_commands
 from hybrid_perception.commands.snn import add_commands as add_snn_commands
 from hybrid_perception.errors import HybridPerceptionError
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_snn_commands(sub)
     add_pipeline_commands(sub)
+    add_evaluate_commands(sub)
     return parser
 
 

@@ -20,7 +20,8 @@ def run(*args, timeout=120):
 def test_help_lists_the_workflows():
     result = run('--help')
     assert result.returncode == 0
-    for command in ('demo', 'simulate', 'record', 'replay', 'train', 'export', 'run-snn'):
+    for command in ('demo', 'simulate', 'record', 'replay', 'train', 'export', 'run-snn', 'run',
+                    'dataset', 'evaluate'):
         assert command in result.stdout
 
 
@@ -88,3 +89,49 @@ def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
     assert not (out / 'ann' / 'snn.net').exists() and not (out / 'snn' / 'ann.onnx').exists()
     assert (tmp_path / 'cache' / 'gesture-clips.npz').is_file()
     assert '| S1A5 | hybrid | 8 |' in trained.stdout
+
+
+def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_path):
+    """Bag -> live graph -> metrics.json/report.md; the live predictions are the model's."""
+    from hybrid_perception.accumulator import SpikeAccumulator
+    from hybrid_perception.events.array import concatenate
+    from hybrid_perception.events.gesture_bag import read_gesture_labels
+    from hybrid_perception.events.sources import packetize
+    from hybrid_perception.hybrid.bundle import load_bundle
+    from hybrid_perception.hybrid.evaluation import Decision, score_gestures
+    from hybrid_perception.hybrid.stream import DecisionStage, EventWindows, SpikingStage
+
+    bag, out = tmp_path / 'gestures', tmp_path / 'evaluation'
+    written = run('dataset', 'gesture', '--out', str(bag), '--samples', '4')
+    assert written.returncode == 0, written.stderr
+    evaluated = run('evaluate', '--pipeline', 'gesture', '--bag', str(bag), '--out', str(out),
+                    '--model', 'hybrid=gesture/hybrid', '--model', 'ann=gesture/ann',
+                    timeout=300)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert f'report: {out / "report.md"}' in evaluated.stdout
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert set(metrics['models']) == {'hybrid', 'ann'}
+    hybrid, ann = metrics['models']['hybrid'], metrics['models']['ann']
+    assert hybrid['decisions'] == ann['decisions'] == 4 * 240 // 40 - 1  # the last never closes
+    assert hybrid['synaptic_ops_per_inference'] > 0 and ann['synaptic_ops_per_inference'] == 0
+    assert ann['macs_per_inference'] > hybrid['macs_per_inference'] > 0
+    for m in (hybrid, ann):
+        assert 0 < m['latency_ms']['p50'] <= m['latency_ms']['p99']
+        assert m['energy_mj_per_inference'] > 0 and m['energy_is_estimate']
+        assert all(e['source'] for e in m['energy_estimates'].values())
+    for plot in ('confusion.png', 'latency.png', 'accuracy_energy.png'):
+        assert (out / plot).stat().st_size > 1000
+    # the same bag through the stages offline gives the same score
+    bundle = load_bundle('gesture/hybrid')
+    reader = EventBagReader(bag)
+    events = concatenate(list(reader))
+    windows = EventWindows(reader.sensor, bundle.binning.bin_us, 4, bundle.binning.downsample)
+    head, tail = SpikingStage(bundle), DecisionStage(bundle)
+    accumulator = SpikeAccumulator((head.neurons,), 4)
+    decisions = [Decision(w.start_us, w.end_us, tail(counts))
+                 for stamp, packet in packetize([events], 5000)
+                 for w in windows.push(packet, stamp)
+                 for counts in accumulator.push(head(w.spikes))]
+    truth, predicted = score_gestures(decisions, read_gesture_labels(bag), 80_000)
+    assert hybrid['accuracy'] == np.mean(truth == predicted)
+    assert np.trace(hybrid['confusion']) == np.sum(truth == predicted)

@@ -34,9 +34,14 @@ _BAG_VERSION = 8  # the oldest rosbags writes; read by every ROS 2 distribution 
 
 
 def typestore():
-    """The message definitions of the ROS 2 distribution our wheels come from (Kilted)."""
+    """The message definitions of the ROS 2 distribution our wheels come from (Kilted), and
+    the package's own (``hybrid_perception/msg/...``, from the ``.msg`` files)."""
     from rosbags.typesys import Stores, get_typestore
-    return get_typestore(Stores.ROS2_KILTED)
+
+    from hybrid_perception.interfaces import register
+    store = get_typestore(Stores.ROS2_KILTED)
+    register(store)
+    return store
 
 
 def open_bag_writer(path: str | Path, storage: str = 'mcap'):
@@ -68,12 +73,25 @@ class EventBagWriter:
         self._events = self._writer.add_connection(topic, POINTCLOUD2, typestore=self._store)
         self._info = None if camera_info_topic is None else self._writer.add_connection(
             camera_info_topic, CAMERA_INFO, typestore=self._store)
+        self._others: dict[str, object] = {}
+
+    @property
+    def types(self) -> dict:
+        """Message classes by type name, ours included, for :meth:`write_message`."""
+        return self._store.types
+
+    def write_message(self, topic: str, msgtype: str, message, stamp_us: int) -> None:
+        """Any other message (ground truth beside the events), its definition embedded."""
+        if topic not in self._others:
+            self._others[topic] = self._writer.add_connection(topic, msgtype,
+                                                              typestore=self._store)
+        self._write(self._others[topic], message, msgtype, stamp_us)
 
     def write(self, events: np.ndarray, stamp_us: int | None = None) -> None:
         """One packet; its stamp is the first event's time unless given."""
         if stamp_us is None:
             stamp_us = int(events['timestamp'][0]) if events.size else 0
-        header = self._header(stamp_us)
+        header = self.header(stamp_us)
         if self._info is not None:  # once, at the start
             self._write(self._info, self._camera_info(header), CAMERA_INFO, stamp_us)
             self._info = None
@@ -94,7 +112,7 @@ class EventBagWriter:
         self._writer.write(connection, stamp_us * 1000,
                            self._store.serialize_cdr(message, msgtype))
 
-    def _header(self, stamp_us: int):
+    def header(self, stamp_us: int):
         types = self._store.types
         sec, nanosec = stamp_from_us(stamp_us)
         return types['std_msgs/msg/Header'](

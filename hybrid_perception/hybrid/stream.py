@@ -107,6 +107,12 @@ class SpikingStage:
     def device(self) -> str:
         return type(self.runtime).__name__ if self.runtime else 'none (all-ANN model)'
 
+    def warm_up(self) -> None:
+        """Run one empty window and forget it: the first call's one-off costs (allocation,
+        kernel selection) would otherwise land on the first live window."""
+        self(np.zeros((self.bundle.spec.interval, *self.bundle.spec.input_shape), np.float32))
+        self.reset()
+
     def __call__(self, spikes: np.ndarray) -> np.ndarray:
         out = self.runtime.step(spikes) if self.runtime else (np.asarray(spikes) > 0)
         return np.asarray(out, np.float32).reshape(len(out), -1)
@@ -130,6 +136,10 @@ class DecisionStage:
     @property
     def device(self) -> str:
         return self.runtime.device if self.runtime else 'none (all-SNN readout)'
+
+    def warm_up(self) -> None:
+        """One decision on zeros, so the first live one does not pay the start-up costs."""
+        self(np.zeros(self.spec.feature_shape, np.float32))
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         shape = tuple(self.spec.feature_shape)

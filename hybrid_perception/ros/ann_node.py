@@ -21,9 +21,9 @@ from std_msgs.msg import String
 from visualization_msgs.msg import Marker, MarkerArray
 
 from hybrid_perception.ann.runtime import ANN_BACKENDS
-from hybrid_perception.energy import EnergyModel, count_macs
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.bundle import load_bundle
+from hybrid_perception.hybrid.evaluation import inference_costs
 from hybrid_perception.hybrid.stream import DecisionStage
 from hybrid_perception.ros.conversions import header, image_to_matrix, matrix_to_image, stamp_us
 from hybrid_perception.ros.diagnostics import Latency, diagnostics
@@ -56,7 +56,9 @@ class AnnNode(Node):
             raise HybridPerceptionError(f'class_names has {len(self.classes)} names, the model '
                                         f'{len(spec.classes)} classes')
         self.stage = DecisionStage(self.bundle, p['backend'])
-        self.energy = self._energy_per_decision(EnergyModel(p['energy_platform']))
+        self.stage.warm_up()
+        costs = inference_costs(self.bundle, None, ann_platform=p['energy_platform'])
+        self.energy = costs['ann'][1] if 'ann' in costs else None
         self.recent: deque[np.ndarray] = deque(maxlen=p['smoothing'])
         self.latency = Latency()
         self.stats = {'decisions': 0, 'bad_messages': 0}
@@ -69,15 +71,6 @@ class AnnNode(Node):
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(f'{spec.name} ({spec.kind}) from {self.bundle.path}: '
                                f'{len(self.classes)} classes on {self.stage.device}')
-
-    def _energy_per_decision(self, model: EnergyModel):
-        """The ANN tail's MACs priced once: they do not depend on the input."""
-        ann = self.bundle.model().ann
-        if ann is None:
-            return None
-        import torch
-        macs = count_macs(ann, torch.zeros(1, *self.bundle.spec.feature_shape))
-        return model.estimate(macs.op_counts())
 
     def _on_features(self, msg: Image) -> None:
         started = time.perf_counter()

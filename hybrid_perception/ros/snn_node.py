@@ -16,7 +16,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
-from hybrid_perception.energy import EnergyModel, count_snn_ops
+from hybrid_perception.energy import EnergyModel, OpCounts, count_snn_ops
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import EventSanitizer, SensorSize
 from hybrid_perception.events.pointcloud import pointcloud_to_events
@@ -49,13 +49,16 @@ class SnnNode(Node):
         self.bundle = load_bundle(p['model'])
         self.energy = EnergyModel(p['energy_platform'])
         self.stage = SpikingStage(self.bundle, p['backend'])
+        self.stage.warm_up()
         binning = self.bundle.binning
         self.sensor = SensorSize(binning.sensor_width, binning.sensor_height)
         self.sanitizer = EventSanitizer(self.sensor)
         self.windows = EventWindows(self.sensor, binning.bin_us, self.bundle.spec.interval,
                                     binning.downsample, int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
-        self.stats = {'windows': 0, 'bad_messages': 0, 'synaptic_ops': 0, 'energy_uj': 0.0}
+        self.stats = {'windows': 0, 'bad_messages': 0}
+        self.ops = OpCounts()  # summed over the windows counted (torch backend)
+        self.counted_windows = 0
         self._last_error = ''
         self.spikes_pub = self.create_publisher(Image, 'snn/spikes', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
@@ -97,8 +100,14 @@ class SnnNode(Node):
         layer_spikes = getattr(self.stage.runtime, 'layer_spikes', None)
         if layer_spikes:  # the torch runtime keeps every layer's spikes; Lava only the output
             ops = count_snn_ops(self.bundle.spec.snn_spec, window.spikes, layer_spikes)
-            self.stats['synaptic_ops'] += ops.synaptic_op
-            self.stats['energy_uj'] += self.energy.estimate(ops).joules * 1e6
+            self.ops = OpCounts(**{k: v + getattr(ops, k) for k, v in self.ops.as_dict().items()})
+            self.counted_windows += 1
+
+    def ops_per_window(self) -> OpCounts | None:
+        """Mean operations of one window on the chip, from the spikes of every window run."""
+        if not self.counted_windows:
+            return None
+        return OpCounts(**{k: v / self.counted_windows for k, v in self.ops.as_dict().items()})
 
     def _bad_input(self, message: str) -> None:
         self.stats['bad_messages'] += 1
@@ -109,14 +118,16 @@ class SnnNode(Node):
         level, message = DiagnosticStatus.OK, 'running' if self.stats['windows'] else 'waiting'
         if self._last_error:
             level, message = DiagnosticStatus.WARN, self._last_error
-        windows = max(self.stats['windows'], 1)
         values = {**self.stats, **self.latency.figures('window'),
                   'dropped_events': self.sanitizer.drops.total,
                   'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
-                  'model': self.bundle.spec.name, 'backend': self.p['backend'],
-                  'energy_uj_per_window_estimate': f'{self.stats["energy_uj"] / windows:.4g}',
-                  'energy_model': f'{self.energy.platform} (ESTIMATE; '
-                                  f'{self.energy.entry["source"]})'}
+                  'model': self.bundle.spec.name, 'backend': self.p['backend']}
+        ops = self.ops_per_window()
+        if ops is not None:
+            estimate = self.energy.estimate(ops)
+            values.update({'synaptic_ops_per_window': f'{ops.synaptic_op:.0f}',
+                           'energy_uj_per_window_estimate': f'{estimate.joules * 1e6:.4g}',
+                           'energy_model': str(estimate)})
         self.diag_pub.publish(diagnostics(self, 'SNN', level, message, self.stage.device,
                                           values))
 

@@ -25,3 +25,33 @@ def test_launch_files_are_valid_python_with_a_launch_description():
         tree = ast.parse(launch.read_text())
         names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
         assert 'generate_launch_description' in names, launch.name
+
+
+def test_gesture_graph_yaml_sets_only_declared_parameters_with_their_types():
+    from hybrid_perception.ros import accumulator_node, ann_node, snn_node
+    from hybrid_perception.ros.graph import graph_parameters
+    tables = {'dvs_driver': dvs_driver.PARAMETERS, 'snn_node': snn_node.PARAMETERS,
+              'accumulator_node': accumulator_node.PARAMETERS, 'ann_node': ann_node.PARAMETERS}
+    graph = graph_parameters(ROOT / 'config' / 'gesture.yaml')
+    assert set(graph) == set(tables)
+    for node, values in graph.items():
+        assert set(values) <= set(tables[node]), node
+        for name, value in values.items():
+            assert type(value) is type(tables[node][name][0]), f'{node}.{name}'
+
+
+def test_graph_overrides_are_typed_and_checked(tmp_path):
+    import pytest
+
+    from hybrid_perception.errors import HybridPerceptionError
+    from hybrid_perception.ros.graph import graph_parameters
+    graph = graph_parameters(ROOT / 'config' / 'gesture.yaml',
+                             ['dvs_driver.rate=0.0', 'dvs_driver.loop=true'])
+    assert graph['dvs_driver']['rate'] == 0.0 and graph['dvs_driver']['loop'] is True
+    for bad, message in (('nodot=1', 'node.parameter=value'), ('ghost.x=1', 'no node'),
+                         ('dvs_driver.rate', 'node.parameter=value')):
+        with pytest.raises(HybridPerceptionError, match=message):
+            graph_parameters(ROOT / 'config' / 'gesture.yaml', [bad])
+    (tmp_path / 'g.yaml').write_text('camera_node: {ros__parameters: {}}')
+    with pytest.raises(HybridPerceptionError, match='unknown node'):
+        graph_parameters(tmp_path / 'g.yaml')

@@ -1,0 +1,199 @@
+"""``hybrid-perception dataset gesture`` and ``evaluate --pipeline gesture``.
+
+Heavy imports happen inside the functions, so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+__all__ = ['add_commands']
+
+DEFAULT_MODELS = ('hybrid=gesture/hybrid', 'ann=gesture/ann', 'snn=gesture/snn')
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    dataset = sub.add_parser('dataset', help='write an evaluation bag with ground truth')
+    dataset.add_argument('task', choices=['gesture'])
+    dataset.add_argument('--out', required=True, help='bag to create (MCAP)')
+    dataset.add_argument('--samples', type=int, default=66,
+                         help='gestures, round robin over the 6 test subjects x 11 classes '
+                              '(default 66)')
+    dataset.add_argument('--seed', type=int, default=0)
+    dataset.set_defaults(func=_dataset)
+
+    evaluate = sub.add_parser(
+        'evaluate', help='replay a bag through the live graph and score it',
+        description='Replay a bag with events and GestureLabel ground truth through the live '
+                    'ROS 2 graph (snn_node -> accumulator_node -> ann_node) once per model, '
+                    'and write DIR/metrics.json and DIR/report.md with plots.')
+    evaluate.add_argument('--pipeline', choices=['gesture'], default='gesture')
+    evaluate.add_argument('--bag', required=True, help='bag with events and ground truth')
+    evaluate.add_argument('--out', required=True, help='folder for metrics.json, report.md')
+    evaluate.add_argument('--model', action='append', default=None, metavar='NAME=PATH',
+                          help='model to evaluate (repeatable; default: '
+                               f'{" ".join(DEFAULT_MODELS)})')
+    evaluate.add_argument('--rate', type=float, default=1.0,
+                          help='replay speed, 1.0 real time (latency is only meaningful when '
+                               'the graph keeps up)')
+    evaluate.add_argument('--packet-us', type=int, default=5000,
+                          help='events packet period of the replay, µs (default 5000: one '
+                               'Python process hosts the whole graph here)')
+    evaluate.add_argument('--snn-backend', choices=['torch', 'lava'], default='torch')
+    evaluate.add_argument('--ann-backend', choices=['onnxruntime', 'torch'],
+                          default='onnxruntime')
+    evaluate.add_argument('--events-topic', default=None,
+                          help='PointCloud2 topic in the bag (default: the first)')
+    evaluate.add_argument('--labels-topic', default='/ground_truth')
+    evaluate.set_defaults(func=_evaluate)
+
+
+def _dataset(args: argparse.Namespace) -> int:
+    from ..events.gesture_bag import write_gesture_bag
+    spans = write_gesture_bag(args.out, samples=args.samples, seed=args.seed, progress=True)
+    seconds = (spans[-1].end_us - spans[0].start_us) * 1e-6 if spans else 0
+    print(f'wrote {len(spans)} gestures ({seconds:.1f} s of events, ground truth on '
+          f'/ground_truth) to {args.out}')
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from ..errors import HybridPerceptionError
+    from ..events.array import concatenate
+    from ..events.gesture_bag import read_gesture_labels
+    from ..events.rosbag import EventBagReader
+    from ..events.sources import packetize
+    from ..hybrid.bundle import load_bundle
+    from ..hybrid.report import write_report
+
+    spans = read_gesture_labels(args.bag, args.labels_topic)
+    reader = EventBagReader(args.bag, topic=args.events_topic)
+    try:
+        events = concatenate(list(reader))
+    finally:
+        reader.close()
+    packet_us = args.packet_us
+    packets = list(packetize([events], packet_us))
+    models = {}
+    for entry in args.model or DEFAULT_MODELS:
+        name, sep, path = entry.partition('=')
+        if not sep:
+            raise HybridPerceptionError(f'--model {entry!r} must look like NAME=PATH')
+        models[name] = load_bundle(path)
+    print(f'{args.bag}: {len(spans)} gestures, {events.size} events in {len(packets)} packets; '
+          f'models: {", ".join(f"{n} ({b.spec.name})" for n, b in models.items())}')
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results, latencies = {}, {}
+    for name, bundle in models.items():
+        run, ops = _live_run(name, bundle, packets, args)
+        results[name], latencies[name] = _model_metrics(bundle, run, ops, spans)
+        m = results[name]
+        print(f'  {name}: accuracy {m["accuracy"]:.3f} over {m["gestures"]} gestures, '
+              f'latency p50 {m["latency_ms"]["p50"]:.2f} ms, p99 {m["latency_ms"]["p99"]:.2f} '
+              f'ms, {m["energy_mj_per_inference"] * 1e3:.3g} uJ/inference (estimate)')
+    classes = list(next(iter(models.values())).spec.classes)
+    metrics = {'bag': str(args.bag), 'gestures': len(spans), 'rate': args.rate,
+               'packet_period_us': packet_us, 'classes': classes, 'models': results}
+    (out / 'metrics.json').write_text(json.dumps(metrics, indent=1))
+    report = write_report(metrics, latencies, out)
+    print(f'metrics: {out / "metrics.json"}')
+    print(f'report: {report}')
+    return 0
+
+
+def _live_run(name, bundle, packets, args):
+    """One replay through a fresh graph of the model's nodes, in namespace /<name>."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from tqdm import tqdm
+
+    from ..ros.entry import stop_node
+    from ..ros.graph import start_graph
+    from ..ros.live_evaluation import Replayer
+
+    path = str(bundle.path)
+    graph = {'snn_node': {'model': path, 'backend': args.snn_backend, 'reliability': 'reliable'},
+             'accumulator_node': {'model': path},
+             'ann_node': {'model': path, 'backend': args.ann_backend}}
+    window_us = bundle.binning.bin_us * bundle.spec.interval
+    expected = (packets[-1][0] // window_us) - (packets[0][0] // window_us) if packets else 0
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    executor = SingleThreadedExecutor(context=context)
+    nodes = []
+    try:
+        nodes = start_graph(graph, namespace=f'/{name}', context=context)
+        replayer = Replayer(packets, window_us, rate=args.rate, period_s=args.packet_us * 1e-6,
+                            namespace=f'/{name}', context=context)
+        nodes.append(replayer)
+        for node in nodes:
+            executor.add_node(node)
+        _spin(executor, lambda: replayer.events_pub.get_subscription_count() >= 1, 10.0)
+        decided = replayer.run.arrived_s['classification']
+        replayer.start()
+        with tqdm(total=len(packets), desc=f'replaying for {name}', unit='packet') as bar:
+            while not replayer.done_publishing:
+                executor.spin_once(timeout_sec=0.01)
+                bar.update(replayer.published - bar.n)
+        last, seen = time.monotonic(), len(decided)
+        while len(decided) < expected and time.monotonic() - last < 5.0:
+            executor.spin_once(timeout_sec=0.01)
+            if len(decided) != seen:
+                last, seen = time.monotonic(), len(decided)
+        snn_node = nodes[0]
+        return replayer.run, snn_node.ops_per_window()
+    finally:
+        for node in nodes:
+            stop_node(node)
+        executor.shutdown()
+        context.try_shutdown()
+
+
+def _spin(executor, done, timeout_s: float) -> None:
+    end = time.monotonic() + timeout_s
+    while not done() and time.monotonic() < end:
+        executor.spin_once(timeout_sec=0.05)
+
+
+def _model_metrics(bundle, run, ops, spans):
+    import numpy as np
+
+    from ..hybrid.evaluation import (
+        confusion_matrix,
+        inference_costs,
+        latency_summary,
+        score_gestures,
+    )
+    binning, spec = bundle.binning, bundle.spec
+    truth, predicted = score_gestures(run.decisions, spans, binning.warmup_steps * binning.bin_us)
+    latencies = run.latencies()
+    costs = inference_costs(bundle, ops)
+    joules = sum(e.joules for _, e in costs.values())
+    interval_s = spec.interval * binning.bin_us * 1e-6
+    metrics = {
+        'spec': spec.name, 'kind': spec.kind, 'interval': spec.interval,
+        'model_path': str(bundle.path),
+        'accuracy': float(np.mean(truth == predicted)) if len(truth) else float('nan'),
+        'gestures': int(len(truth)), 'decisions': len(run.decisions),
+        'offline_test_accuracy': bundle.metrics.get('test_accuracy'),
+        'latency_ms': latency_summary(latencies['end_to_end']),
+        'stage_latency_ms': {s: latency_summary(latencies[s])
+                             for s in ('snn', 'accumulator', 'ann')},
+        'synaptic_ops_per_inference': float(ops.synaptic_op) if ops else 0.0,
+        'neuron_updates_per_inference': float(ops.neuron_update_active
+                                              + ops.neuron_update_inactive) if ops else 0.0,
+        'macs_per_inference': float(costs['ann'][0].mac) if 'ann' in costs else 0.0,
+        'energy_mj_per_inference': joules * 1e3,
+        'power_mw': joules / interval_s * 1e3,
+        'energy_is_estimate': True,
+        'energy_estimates': {part: {'platform': e.platform, 'mj': e.joules * 1e3,
+                                    'coefficients': e.coefficients, 'source': e.source,
+                                    'text': str(e)} for part, (_, e) in costs.items()},
+        'confusion': confusion_matrix(truth, predicted, len(spec.classes)).tolist(),
+    }
+    return metrics, latencies
+
