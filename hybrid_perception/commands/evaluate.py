@@ -144,7 +144,7 @@ def _live_run(name, bundle, packets, args):
             executor.spin_once(timeout_sec=0.01)
             if len(decided) != seen:
                 last, seen = time.monotonic(), len(decided)
-        snn_node = nodes[0]
+        snn_node = next(n for n in nodes if n.get_name() == 'snn_node')
         return replayer.run, snn_node.ops_per_window()
     finally:
         for node in nodes:

@@ -48,8 +48,8 @@ class EventWindows:
     n_bins: int
     downsample: int = 1
     max_gap_us: int = 1_000_000
-    restarts: int = 0
-    late_events: int = 0
+    restarts: int = field(default=0, init=False)
+    late_events: int = field(default=0, init=False)
     _start: int | None = field(default=None, init=False)
     _pending: list[np.ndarray] = field(default_factory=list, init=False)
 
