@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
@@ -20,7 +20,7 @@ from hybrid_perception.accumulator import SpikeAccumulator
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.bundle import load_bundle
 from hybrid_perception.ros.conversions import image_to_matrix, matrix_to_image, stamp_us
-from hybrid_perception.ros.diagnostics import Latency, diagnostics
+from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RESULTS_QOS
@@ -48,8 +48,8 @@ class AccumulatorNode(Node):
         self.accumulator = SpikeAccumulator((self.neurons,), p['interval'] or
                                             self.bundle.spec.interval)
         self.latency = Latency()
-        self.stats = {'features': 0, 'bad_messages': 0}
-        self._last_error = ''
+        self.stats = {'features': 0}
+        self.health = InputHealth(self)
         self.features_pub = self.create_publisher(Image, 'features', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
         self.create_subscription(Image, 'snn/spikes', self._on_spikes, RESULTS_QOS)
@@ -66,9 +66,7 @@ class AccumulatorNode(Node):
                 raise ValueError(f'raster has {raster.shape[0]} rows, the model\'s layer has '
                                  f'{self.neurons} neurons')
         except ValueError as err:
-            self.stats['bad_messages'] += 1
-            self._last_error = f'bad snn/spikes message: {err}'
-            self.get_logger().error(self._last_error, throttle_duration_sec=5.0)
+            self.health.bad(f'bad snn/spikes message: {err}')
             return
         for counts in self.accumulator.push(raster.T > 0):
             self.features_pub.publish(matrix_to_image(
@@ -78,10 +76,9 @@ class AccumulatorNode(Node):
             self.latency.add(time.perf_counter() - started)
 
     def _publish_diagnostics(self) -> None:
-        level, message = DiagnosticStatus.OK, 'running' if self.stats['features'] else 'waiting'
-        if self._last_error:
-            level, message = DiagnosticStatus.WARN, self._last_error
-        values = {**self.stats, **self.latency.figures('accumulate'),
+        level, message = self.health.status(self.stats['features'] > 0)
+        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+                  **self.latency.figures('accumulate'),
                   'interval_steps': self.accumulator.window}
         self.diag_pub.publish(diagnostics(self, 'accumulator', level, message, 'cpu', values))
 

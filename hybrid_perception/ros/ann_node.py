@@ -14,7 +14,7 @@ import time
 from collections import deque
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
@@ -26,7 +26,7 @@ from hybrid_perception.hybrid.bundle import load_bundle
 from hybrid_perception.hybrid.evaluation import inference_costs
 from hybrid_perception.hybrid.stream import DecisionStage
 from hybrid_perception.ros.conversions import header, image_to_matrix, matrix_to_image, stamp_us
-from hybrid_perception.ros.diagnostics import Latency, diagnostics
+from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RESULTS_QOS
@@ -61,8 +61,8 @@ class AnnNode(Node):
         self.energy = costs['ann'][1] if 'ann' in costs else None
         self.recent: deque[np.ndarray] = deque(maxlen=p['smoothing'])
         self.latency = Latency()
-        self.stats = {'decisions': 0, 'bad_messages': 0}
-        self._last_error = ''
+        self.stats = {'decisions': 0}
+        self.health = InputHealth(self)
         self.probs_pub = self.create_publisher(Image, 'classification', RESULTS_QOS)
         self.label_pub = self.create_publisher(String, 'classification/label', RESULTS_QOS)
         self.markers_pub = self.create_publisher(MarkerArray, 'markers', RESULTS_QOS)
@@ -77,9 +77,7 @@ class AnnNode(Node):
         try:
             probabilities = self.stage(image_to_matrix(msg, '32FC1'))
         except (ValueError, HybridPerceptionError) as err:
-            self.stats['bad_messages'] += 1
-            self._last_error = f'bad features message: {err}'
-            self.get_logger().error(self._last_error, throttle_duration_sec=5.0)
+            self.health.bad(f'bad features message: {err}')
             return
         t_us, frame_id = stamp_us(msg.header), msg.header.frame_id
         self.probs_pub.publish(matrix_to_image(probabilities[None], '32FC1', t_us, frame_id))
@@ -102,10 +100,9 @@ class AnnNode(Node):
         return MarkerArray(markers=[marker])
 
     def _publish_diagnostics(self) -> None:
-        level, message = DiagnosticStatus.OK, 'running' if self.stats['decisions'] else 'waiting'
-        if self._last_error:
-            level, message = DiagnosticStatus.WARN, self._last_error
-        values = {**self.stats, **self.latency.figures('decision'),
+        level, message = self.health.status(self.stats['decisions'] > 0)
+        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+                  **self.latency.figures('decision'),
                   'model': self.bundle.spec.name, 'backend': self.p['backend']}
         if self.energy is not None:
             values['energy_uj_per_decision_estimate'] = f'{self.energy.joules * 1e6:.4g}'

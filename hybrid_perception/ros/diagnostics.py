@@ -9,7 +9,7 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
 
-__all__ = ['Latency', 'diagnostics']
+__all__ = ['InputHealth', 'Latency', 'diagnostics']
 
 
 class Latency:
@@ -26,6 +26,26 @@ class Latency:
             return {}
         p50, p99 = np.percentile(self._ms, [50, 99])
         return {f'{prefix}_p50_ms': f'{p50:.3f}', f'{prefix}_p99_ms': f'{p99:.3f}'}
+
+
+class InputHealth:
+    """A node's bad input: counted, logged (throttled), the last one reported as WARN."""
+
+    def __init__(self, node: Node) -> None:
+        self._logger = node.get_logger()
+        self.bad_messages = 0
+        self.last_error = ''
+
+    def bad(self, message: str) -> None:
+        self.bad_messages += 1
+        self.last_error = message
+        self._logger.error(message, throttle_duration_sec=5.0)
+
+    def status(self, active: bool) -> tuple[bytes, str]:
+        """(level, message) for /diagnostics: WARN with the last bad input, else OK."""
+        if self.last_error:
+            return DiagnosticStatus.WARN, self.last_error
+        return DiagnosticStatus.OK, 'running' if active else 'waiting'
 
 
 def diagnostics(node: Node, what: str, level: bytes, message: str, hardware_id: str,

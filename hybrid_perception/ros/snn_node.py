@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
@@ -23,7 +23,7 @@ from hybrid_perception.events.pointcloud import pointcloud_to_events
 from hybrid_perception.hybrid.bundle import SNN_BACKENDS, load_bundle
 from hybrid_perception.hybrid.stream import EventWindows, SpikingStage, Window
 from hybrid_perception.ros.conversions import matrix_to_image, stamp_us
-from hybrid_perception.ros.diagnostics import Latency, diagnostics
+from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
@@ -56,10 +56,10 @@ class SnnNode(Node):
         self.windows = EventWindows(self.sensor, binning.bin_us, self.bundle.spec.interval,
                                     binning.downsample, int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
-        self.stats = {'windows': 0, 'bad_messages': 0}
+        self.stats = {'windows': 0}
+        self.health = InputHealth(self)
         self.ops = OpCounts()  # summed over the windows counted (torch backend)
         self.counted_windows = 0
-        self._last_error = ''
         self.spikes_pub = self.create_publisher(Image, 'snn/spikes', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
         self.create_subscription(PointCloud2, 'events', self._on_events,
@@ -76,10 +76,10 @@ class SnnNode(Node):
         try:
             events, drops = self.sanitizer(pointcloud_to_events(msg))
         except EventFormatError as err:
-            self._bad_input(f'malformed events message: {err}')
+            self.health.bad(f'malformed events message: {err}')
             return
         if drops.total:
-            self._bad_input(f'dropped {drops.out_of_bounds} events outside the model\'s '
+            self.health.bad(f'dropped {drops.out_of_bounds} events outside the model\'s '
                             f'{self.sensor.width}x{self.sensor.height} sensor and '
                             f'{drops.backwards_in_time} going back in time')
         restarts = self.windows.restarts
@@ -109,16 +109,10 @@ class SnnNode(Node):
             return None
         return OpCounts(**{k: v / self.counted_windows for k, v in self.ops.as_dict().items()})
 
-    def _bad_input(self, message: str) -> None:
-        self.stats['bad_messages'] += 1
-        self._last_error = message
-        self.get_logger().error(message, throttle_duration_sec=5.0)
-
     def _publish_diagnostics(self) -> None:
-        level, message = DiagnosticStatus.OK, 'running' if self.stats['windows'] else 'waiting'
-        if self._last_error:
-            level, message = DiagnosticStatus.WARN, self._last_error
-        values = {**self.stats, **self.latency.figures('window'),
+        level, message = self.health.status(self.stats['windows'] > 0)
+        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+                  **self.latency.figures('window'),
                   'dropped_events': self.sanitizer.drops.total,
                   'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
                   'model': self.bundle.spec.name, 'backend': self.p['backend']}
