@@ -82,7 +82,7 @@ def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
     assert trained.returncode == 0, trained.stderr
     summary = json.loads((out / 'summary.json').read_text())
     assert [(row['model'], row['kind'], row['interval']) for row in summary] == [
-        ('S1A5', 'hybrid', 8), ('S0A6', 'ann', 8), ('S6A0', 'snn', 8)]
+        ('S0A6', 'ann', 8), ('S1A5', 'hybrid', 8), ('S6A0', 'snn', 8)]
     assert all(0.0 <= row['test_accuracy'] <= 1.0 for row in summary)
     assert sorted(p.name for p in (out / 'hybrid').iterdir()) == [
         'ann.onnx', 'model.pt', 'model.yaml', 'snn.net']

@@ -6,7 +6,9 @@ from .classifier import (
     HybridSpec,
     IntervalObjective,
     load_hybrid_spec,
+    stream_accuracy,
+    stream_logits,
 )
 
 __all__ = ['BUILTIN_HYBRID_SPECS', 'HybridClassifier', 'HybridSpec', 'IntervalObjective',
-           'load_hybrid_spec']
+           'load_hybrid_spec', 'stream_accuracy', 'stream_logits']

@@ -8,9 +8,7 @@ accumulator counts the input events: event frames of I bins) and x = all layers 
 baseline (the decision is the output neurons' spike counts). So all three see the same data
 and decide at the same rate, and differ only in where the cut is.
 
-A clip's class is the mean over its scored intervals of the per-interval probabilities. The
-first ``warmup_steps`` of a clip are not scored: they let the SNN state settle, as it has in a
-continuous live stream.
+A clip's class is the mean over its scored intervals of the per-interval probabilities.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..accumulator import accumulate
@@ -36,7 +35,8 @@ from ..snn.spec import (
 from ..snn.training import to_slayer
 
 __all__ = ['BUILTIN_HYBRID_SPECS', 'HybridClassifier', 'HybridSpec', 'IntervalObjective',
-           'load_hybrid_spec']
+           'load_hybrid_spec', 'stream_accuracy',
+           'stream_logits']
 
 _SPECS_DIR = Path(__file__).parent / 'specs'
 BUILTIN_HYBRID_SPECS = tuple(sorted(p.stem for p in _SPECS_DIR.glob('*.yaml')))
@@ -144,21 +144,56 @@ class HybridClassifier(torch.nn.Module):
         n, k = features.shape[:2]
         return self.decide(features.reshape(n * k, *features.shape[2:])).reshape(n, k, -1)
 
+    def layer_parameters(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        """(weight, bias) of every layer of the stack in order, on whichever side it runs;
+        spiking layers have no bias."""
+        spiking = [(block.synapse.weight, None) for block in self.snn.spiking_blocks] \
+            if self.snn else []
+        dense = [(m.weight, m.bias) for m in self.ann
+                 if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)] if self.ann else []
+        return spiking + dense
+
+    def copy_layers_from(self, donor: HybridClassifier) -> None:
+        """Start from the weights of the same stack cut elsewhere, e.g. the trained all-ANN
+        baseline: a spiking layer takes the ANN layer's weights (its bias has nowhere to go),
+        and training then adapts them to spikes. Without it the spiking head learns slowly
+        through the surrogate gradient and the hybrid ends far below the ANN."""
+        if donor.spec.stack != self.spec.stack:
+            raise SpecError(f'cannot start {self.spec.name} from {donor.spec.name}: '
+                            'the layer stacks differ')
+        with torch.no_grad():
+            for (weight, bias), (source, source_bias) in zip(
+                    self.layer_parameters(), donor.layer_parameters(), strict=True):
+                weight.copy_(source.reshape(weight.shape))
+                if bias is not None:
+                    bias.copy_(source_bias if source_bias is not None else torch.zeros_like(bias))
+
 
 @dataclass(frozen=True)
 class IntervalObjective:
-    """Cross-entropy on every scored interval; a clip's class from the mean probabilities."""
+    """Cross-entropy on every scored interval; a clip's class from the mean probabilities.
+
+    Live, a network never starts from rest: the previous gesture's activity is still in its
+    state. ``context_steps`` puts the end of another clip of the batch before each clip so that
+    training sees the same, and the clip's own first ``warmup_steps`` are not scored.
+    """
 
     interval: int
     warmup_steps: int = 0
+    context_steps: int = 0  # steps of another clip played before each clip
     max_shift_px: int = 0   # training clips move by up to this many pixels (per clip)
 
     @property
     def first_scored(self) -> int:
-        return -(-self.warmup_steps // self.interval)  # the first that starts after it
+        """The first interval that starts after the context and the warm-up."""
+        return -(-(self.context_steps + self.warmup_steps) // self.interval)
 
     def inputs(self, clips: torch.Tensor) -> torch.Tensor:
-        return (clips > 0).float()
+        spikes = (clips > 0).float()
+        if not self.context_steps:
+            return spikes
+        before = spikes.roll(1, dims=0)[:, -self.context_steps:]
+        return torch.cat([before, spikes], dim=1)
 
     def augment(self, clips: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Shift each clip as a whole: subjects stand anywhere, the class does not change."""
@@ -177,3 +212,32 @@ class IntervalObjective:
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
         return output[:, self.first_scored:].softmax(-1).mean(1).argmax(-1)
+
+
+def stream_logits(model: HybridClassifier, spikes: torch.Tensor) -> torch.Tensor:
+    """(N, T, C, H, W) clips played back to back as one stream, the network never reset ->
+    (N, T // I, classes) logits, each clip's own."""
+    n, steps = spikes.shape[:2]
+    if steps % model.spec.interval:
+        raise ValueError(f'clips of {steps} steps are not whole intervals of '
+                         f'{model.spec.interval}')
+    stream = spikes.reshape(1, n * steps, *spikes.shape[2:])
+    return model(stream).reshape(n, steps // model.spec.interval, -1)
+
+
+def stream_accuracy(model: HybridClassifier, objective: IntervalObjective,
+                    data: tuple[np.ndarray, np.ndarray], chunk: int = 64) -> float:
+    """Accuracy with the clips as one stream: what the live graph sees, without ROS. ``chunk``
+    clips in a fixed shuffled order (the dataset's repeats a gesture take after take) are one
+    stream."""
+    order = np.random.default_rng(0).permutation(len(data[1]))
+    clips, labels = data[0][order], data[1][order]
+    per_clip = replace(objective, context_steps=0)
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(labels), chunk):
+            spikes = per_clip.inputs(torch.from_numpy(clips[start:start + chunk]))
+            predicted = per_clip.predict(stream_logits(model, spikes)).numpy()
+            correct += int((predicted == labels[start:start + chunk]).sum())
+    return correct / len(labels)

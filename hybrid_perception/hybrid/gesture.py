@@ -3,6 +3,10 @@
 Train, validation and test subjects are disjoint: the dataset's 23 training subjects give the
 last ``val_subjects`` for choosing the epoch, and the 6 test subjects are touched only to
 score the chosen model.
+
+The recipe: the all-ANN cut is trained first, and every cut with spiking layers starts from its
+weights (:meth:`~.classifier.HybridClassifier.copy_layers_from`) and is then trained through
+the surrogate gradient with each clip preceded by another (``context_steps``), as in a stream.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import torch
 from ..events.gestures import N_TRAIN_SUBJECTS, GestureClips
 from ..training import Dataset, TrainConfig, evaluate, fit
 from .bundle import ClassifierBundle, InputBinning, save_bundle
-from .classifier import HybridClassifier, HybridSpec, IntervalObjective
+from .classifier import HybridClassifier, HybridSpec, IntervalObjective, stream_accuracy
 
 __all__ = ['GestureTraining', 'gesture_data', 'sweep_specs', 'train_model']
 
@@ -36,6 +40,8 @@ class GestureTraining:
     batch_size: int = 16
     lr: float = 2e-3
     max_shift_px: int = 3
+    context_steps: int = 16     # steps of another clip before each clip (see IntervalObjective)
+    start_from_ann: bool = True  # spiking cuts start from the trained all-ANN cut's weights
     seed: int = 0
     device: str = 'auto'
     clips: GestureClips = field(default_factory=GestureClips)
@@ -45,6 +51,10 @@ class GestureTraining:
         sensor = self.clips.renderer.sensor
         return InputBinning(sensor.width, sensor.height, self.clips.bin_us,
                             self.clips.downsample, self.clips.warmup_bins)
+
+    def objective(self, spec: HybridSpec) -> IntervalObjective:
+        return IntervalObjective(spec.interval, self.binning.warmup_steps, self.context_steps,
+                                 self.max_shift_px)
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
@@ -78,24 +88,30 @@ def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
 
 
 def train_model(spec: HybridSpec, data: dict[str, Dataset], settings: GestureTraining,
-                out: str | Path, *, progress: bool = True) -> ClassifierBundle:
-    """Train one SxAy model, keep its best validation epoch, score it on the test subjects
-    and write it as a deployable bundle to ``out``."""
+                out: str | Path, *, start_from: HybridClassifier | None = None,
+                progress: bool = True) -> ClassifierBundle:
+    """Train one SxAy model (from ``start_from``'s weights if given), keep its best validation
+    epoch, score it on the test subjects clip by clip and as one stream, and write it as a
+    deployable bundle to ``out``."""
     out = Path(out)
-    objective = IntervalObjective(spec.interval, settings.binning.warmup_steps,
-                                  settings.max_shift_px)
+    objective = settings.objective(spec)
     torch.manual_seed(settings.seed)
+    model = HybridClassifier(spec)
+    if start_from is not None:
+        model.copy_layers_from(start_from)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as checkpoints:  # the bundle keeps the best weights
-        result = fit(HybridClassifier(spec), objective, data['train'], data['val'],
-                     settings.train_config(), checkpoints, progress=progress)
+        result = fit(model, objective, data['train'], data['val'], settings.train_config(),
+                     checkpoints, progress=progress)
         best_weights = torch.load(result.best_checkpoint, map_location='cpu')['state_dict']
     seconds = time.perf_counter() - started
     model = HybridClassifier(spec)
     model.load_state_dict(best_weights)
     best = max(result.history, key=lambda s: s.val_accuracy)
     metrics = {'test_accuracy': evaluate(model, objective, data['test']),
+               'stream_test_accuracy': stream_accuracy(model, objective, data['test']),
                'val_accuracy': best.val_accuracy, 'epoch': best.epoch,
+               'started_from': start_from.spec.name if start_from is not None else 'scratch',
                'train_seconds': round(seconds, 1),
                'history': [asdict(s) for s in result.history]}
     return save_bundle(model, out, settings.binning, metrics)

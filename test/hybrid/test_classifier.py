@@ -1,13 +1,21 @@
 """H1's SxAy classifier: the cut, the accumulator between the halves, and that the live
 (streamed) path gives the trained model's numbers."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from hybrid_perception.accumulator import SpikeAccumulator
 from hybrid_perception.ann import build_ann
-from hybrid_perception.hybrid import HybridClassifier, IntervalObjective, load_hybrid_spec
+from hybrid_perception.hybrid import (
+    HybridClassifier,
+    IntervalObjective,
+    load_hybrid_spec,
+    stream_accuracy,
+    stream_logits,
+)
 from hybrid_perception.hybrid.classifier import READOUT_GAIN, HybridSpec
 from hybrid_perception.snn import ConvLayer, DenseLayer, SpecError, TorchRuntime
 
@@ -93,6 +101,60 @@ def test_objective_scores_only_after_the_warm_up():
     labels = torch.tensor([0, 1])
     worse = objective.loss(logits.flip(-1), labels)
     assert objective.loss(logits, labels) < worse
+
+
+def test_objective_plays_the_end_of_another_clip_before_each_clip(spikes):
+    objective = IntervalObjective(interval=4, warmup_steps=4, context_steps=8)
+    assert objective.first_scored == 3
+    played = objective.inputs(spikes)
+    assert played.shape == (3, 24, 2, 32, 32)
+    assert torch.equal(played[:, 8:], spikes)
+    assert torch.equal(played[1, :8], spikes[0, -8:]) and torch.equal(played[0, :8], spikes[2, -8:])
+
+
+def test_a_cut_starts_from_the_all_ann_cut_of_the_same_stack(gesture, spikes):
+    torch.manual_seed(0)
+    ann = HybridClassifier(gesture.cut(0))
+    hybrid = HybridClassifier(gesture.cut(2))
+    hybrid.copy_layers_from(ann)
+    donor = ann.layer_parameters()
+    for (weight, bias), (source, source_bias) in zip(hybrid.layer_parameters(), donor,
+                                                     strict=True):
+        assert torch.equal(weight.flatten(), source.flatten())
+        assert bias is None or torch.equal(bias, source_bias)
+    twin = HybridClassifier(gesture.cut(0))
+    twin.copy_layers_from(ann)
+    with torch.no_grad():
+        assert torch.equal(twin(spikes), ann(spikes))
+    other = HybridSpec(gesture.input_shape, gesture.layers[:-2] + (DenseLayer(11),),
+                       gesture.classes, 0, 4)
+    with pytest.raises(SpecError, match='stacks differ'):
+        hybrid.copy_layers_from(HybridClassifier(other))
+
+
+def test_a_stream_differs_from_separate_clips_only_through_state(gesture, spikes):
+    torch.manual_seed(0)
+    ann, snn = HybridClassifier(gesture.cut(0, 4)), HybridClassifier(gesture.cut(6, 4))
+    with torch.no_grad():
+        assert torch.allclose(stream_logits(ann, spikes), ann(spikes), atol=1e-5)
+        first = snn(spikes[:1])[0]
+        streamed = stream_logits(snn, spikes)
+    assert torch.equal(streamed[0], first)           # the stream starts from rest too
+    assert not torch.equal(streamed[1:], snn(spikes[1:]))
+    with pytest.raises(ValueError, match='whole intervals'):
+        stream_logits(ann, spikes[:, :10])
+
+
+def test_stream_accuracy_scores_each_clip_of_the_stream(gesture, spikes):
+    torch.manual_seed(0)
+    model = HybridClassifier(gesture.cut(0, 4))
+    clips = spikes.numpy().astype(np.uint8).repeat(4, axis=0)   # 12 clips, 3 chunks of 5
+    objective = IntervalObjective(4, warmup_steps=4, context_steps=8)
+    with torch.no_grad():
+        predicted = replace(objective, context_steps=0).predict(model(spikes)).numpy()
+    labels = predicted.repeat(4)
+    assert stream_accuracy(model, objective, (clips, labels), chunk=5) == 1.0
+    assert stream_accuracy(model, objective, (clips, (labels + 1) % 11), chunk=5) == 0.0
 
 
 def test_build_ann_matches_the_stack(gesture):
