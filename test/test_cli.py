@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from hybrid_perception.events.rosbag import EventBagReader
 
@@ -119,6 +120,10 @@ def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_p
         assert 0 < m['latency_ms']['p50'] <= m['latency_ms']['p99']
         assert m['energy_mj_per_inference'] > 0 and m['energy_is_estimate']
         assert all(e['source'] for e in m['energy_estimates'].values())
+        for part, layers in m['energy_uj_per_layer'].items():
+            assert sum(layers.values()) == pytest.approx(m['energy_estimates'][part]['mj'] * 1e3)
+    assert list(hybrid['energy_uj_per_layer']['snn']) == ['layer0', 'layer1']  # S2A4's head
+    assert 'spiking head costs' in (out / 'report.md').read_text()
     for plot in ('confusion.png', 'latency.png', 'accuracy_energy.png'):
         assert (out / plot).stat().st_size > 1000
     # the same bag through the stages offline gives the same score

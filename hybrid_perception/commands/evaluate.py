@@ -162,6 +162,7 @@ def _spin(executor, done, timeout_s: float) -> None:
 def _model_metrics(bundle, run, ops, spans):
     import numpy as np
 
+    from ..energy import EnergyModel
     from ..hybrid.evaluation import (
         confusion_matrix,
         inference_costs,
@@ -193,6 +194,9 @@ def _model_metrics(bundle, run, ops, spans):
         'energy_estimates': {part: {'platform': e.platform, 'mj': e.joules * 1e3,
                                     'coefficients': e.coefficients, 'source': e.source,
                                     'text': str(e)} for part, (_, e) in costs.items()},
+        'energy_uj_per_layer': {part: {layer: j * 1e6 for layer, j in
+                                       EnergyModel(e.platform).per_layer(counts).items()}
+                                for part, (counts, e) in costs.items()},
         'confusion': confusion_matrix(truth, predicted, len(spec.classes)).tolist(),
     }
     return metrics, latencies

@@ -71,6 +71,11 @@ class EnergyModel:
     def entry(self) -> dict:
         return _coefficients()[self.platform]
 
+    def per_layer(self, ops: OpCounts) -> dict[str, float]:
+        """Joules of each counted layer: where the energy goes (they add up to the total when
+        the time is modelled from MACs)."""
+        return {name: self.estimate(layer).joules for name, layer in ops.per_layer.items()}
+
     def estimate(self, ops: OpCounts, seconds: float | None = None) -> EnergyEstimate:
         """Energy of ``ops``; ``seconds`` is the workload's duration (for power, and for boards
         the time they draw power; without it a board's time is modelled from its MACs)."""

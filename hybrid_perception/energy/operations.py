@@ -9,7 +9,7 @@ as they run (forward hooks), so any torch model is counted without describing it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -17,30 +17,36 @@ import torch.nn.functional as F
 
 from ..snn.spec import ConvLayer, NetworkSpec
 
-__all__ = ['AnnOps', 'OpCounts', 'SnnLayerOps', 'count_macs', 'count_snn_ops']
-
-
-@dataclass(frozen=True)
-class SnnLayerOps:
-    synaptic_ops: int
-    neuron_updates: int
-    active_neuron_updates: int
-    spikes: int
+__all__ = ['AnnOps', 'OpCounts', 'count_macs', 'count_snn_ops']
 
 
 @dataclass(frozen=True)
 class OpCounts:
-    """Operation totals the energy models price; ``per_layer`` keeps the detail."""
+    """Operation totals the energy models price; ``per_layer`` holds each layer's own counts,
+    so an estimate can say where the energy goes."""
 
-    synaptic_op: int = 0
-    neuron_update_active: int = 0
-    neuron_update_inactive: int = 0
-    spike_out: int = 0
-    mac: int = 0
-    per_layer: dict[str, dict[str, int]] = field(default_factory=dict)
+    synaptic_op: float = 0
+    neuron_update_active: float = 0
+    neuron_update_inactive: float = 0
+    spike_out: float = 0
+    mac: float = 0
+    per_layer: dict[str, OpCounts] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in _TOTALS}
+
+    def __add__(self, other: OpCounts) -> OpCounts:
+        """Counts of two runs together (layer by layer)."""
+        layers = {name: self.per_layer.get(name, OpCounts()) + other.per_layer.get(name,
+                                                                                  OpCounts())
+                  for name in {**self.per_layer, **other.per_layer}}
+        return OpCounts(**{name: getattr(self, name) + getattr(other, name) for name in _TOTALS},
+                        per_layer=layers)
+
+    def scaled(self, factor: float) -> OpCounts:
+        """Per-run averages from totals, e.g. ``total.scaled(1 / windows)``."""
+        return OpCounts(**{name: getattr(self, name) * factor for name in _TOTALS},
+                        per_layer={k: v.scaled(factor) for k, v in self.per_layer.items()})
 
 
 _TOTALS = ('synaptic_op', 'neuron_update_active', 'neuron_update_inactive', 'spike_out', 'mac')
@@ -49,21 +55,16 @@ _TOTALS = ('synaptic_op', 'neuron_update_active', 'neuron_update_inactive', 'spi
 def count_snn_ops(spec: NetworkSpec, input_spikes: np.ndarray,
                   layer_spikes: Sequence[np.ndarray]) -> OpCounts:
     """Count from the input (T, C, H, W) and each layer's spikes (T, *shape) of one run."""
-    per_layer: dict[str, dict[str, int]] = {}
+    per_layer: dict[str, OpCounts] = {}
     presynaptic = np.asarray(input_spikes) > 0
     for i, (layer, spikes) in enumerate(zip(spec.layers, layer_spikes, strict=True)):
         spikes = np.asarray(spikes) > 0
-        per_layer[f'layer{i}'] = vars(_layer_ops(layer, presynaptic, spikes))
+        per_layer[f'layer{i}'] = _layer_ops(layer, presynaptic, spikes)
         presynaptic = spikes
-    layers = per_layer.values()
-    active = sum(ops['active_neuron_updates'] for ops in layers)
-    return OpCounts(synaptic_op=sum(ops['synaptic_ops'] for ops in layers),
-                    neuron_update_active=active,
-                    neuron_update_inactive=sum(ops['neuron_updates'] for ops in layers) - active,
-                    spike_out=sum(ops['spikes'] for ops in layers), per_layer=per_layer)
+    return replace(sum(per_layer.values(), OpCounts()), per_layer=per_layer)
 
 
-def _layer_ops(layer, presynaptic: np.ndarray, spikes: np.ndarray) -> SnnLayerOps:
+def _layer_ops(layer, presynaptic: np.ndarray, spikes: np.ndarray) -> OpCounts:
     steps = len(spikes)
     neurons = int(np.prod(spikes.shape[1:]))
     if isinstance(layer, ConvLayer):
@@ -78,7 +79,9 @@ def _layer_ops(layer, presynaptic: np.ndarray, spikes: np.ndarray) -> SnnLayerOp
         arriving = presynaptic.reshape(steps, -1).sum(1)
         synaptic = int(arriving.sum()) * layer.units
         active = int((arriving > 0).sum()) * layer.units
-    return SnnLayerOps(synaptic, neurons * steps, active, int(spikes.sum()))
+    return OpCounts(synaptic_op=synaptic, neuron_update_active=active,
+                    neuron_update_inactive=neurons * steps - active,
+                    spike_out=int(spikes.sum()))
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class AnnOps:
         return sum(self.per_layer.values())
 
     def op_counts(self) -> OpCounts:
-        return OpCounts(mac=self.total, per_layer={k: {'mac': v} for k, v in
+        return OpCounts(mac=self.total, per_layer={k: OpCounts(mac=v) for k, v in
                                                    self.per_layer.items()})
 
 

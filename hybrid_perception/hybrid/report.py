@@ -44,12 +44,40 @@ def write_report(metrics: dict[str, Any], latencies: dict[str, dict[str, list[fl
     for name, m in models.items():
         for part, e in m['energy_estimates'].items():
             lines.append(f'- {name}, {part}: {e["text"]}')
+    lines += _energy_split(models)
     lines += ['', f'Stage latency is measured from the events packet that completed each '
               f'window (the stream has to pass a window\'s end before it can close: up to one '
               f'packet period, {metrics["packet_period_us"]} µs, is inherent).', '']
     report = out / 'report.md'
     report.write_text('\n'.join(lines))
     return report
+
+
+def _energy_split(models: dict[str, Any]) -> list[str]:
+    """Where each model's estimated energy goes, and what the hybrid's spiking head would have
+    to cost per synaptic operation to beat the ANN layers it replaces."""
+    lines = ['', '## Where the energy goes (estimates, µJ per inference)', '']
+    for name, m in models.items():
+        parts = '; '.join(f'{part}: ' + ', '.join(f'{layer} {uj:.3g}' for layer, uj in
+                                                  layers.items())
+                          for part, layers in m.get('energy_uj_per_layer', {}).items())
+        lines.append(f'- {name} ({m["spec"]}): {parts}')
+    ann, hybrid = models.get('ann'), models.get('hybrid')
+    if not (ann and hybrid and 'snn' in hybrid['energy_estimates']):
+        return lines
+    tail = hybrid['energy_estimates'].get('ann', {}).get('mj', 0.0)
+    replaced_uj = (ann['energy_mj_per_inference'] - tail) * 1e3
+    head = hybrid['energy_estimates']['snn']
+    synops = hybrid['synaptic_ops_per_inference']
+    synop_pj = head['coefficients']['synaptic_op pJ']
+    rest_uj = head['mj'] * 1e3 - synops * synop_pj * 1e-6
+    verdict = (f'it breaks even at {(replaced_uj - rest_uj) / synops * 1e6:.3g} pJ per synaptic '
+               f'operation (the model prices {synop_pj:g})' if replaced_uj > rest_uj else
+               'its neuron updates and spikes alone cost more, at any synaptic-op energy')
+    lines += ['', f'The hybrid\'s spiking head costs {head["mj"] * 1e3:.3g} µJ '
+              f'({synops:.3g} synaptic ops, {rest_uj:.3g} µJ in neuron updates and spikes) where '
+              f'the ANN layers it replaces cost {replaced_uj:.3g} µJ: {verdict}.']
+    return lines
 
 
 def _confusion_plot(models: dict[str, Any], classes: list[str], path: Path) -> None:

@@ -100,14 +100,14 @@ class SnnNode(Node):
         layer_spikes = getattr(self.stage.runtime, 'layer_spikes', None)
         if layer_spikes:  # the torch runtime keeps every layer's spikes; Lava only the output
             ops = count_snn_ops(self.bundle.spec.snn_spec, window.spikes, layer_spikes)
-            self.ops = OpCounts(**{k: v + getattr(ops, k) for k, v in self.ops.as_dict().items()})
+            self.ops = self.ops + ops
             self.counted_windows += 1
 
     def ops_per_window(self) -> OpCounts | None:
         """Mean operations of one window on the chip, from the spikes of every window run."""
         if not self.counted_windows:
             return None
-        return OpCounts(**{k: v / self.counted_windows for k, v in self.ops.as_dict().items()})
+        return self.ops.scaled(1 / self.counted_windows)
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['windows'] > 0)

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import pytest
+import torch
 import yaml
 
-from hybrid_perception.energy import COEFFICIENTS_FILE, EnergyModel, OpCounts, platforms
+from hybrid_perception.energy import (
+    COEFFICIENTS_FILE,
+    EnergyModel,
+    OpCounts,
+    count_macs,
+    count_snn_ops,
+    platforms,
+)
 from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.snn import ConvLayer, DenseLayer, NetworkSpec
 
 OPS = OpCounts(synaptic_op=10_000, neuron_update_active=300, neuron_update_inactive=700,
                spike_out=50, mac=2_000_000)
@@ -41,6 +50,19 @@ def test_board_energy_is_power_times_time():
     seconds = OPS.mac / (entry['peak_macs_per_s'] * entry['utilisation'])
     assert modelled.seconds == pytest.approx(seconds)
     assert modelled.watts == pytest.approx(5.0)
+
+
+def test_layer_energies_add_up_to_the_whole(rng):
+    spec = NetworkSpec((2, 8, 8), (ConvLayer(4, stride=2), DenseLayer(5)))
+    snn = count_snn_ops(spec, rng.random((4, 2, 8, 8)) < 0.3,
+                        [rng.random((4, *shape)) < 0.3 for shape in spec.layer_shapes()])
+    ann = count_macs(torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3), torch.nn.Flatten(),
+                                         torch.nn.Linear(144, 5)), torch.zeros(1, 2, 8, 8))
+    for model, ops in ((EnergyModel('loihi'), snn), (EnergyModel('jetson_orin_nano'),
+                                                      ann.op_counts())):
+        layers = model.per_layer(ops)
+        assert len(layers) == 2 and min(layers.values()) > 0
+        assert sum(layers.values()) == pytest.approx(model.estimate(ops).joules)
 
 
 def test_printed_estimates_say_they_are_estimates_and_where_from():

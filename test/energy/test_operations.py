@@ -44,8 +44,8 @@ def test_snn_counts_match_enumeration(conv, rng):
     dense_active = sum(conv_spikes[t].any() for t in range(steps)) * 5
     neurons = np.prod(conv_shape) + np.prod(dense_shape)
 
-    assert ops.per_layer['layer0']['synaptic_ops'] == conv_synops
-    assert ops.per_layer['layer1']['synaptic_ops'] == dense_synops
+    assert ops.per_layer['layer0'].synaptic_op == conv_synops
+    assert ops.per_layer['layer1'].synaptic_op == dense_synops
     assert ops.synaptic_op == conv_synops + dense_synops
     assert ops.neuron_update_active == conv_active + dense_active
     assert ops.neuron_update_active + ops.neuron_update_inactive == neurons * steps
@@ -74,3 +74,16 @@ def test_macs_follow_layer_shapes():
     assert ops.per_layer['3'] == (8 * 5 * 5) * 4 * 4
     assert ops.per_layer['5'] == 400 * 7
     assert ops.total == sum(ops.per_layer.values()) == ops.op_counts().mac
+
+
+def test_summed_and_averaged_counts_keep_the_layer_split(rng):
+    spec = NetworkSpec((2, 6, 6), (ConvLayer(3), DenseLayer(4)))
+    runs = [count_snn_ops(spec, rng.random((3, 2, 6, 6)) < 0.3,
+                          [rng.random((3, *shape)) < 0.3 for shape in spec.layer_shapes()])
+            for _ in range(2)]
+    mean = (runs[0] + runs[1]).scaled(0.5)
+    assert mean.synaptic_op == pytest.approx((runs[0].synaptic_op + runs[1].synaptic_op) / 2)
+    assert set(mean.per_layer) == {'layer0', 'layer1'}
+    assert mean.per_layer['layer1'].spike_out == pytest.approx(
+        (runs[0].per_layer['layer1'].spike_out + runs[1].per_layer['layer1'].spike_out) / 2)
+    assert sum(layer.synaptic_op for layer in mean.per_layer.values()) == mean.synaptic_op
