@@ -1,7 +1,7 @@
 # Every target runs inside the cached Python 3.10 venv (scripts/with-venv.sh builds it once).
 RUN := scripts/with-venv.sh
 
-.PHONY: demo demo-gesture test bench lint
+.PHONY: demo demo-gesture test bench bench-gesture-sweep lint
 
 demo:  ## synthetic DVS scene -> driver -> MCAP recording -> replay; prints where the bag is
 	$(RUN) hybrid-perception demo
@@ -17,6 +17,9 @@ test:  ## lint + the whole test suite
 bench:  ## benchmark scripts; each ends with one JSON line of figures
 	$(RUN) python benchmarks/event_path.py
 	$(RUN) python benchmarks/snn_runtimes.py
+
+bench-gesture-sweep:  ## H1's SxAy x I table (trains 18 models into out/gesture-sweep first: hours)
+	$(RUN) python benchmarks/gesture_sweep.py --sweep out/gesture-sweep
 
 lint:
 	$(RUN) ruff check .

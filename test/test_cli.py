@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from hybrid_perception.events.rosbag import EventBagReader
+from hybrid_perception.hybrid.bundle import load_bundle
 
 
 def run(*args, timeout=120):
@@ -77,14 +78,17 @@ def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
     out = tmp_path / 'gesture'
     trained = subprocess.run(
         [sys.executable, '-m', 'hybrid_perception.cli', 'train', 'gesture', '--out', str(out),
-         '--epochs', '1', '--takes', '1', '--test-takes', '1', '--spiking', '1',
-         '--interval', '8'], capture_output=True, text=True, timeout=900,
+         '--epochs', '1', '--finetune-epochs', '1', '--takes', '1', '--test-takes', '1',
+         '--spiking', '1', '--interval', '8'], capture_output=True, text=True, timeout=900,
         env={**os.environ, 'HYBRID_PERCEPTION_CACHE': str(tmp_path / 'cache')})
     assert trained.returncode == 0, trained.stderr
     summary = json.loads((out / 'summary.json').read_text())
     assert [(row['model'], row['kind'], row['interval']) for row in summary] == [
         ('S0A6', 'ann', 8), ('S1A5', 'hybrid', 8), ('S6A0', 'snn', 8)]
     assert all(0.0 <= row['test_accuracy'] <= 1.0 for row in summary)
+    assert [row['started_from'] for row in summary] == ['scratch', 'S0A6', 'S0A6']
+    assert all(len(row['history']) == 1 for row in (
+        load_bundle(out / kind).metrics for kind in ('ann', 'hybrid', 'snn')))
     assert sorted(p.name for p in (out / 'hybrid').iterdir()) == [
         'ann.onnx', 'model.pt', 'model.yaml', 'snn.net']
     assert not (out / 'ann' / 'snn.net').exists() and not (out / 'snn' / 'ann.onnx').exists()
@@ -98,7 +102,6 @@ def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_p
     from hybrid_perception.events.array import concatenate
     from hybrid_perception.events.gesture_bag import read_gesture_labels
     from hybrid_perception.events.sources import packetize
-    from hybrid_perception.hybrid.bundle import load_bundle
     from hybrid_perception.hybrid.evaluation import Decision, score_gestures
     from hybrid_perception.hybrid.stream import DecisionStage, EventWindows, SpikingStage
 

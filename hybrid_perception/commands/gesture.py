@@ -29,6 +29,10 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
                             'spiking cuts start from it)')
     group.add_argument('--from-scratch', action='store_true',
                        help='start the spiking cuts from random weights, not the all-ANN cut')
+    group.add_argument('--finetune-epochs', type=int, default=8,
+                       help='epochs of the cuts started from the all-ANN cut (default 8)')
+    group.add_argument('--finetune-lr', type=float, default=5e-4,
+                       help='their learning rate (default 5e-4)')
     group.add_argument('--takes', type=int, default=8,
                        help='clips per training subject and gesture (default 8)')
     group.add_argument('--test-takes', type=int, default=4,
@@ -42,6 +46,8 @@ def train_gesture(args: argparse.Namespace) -> int:
     settings = GestureTraining(takes=args.takes, test_takes=args.test_takes,
                                epochs=args.epochs or 15, batch_size=args.batch_size,
                                lr=args.lr or 2e-3, start_from_ann=not args.from_scratch,
+                               finetune_epochs=args.finetune_epochs,
+                               finetune_lr=args.finetune_lr,
                                seed=args.seed, device=args.device)
     base = load_hybrid_spec(args.spec or 'gesture')
     base = base.cut(base.spiking if args.spiking is None else args.spiking,

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..energy import EnergyEstimate, EnergyModel, OpCounts, count_macs
+from ..energy import EnergyEstimate, EnergyModel, OpCounts, count_macs, count_snn_ops
 from ..events.gesture_bag import LabelSpan
 from .bundle import ClassifierBundle
+from .stream import SpikingStage
 
-__all__ = ['Decision', 'confusion_matrix', 'inference_costs', 'latency_summary',
-           'score_gestures']
+__all__ = ['Decision', 'confusion_matrix', 'count_head_ops', 'inference_costs',
+           'latency_summary', 'score_gestures']
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,18 @@ def inference_costs(bundle: ClassifierBundle, snn_ops: OpCounts | None, *,
         macs = count_macs(ann, torch.zeros(1, *bundle.spec.feature_shape)).op_counts()
         parts['ann'] = (macs, EnergyModel(ann_platform).estimate(macs))
     return parts
+
+
+def count_head_ops(bundle: ClassifierBundle, clips: np.ndarray) -> OpCounts | None:
+    """Mean operations of the SNN head per decision, with ``clips`` (N, T, C, H, W) played as
+    one stream through the torch runtime, as the live graph runs it; None without a head."""
+    if bundle.spec.kind == 'ann':
+        return None
+    stage, interval = SpikingStage(bundle), bundle.spec.interval
+    stream = np.concatenate(list(clips)).astype(np.float32)
+    total, windows = OpCounts(), len(stream) // interval
+    for w in range(windows):
+        spikes = stream[w * interval:(w + 1) * interval]
+        stage(spikes)
+        total = total + count_snn_ops(bundle.spec.snn_spec, spikes, stage.runtime.layer_spikes)
+    return total.scaled(1 / windows)

@@ -42,6 +42,8 @@ class GestureTraining:
     max_shift_px: int = 3
     context_steps: int = 16     # steps of another clip before each clip (see IntervalObjective)
     start_from_ann: bool = True  # spiking cuts start from the trained all-ANN cut's weights
+    finetune_epochs: int = 8     # ... and are then trained this long, at this rate: at the
+    finetune_lr: float = 5e-4    # ANN's 2e-3 the hybrid peaked early and drifted (0.864)
     seed: int = 0
     device: str = 'auto'
     clips: GestureClips = field(default_factory=GestureClips)
@@ -56,9 +58,11 @@ class GestureTraining:
         return IntervalObjective(spec.interval, self.binning.warmup_steps, self.context_steps,
                                  self.max_shift_px)
 
-    def train_config(self) -> TrainConfig:
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
-                           seed=self.seed, device=self.device)
+    def train_config(self, *, finetune: bool = False) -> TrainConfig:
+        return TrainConfig(epochs=self.finetune_epochs if finetune else self.epochs,
+                           batch_size=self.batch_size,
+                           lr=self.finetune_lr if finetune else self.lr, seed=self.seed,
+                           device=self.device)
 
 
 def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
@@ -101,8 +105,9 @@ def train_model(spec: HybridSpec, data: dict[str, Dataset], settings: GestureTra
         model.copy_layers_from(start_from)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as checkpoints:  # the bundle keeps the best weights
-        result = fit(model, objective, data['train'], data['val'], settings.train_config(),
-                     checkpoints, progress=progress)
+        result = fit(model, objective, data['train'], data['val'],
+                     settings.train_config(finetune=start_from is not None), checkpoints,
+                     progress=progress)
         best_weights = torch.load(result.best_checkpoint, map_location='cpu')['state_dict']
     seconds = time.perf_counter() - started
     model = HybridClassifier(spec)

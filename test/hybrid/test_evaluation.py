@@ -3,7 +3,13 @@
 import numpy as np
 
 from hybrid_perception.events.gesture_bag import LabelSpan
-from hybrid_perception.hybrid.evaluation import Decision, confusion_matrix, score_gestures
+from hybrid_perception.hybrid.bundle import load_bundle
+from hybrid_perception.hybrid.evaluation import (
+    Decision,
+    confusion_matrix,
+    count_head_ops,
+    score_gestures,
+)
 from hybrid_perception.ros.live_evaluation import LiveRun
 
 
@@ -33,3 +39,17 @@ def test_latency_is_measured_from_the_packet_that_completed_the_window():
     latencies = run.latencies()
     assert latencies == {'end_to_end': [1.0], 'snn': [0.5], 'accumulator': [0.25],
                          'ann': [0.25]}
+
+
+def test_head_operations_per_decision_follow_the_spec():
+    bundle = load_bundle('gesture/hybrid')
+    spec = bundle.spec
+    clips = (np.random.default_rng(0).random((2, 16, *spec.input_shape)) < 0.1).astype(np.uint8)
+    ops = count_head_ops(bundle, clips)
+    neurons = sum(np.prod(shape) for shape in spec.snn_spec.layer_shapes())
+    assert ops.neuron_update_active + ops.neuron_update_inactive == neurons * spec.interval
+    assert list(ops.per_layer) == [f'layer{i}' for i in range(spec.spiking)]
+    assert ops.per_layer['layer0'].synaptic_op > 0
+    silent = count_head_ops(bundle, np.zeros_like(clips))
+    assert silent.synaptic_op == 0 and silent.spike_out == 0
+    assert count_head_ops(load_bundle('gesture/ann'), clips) is None
