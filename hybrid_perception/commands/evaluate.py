@@ -145,7 +145,7 @@ def _live_run(name, bundle, packets, args):
             if len(decided) != seen:
                 last, seen = time.monotonic(), len(decided)
         snn_node = next(n for n in nodes if n.get_name() == 'snn_node')
-        return replayer.run, snn_node.ops_per_window()
+        return replayer.run, snn_node.stage.ops_per_window()
     finally:
         for node in nodes:
             stop_node(node)

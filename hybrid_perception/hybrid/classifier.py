@@ -35,8 +35,7 @@ from ..snn.spec import (
 from ..snn.training import to_slayer
 
 __all__ = ['BUILTIN_HYBRID_SPECS', 'HybridClassifier', 'HybridSpec', 'IntervalObjective',
-           'load_hybrid_spec', 'stream_accuracy',
-           'stream_logits']
+           'load_hybrid_spec', 'stream_accuracy', 'stream_logits']
 
 _SPECS_DIR = Path(__file__).parent / 'specs'
 BUILTIN_HYBRID_SPECS = tuple(sorted(p.stem for p in _SPECS_DIR.glob('*.yaml')))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..energy import EnergyEstimate, EnergyModel, OpCounts, count_macs, count_snn_ops
+from ..energy import EnergyEstimate, EnergyModel, OpCounts, count_macs
 from ..events.gesture_bag import LabelSpan
 from .bundle import ClassifierBundle
 from .stream import SpikingStage
@@ -83,11 +83,8 @@ def count_head_ops(bundle: ClassifierBundle, clips: np.ndarray) -> OpCounts | No
     one stream through the torch runtime, as the live graph runs it; None without a head."""
     if bundle.spec.kind == 'ann':
         return None
-    stage, interval = SpikingStage(bundle), bundle.spec.interval
+    stage, interval = SpikingStage(bundle, count_ops=True), bundle.spec.interval
     stream = np.concatenate(list(clips)).astype(np.float32)
-    total, windows = OpCounts(), len(stream) // interval
-    for w in range(windows):
-        spikes = stream[w * interval:(w + 1) * interval]
-        stage(spikes)
-        total = total + count_snn_ops(bundle.spec.snn_spec, spikes, stage.runtime.layer_spikes)
-    return total.scaled(1 / windows)
+    for start in range(0, len(stream) - interval + 1, interval):
+        stage(stream[start:start + interval])
+    return stage.ops_per_window()

@@ -16,7 +16,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
-from hybrid_perception.energy import EnergyModel, OpCounts, count_snn_ops
+from hybrid_perception.energy import EnergyModel
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import EventSanitizer, SensorSize
 from hybrid_perception.events.pointcloud import pointcloud_to_events
@@ -48,7 +48,7 @@ class SnnNode(Node):
             raise HybridPerceptionError('reliability must be best_effort or reliable')
         self.bundle = load_bundle(p['model'])
         self.energy = EnergyModel(p['energy_platform'])
-        self.stage = SpikingStage(self.bundle, p['backend'])
+        self.stage = SpikingStage(self.bundle, p['backend'], count_ops=True)
         self.stage.warm_up()
         binning = self.bundle.binning
         self.sensor = SensorSize(binning.sensor_width, binning.sensor_height)
@@ -58,8 +58,6 @@ class SnnNode(Node):
         self.latency = Latency()
         self.stats = {'windows': 0}
         self.health = InputHealth(self)
-        self.ops = OpCounts()  # summed over the windows counted (torch backend)
-        self.counted_windows = 0
         self.spikes_pub = self.create_publisher(Image, 'snn/spikes', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
         self.create_subscription(PointCloud2, 'events', self._on_events,
@@ -97,17 +95,6 @@ class SnnNode(Node):
         self.spikes_pub.publish(matrix_to_image(spikes.T * 255, 'mono8', window.end_us,
                                                 frame_id))
         self.stats['windows'] += 1
-        layer_spikes = getattr(self.stage.runtime, 'layer_spikes', None)
-        if layer_spikes:  # the torch runtime keeps every layer's spikes; Lava only the output
-            ops = count_snn_ops(self.bundle.spec.snn_spec, window.spikes, layer_spikes)
-            self.ops = self.ops + ops
-            self.counted_windows += 1
-
-    def ops_per_window(self) -> OpCounts | None:
-        """Mean operations of one window on the chip, from the spikes of every window run."""
-        if not self.counted_windows:
-            return None
-        return self.ops.scaled(1 / self.counted_windows)
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['windows'] > 0)
@@ -116,7 +103,7 @@ class SnnNode(Node):
                   'dropped_events': self.sanitizer.drops.total,
                   'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
                   'model': self.bundle.spec.name, 'backend': self.p['backend']}
-        ops = self.ops_per_window()
+        ops = self.stage.ops_per_window()
         if ops is not None:
             estimate = self.energy.estimate(ops)
             values.update({'synaptic_ops_per_window': f'{ops.synaptic_op:.0f}',
