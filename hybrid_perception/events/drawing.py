@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ['paint_capsules', 'paint_discs']
+__all__ = ['paint_capsules', 'paint_discs', 'room_texture']
 
 
 def paint_capsules(frame: np.ndarray, starts: np.ndarray, ends: np.ndarray, radius: float,
@@ -33,6 +33,15 @@ def paint_discs(frame: np.ndarray, centres: np.ndarray, radius: float,
                 intensity: float) -> np.ndarray:
     """Discs are capsules of zero length."""
     return paint_capsules(frame, centres, centres, radius, intensity)
+
+
+def room_texture(sensor, level: float, depth: float, rng: np.random.Generator) -> np.ndarray:
+    """A smooth random background around ``level``: static, so it adds only noise events, as a
+    real room does; ``depth`` is the texture's relative contrast."""
+    h, w = sensor.height, sensor.width
+    coarse = rng.standard_normal((h // 16 + 2, w // 16 + 2))
+    fine = np.kron(coarse, np.ones((16, 16)))[:h, :w]
+    return np.clip(level * (1 + depth * fine), 0.02, 1.0)
 
 
 @numba.njit(cache=True, nogil=True)

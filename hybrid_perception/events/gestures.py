@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .array import SensorSize, concatenate
-from .drawing import paint_capsules, paint_discs
+from .drawing import paint_capsules, paint_discs, room_texture
 from .dvs_gesture import DVS_GESTURE_SENSOR, DvsGestureRecording
 from .representations import to_spike_tensor
 from .simulator import DvsParams, DvsSimulator
@@ -252,7 +252,8 @@ class GestureRenderer:
         """(t_us, frame) from 0 to ``duration_us`` every ``frame_period_us``."""
         zoom = self.sensor.width / 128.0
         size = subject.scale * zoom
-        background = self._background(subject)
+        background = room_texture(self.sensor, subject.background, subject.texture,
+                                  np.random.default_rng([subject.seed, 1]))
         for t_us in range(0, duration_us + 1, self.frame_period_us):
             pose = motion.pose(t_us * 1e-6)
             origin = (_NECK_AT + subject.offset) * zoom + size * pose.sway
@@ -279,14 +280,6 @@ class GestureRenderer:
             else:
                 chunks.append(simulator.step(frame, t_us))
         return concatenate(chunks)
-
-    def _background(self, subject: Subject) -> np.ndarray:
-        """A smooth random texture: static, so it only adds noise events, as a real room does."""
-        rng = np.random.default_rng([subject.seed, 1])
-        h, w = self.sensor.height, self.sensor.width
-        coarse = rng.standard_normal((h // 16 + 2, w // 16 + 2))
-        fine = np.kron(coarse, np.ones((16, 16)))[:h, :w]
-        return np.clip(subject.background * (1 + subject.texture * fine), 0.02, 1.0)
 
 
 @dataclass(frozen=True)
