@@ -143,3 +143,16 @@ def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_p
     truth, predicted = score_gestures(decisions, read_gesture_labels(bag), 80_000)
     assert hybrid['accuracy'] == np.mean(truth == predicted)
     assert np.trace(hybrid['confusion']) == np.sum(truth == predicted)
+
+
+def test_dataset_pose_writes_a_bag_with_truth_per_view(tmp_path):
+    from hybrid_perception.events.pose_bag import read_pose_truth
+    bag = tmp_path / 'poses'
+    result = run('dataset', 'pose', '--out', str(bag), '--samples', '2', '--take-seconds', '0.1')
+    assert result.returncode == 0, result.stderr
+    truth = read_pose_truth(bag)
+    assert f'{len(truth.label_us)} labelled poses' in result.stdout
+    assert [c.name for c in truth.cameras] == ['cam0', 'cam1']
+    assert set(truth.joints_2d) == {'cam0', 'cam1'} and truth.joints_3d.shape == (22, 13, 3)
+    refused = run('dataset', 'pose', '--out', str(bag), '--samples', '1')
+    assert refused.returncode == 2 and 'exists' in refused.stderr   # never overwritten

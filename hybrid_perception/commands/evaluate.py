@@ -1,4 +1,4 @@
-"""``hybrid-perception dataset gesture`` and ``evaluate --pipeline gesture``.
+"""``hybrid-perception dataset gesture|pose`` and ``evaluate --pipeline gesture``.
 
 Heavy imports happen inside the functions, so ``--help`` stays instant.
 """
@@ -17,11 +17,13 @@ DEFAULT_MODELS = ('hybrid=gesture/hybrid', 'ann=gesture/ann', 'snn=gesture/snn')
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     dataset = sub.add_parser('dataset', help='write an evaluation bag with ground truth')
-    dataset.add_argument('task', choices=['gesture'])
+    dataset.add_argument('task', choices=['gesture', 'pose'])
     dataset.add_argument('--out', required=True, help='bag to create (MCAP)')
-    dataset.add_argument('--samples', type=int, default=66,
-                         help='gestures, round robin over the 6 test subjects x 11 classes '
-                              '(default 66)')
+    dataset.add_argument('--samples', type=int, default=None,
+                         help='takes, round robin over the test subjects and classes: gesture '
+                              '6 x 11 (default 66), pose 5 people x 8 movements (default 16)')
+    dataset.add_argument('--take-seconds', type=float, default=2.0,
+                         help='pose: length of each take (default 2.0)')
     dataset.add_argument('--seed', type=int, default=0)
     dataset.set_defaults(func=_dataset)
 
@@ -52,11 +54,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _dataset(args: argparse.Namespace) -> int:
+    if args.task == 'pose':
+        return _pose_dataset(args)
     from ..events.gesture_bag import write_gesture_bag
-    spans = write_gesture_bag(args.out, samples=args.samples, seed=args.seed, progress=True)
+    samples = 66 if args.samples is None else args.samples
+    spans = write_gesture_bag(args.out, samples=samples, seed=args.seed, progress=True)
     seconds = (spans[-1].end_us - spans[0].start_us) * 1e-6 if spans else 0
     print(f'wrote {len(spans)} gestures ({seconds:.1f} s of events, ground truth on '
           f'/ground_truth) to {args.out}')
+    return 0
+
+
+def _pose_dataset(args: argparse.Namespace) -> int:
+    from ..events.pose_bag import write_pose_bag
+    if args.take_seconds <= 0:
+        raise ValueError(f'--take-seconds must be positive, got {args.take_seconds}')
+    samples = 16 if args.samples is None else args.samples
+    labels = write_pose_bag(args.out, samples=samples, seed=args.seed,
+                            take_us=round(args.take_seconds * 1e6), progress=True)
+    print(f'wrote {samples} takes ({samples * args.take_seconds:.1f} s, 2 cameras, {labels} '
+          f'labelled poses on /ground_truth/joints and /<camera>/ground_truth/joints) to '
+          f'{args.out}')
     return 0
 
 

@@ -7,6 +7,7 @@ Bags written here carry the message definitions (MCAP) and metadata.yaml, so ``r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -57,23 +58,54 @@ def open_bag_writer(path: str | Path, storage: str = 'mcap'):
     return writer
 
 
+@dataclass
+class _Camera:
+    """One camera's topics in a bag being written; its CameraInfo goes out with its first
+    packet. ``intrinsics`` is the 3x3 K when the camera is calibrated."""
+
+    events: object
+    info: object | None
+    sensor: SensorSize
+    frame_id: str
+    intrinsics: np.ndarray | None = None
+
+
 class EventBagWriter:
     """Writes event packets as the ``events`` contract (PointCloud2) plus camera_info.
 
-    ``camera_info_topic=None`` writes events only, as some third-party bags are.
+    ``camera_info_topic=None`` writes events only, as some third-party bags are. More cameras
+    (a stereo rig, DHP19's views) are added with :meth:`add_camera` and written by topic.
     """
 
     def __init__(self, path: str | Path, sensor: SensorSize, *, storage: str = 'mcap',
                  topic: str = '/events', camera_info_topic: str | None = '/camera_info',
-                 frame_id: str = 'camera') -> None:
-        self.sensor = sensor
-        self.frame_id = frame_id
+                 frame_id: str = 'camera', intrinsics: np.ndarray | None = None) -> None:
         self._store = typestore()
         self._writer = open_bag_writer(path, storage)
-        self._events = self._writer.add_connection(topic, POINTCLOUD2, typestore=self._store)
-        self._info = None if camera_info_topic is None else self._writer.add_connection(
-            camera_info_topic, CAMERA_INFO, typestore=self._store)
+        self._cameras: dict[str, _Camera] = {}
         self._others: dict[str, object] = {}
+        self.topic = topic
+        self.add_camera(topic, sensor, camera_info_topic=camera_info_topic, frame_id=frame_id,
+                        intrinsics=intrinsics)
+
+    def add_camera(self, topic: str, sensor: SensorSize, *, camera_info_topic: str | None,
+                   frame_id: str, intrinsics: np.ndarray | None = None) -> None:
+        """Another event camera; :meth:`write` to it with ``topic=``."""
+        if topic in self._cameras:
+            raise ValueError(f'{topic} is already a camera of this bag')
+        self._cameras[topic] = _Camera(
+            self._writer.add_connection(topic, POINTCLOUD2, typestore=self._store),
+            None if camera_info_topic is None else self._writer.add_connection(
+                camera_info_topic, CAMERA_INFO, typestore=self._store),
+            sensor, frame_id, intrinsics)
+
+    @property
+    def sensor(self) -> SensorSize:
+        return self._cameras[self.topic].sensor
+
+    @property
+    def frame_id(self) -> str:
+        return self._cameras[self.topic].frame_id
 
     @property
     def types(self) -> dict:
@@ -87,15 +119,18 @@ class EventBagWriter:
                                                               typestore=self._store)
         self._write(self._others[topic], message, msgtype, stamp_us)
 
-    def write(self, events: np.ndarray, stamp_us: int | None = None) -> None:
-        """One packet; its stamp is the first event's time unless given."""
+    def write(self, events: np.ndarray, stamp_us: int | None = None, *,
+              topic: str | None = None) -> None:
+        """One packet of camera ``topic`` (the first camera's by default); its stamp is the
+        first event's time unless given."""
+        camera = self._cameras[topic or self.topic]
         if stamp_us is None:
             stamp_us = int(events['timestamp'][0]) if events.size else 0
-        header = self.header(stamp_us)
-        if self._info is not None:  # once, at the start
-            self._write(self._info, self._camera_info(header), CAMERA_INFO, stamp_us)
-            self._info = None
-        self._write(self._events, self._pointcloud(events, header, stamp_us), POINTCLOUD2,
+        header = self.header(stamp_us, camera.frame_id)
+        if camera.info is not None:  # once, at the start
+            self._write(camera.info, self._camera_info(header, camera), CAMERA_INFO, stamp_us)
+            camera.info = None
+        self._write(camera.events, self._pointcloud(events, header, stamp_us), POINTCLOUD2,
                     stamp_us)
 
     def close(self) -> None:
@@ -112,12 +147,13 @@ class EventBagWriter:
         self._writer.write(connection, stamp_us * 1000,
                            self._store.serialize_cdr(message, msgtype))
 
-    def header(self, stamp_us: int):
+    def header(self, stamp_us: int, frame_id: str | None = None):
+        """A Header at ``stamp_us`` in ``frame_id`` (the first camera's frame by default)."""
         types = self._store.types
         sec, nanosec = stamp_from_us(stamp_us)
         return types['std_msgs/msg/Header'](
             stamp=types['builtin_interfaces/msg/Time'](sec=sec, nanosec=nanosec),
-            frame_id=self.frame_id)
+            frame_id=self.frame_id if frame_id is None else frame_id)
 
     def _pointcloud(self, events: np.ndarray, header, stamp_us: int):
         types = self._store.types
@@ -128,11 +164,18 @@ class EventBagWriter:
             fields=[field(name=f.name, offset=f.offset, datatype=f.datatype, count=f.count)
                     for f in POINT_FIELDS])
 
-    def _camera_info(self, header):
+    def _camera_info(self, header, camera: _Camera):
+        """Size always; K, R = I and P = K [I | 0] when calibrated (all zeros when not, which
+        is how ROS says 'uncalibrated')."""
         types = self._store.types
+        k, r, p = np.zeros(9), np.zeros(9), np.zeros(12)
+        if camera.intrinsics is not None:
+            k, r = np.asarray(camera.intrinsics, np.float64).ravel(), np.eye(3).ravel()
+            p = np.hstack([camera.intrinsics, np.zeros((3, 1))]).ravel()
         return types[CAMERA_INFO](
-            header=header, height=self.sensor.height, width=self.sensor.width,
-            distortion_model='', d=np.zeros(0), k=np.zeros(9), r=np.zeros(9), p=np.zeros(12),
+            header=header, height=camera.sensor.height, width=camera.sensor.width,
+            distortion_model='plumb_bob' if camera.intrinsics is not None else '',
+            d=np.zeros(5 if camera.intrinsics is not None else 0), k=k, r=r, p=p,
             binning_x=0, binning_y=0,
             roi=types['sensor_msgs/msg/RegionOfInterest'](
                 x_offset=0, y_offset=0, height=0, width=0, do_rectify=False))
@@ -163,7 +206,9 @@ class EventBagReader:
                                    f'{topic or ""} in the bag')
         self.connection = clouds[0]
         self.topic = self.connection.topic
-        self.sensor = self._sensor_from_camera_info() or sensor
+        self.camera_info = self._read_camera_info()
+        self.sensor = (SensorSize(int(self.camera_info.width), int(self.camera_info.height))
+                       if self.camera_info is not None else sensor)
         if self.sensor is None:
             raise EventFormatError(f'{self.path}: no CameraInfo topic to size the sensor; '
                                    f'give the sensor size explicitly')
@@ -188,14 +233,17 @@ class EventBagReader:
     def close(self) -> None:
         self._reader.close()
 
-    def _sensor_from_camera_info(self) -> SensorSize | None:
+    def _read_camera_info(self):
+        """The first CameraInfo of this camera: the one beside the events topic
+        (``<namespace>/camera_info``) when the bag has several cameras, else the only one."""
         infos = [c for c in self._reader.connections if c.msgtype == CAMERA_INFO]
+        beside = f'{self.topic.rsplit("/", 1)[0]}/camera_info'
+        infos = [c for c in infos if c.topic == beside] or infos
         if not infos:  # (no connections would mean all of them to rosbags)
             return None
         for raw in self._messages(infos[0]):
             try:
-                info = self._store.deserialize_cdr(raw, CAMERA_INFO)
-                return SensorSize(int(info.width), int(info.height))
+                return self._store.deserialize_cdr(raw, CAMERA_INFO)
             except Exception as err:
                 raise EventFormatError(f'{self.path}: undecodable CameraInfo: {err}') from err
         return None

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..events.array import SensorSize
 
-__all__ = ['Camera', 'look_at', 'triangulate']
+__all__ = ['Camera', 'look_at', 'matrix_from_quaternion', 'quaternion_from_matrix', 'triangulate']
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,30 @@ def triangulate(cameras: list[Camera], pixels: list[np.ndarray]) -> np.ndarray:
     points = homogeneous[:, :3] / homogeneous[:, 3:]
     points[seen.sum(axis=0) < 2] = np.nan
     return points.reshape(*shape, 3)
+
+
+def quaternion_from_matrix(R: np.ndarray) -> np.ndarray:
+    """(x, y, z, w), ROS's order, of a rotation matrix (Shepperd's method: stable everywhere)."""
+    R = np.asarray(R, np.float64)
+    trace = np.trace(R)
+    if trace > 0:
+        s = 2.0 * np.sqrt(trace + 1.0)
+        q = [(R[2, 1] - R[1, 2]) / s, (R[0, 2] - R[2, 0]) / s, (R[1, 0] - R[0, 1]) / s, s / 4]
+    else:
+        i = int(np.argmax(np.diag(R)))
+        j, k = (i + 1) % 3, (i + 2) % 3
+        s = 2.0 * np.sqrt(1.0 + R[i, i] - R[j, j] - R[k, k])
+        q = np.zeros(4)
+        q[i], q[j], q[k] = s / 4, (R[j, i] + R[i, j]) / s, (R[k, i] + R[i, k]) / s
+        q[3] = (R[k, j] - R[j, k]) / s
+    q = np.asarray(q, np.float64)
+    return q / np.linalg.norm(q)
+
+
+def matrix_from_quaternion(q: np.ndarray) -> np.ndarray:
+    """The rotation matrix of a unit quaternion (x, y, z, w)."""
+    x, y, z, w = np.asarray(q, np.float64) / np.linalg.norm(q)
+    return np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
