@@ -53,9 +53,14 @@ def _record(args: argparse.Namespace) -> int:
     executor = SingleThreadedExecutor()
     executor.add_node(recorder)
     try:
-        _spin_until(executor, lambda: False, args.duration)
+        _spin_until(executor, lambda: not rclpy.ok(), args.duration)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:
+        # SIGTERM/SIGINT shut the context down while spin_once was building its wait set
+        # (rclpy raises its RCLError then): a normal stop. Anything else is a real error.
+        if rclpy.ok():
+            raise
     finally:
         recorder.close()
         recorder.destroy_node()
