@@ -30,7 +30,8 @@ def trained_sweep(folder: Path, epochs: int, quick: bool) -> list[dict]:
     if not summary.is_file():
         sizes = ['--takes', '1', '--test-takes', '1', '--finetune-epochs', '1'] if quick else []
         subprocess.run([sys.executable, '-m', 'hybrid_perception.cli', 'train', 'gesture',
-                        '--sweep', '--epochs', str(epochs), '--out', str(folder), *sizes],
+                        '--sweep', '--resume', '--epochs', str(epochs), '--out', str(folder),
+                        *sizes],
                        check=True)
     return json.loads(summary.read_text())
 
@@ -38,7 +39,8 @@ def trained_sweep(folder: Path, epochs: int, quick: bool) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sweep', type=Path, default=Path('out/gesture-sweep'),
-                        help='a `train gesture --sweep` folder (trained if it has no summary)')
+                        help='a `train gesture --sweep` folder (what it lacks is trained: an '
+                             'interrupted run resumes)')
     parser.add_argument('--epochs', type=int, default=10, help='epochs per model when training')
     parser.add_argument('--clips', type=int, default=None,
                         help='unseen test clips streamed to count operations (default 22)')

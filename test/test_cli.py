@@ -94,6 +94,16 @@ def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
     assert not (out / 'ann' / 'snn.net').exists() and not (out / 'snn' / 'ann.onnx').exists()
     assert (tmp_path / 'cache' / 'gesture-clips.npz').is_file()
     assert '| S1A5 | hybrid | 8 |' in trained.stdout
+    # --resume keeps what is trained: a sweep can span sessions
+    (out / 'summary.json').unlink()
+    resumed = subprocess.run(
+        [sys.executable, '-m', 'hybrid_perception.cli', 'train', 'gesture', '--out', str(out),
+         '--takes', '1', '--test-takes', '1', '--spiking', '1', '--interval', '8', '--resume'],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, 'HYBRID_PERCEPTION_CACHE': str(tmp_path / 'cache')})
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.count('kept, already trained') == 3
+    assert json.loads((out / 'summary.json').read_text()) == summary
 
 
 def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_path):

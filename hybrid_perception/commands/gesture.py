@@ -33,6 +33,9 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help='epochs of the cuts started from the all-ANN cut (default 8)')
     group.add_argument('--finetune-lr', type=float, default=5e-4,
                        help='their learning rate (default 5e-4)')
+    group.add_argument('--resume', action='store_true',
+                       help='keep every model already trained in --out (a folder with its '
+                            'model.yaml) and train only the rest: a sweep can span sessions')
     group.add_argument('--takes', type=int, default=8,
                        help='clips per training subject and gesture (default 8)')
     group.add_argument('--test-takes', type=int, default=4,
@@ -40,6 +43,7 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
 
 
 def train_gesture(args: argparse.Namespace) -> int:
+    from ..hybrid.bundle import load_bundle
     from ..hybrid.classifier import load_hybrid_spec
     from ..hybrid.gesture import GestureTraining, gesture_data, sweep_specs, train_model
 
@@ -66,7 +70,11 @@ def train_gesture(args: argparse.Namespace) -> int:
         start = ann_by_interval.get(spec.interval) if settings.start_from_ann else None
         print(f'[{i}/{len(specs)}] {spec.name} ({spec.kind}), I = {spec.interval}'
               + (f', starting from {start.spec.name}' if start is not None else ''))
-        bundle = train_model(spec, data, settings, folder, start_from=start)
+        if args.resume and (folder / 'model.yaml').is_file():
+            bundle = load_bundle(folder)
+            print(f'  kept, already trained in {folder}')
+        else:
+            bundle = train_model(spec, data, settings, folder, start_from=start)
         if spec.spiking == 0:
             ann_by_interval[spec.interval] = bundle.model()
         rows.append({'model': spec.name, 'kind': spec.kind, 'interval': spec.interval,
