@@ -8,7 +8,6 @@ training scores), so the live evaluation and the offline test score the same dat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from .gestures import GESTURE_CLASSES, GestureClips, subjects
 from .pointcloud import stamp_from_us, us_from_stamp
 from .rosbag import EventBagWriter, typestore
 from .sources import packetize
+from .splits import round_robin
 
 __all__ = ['GESTURE_LABEL', 'LabelSpan', 'read_gesture_labels', 'write_gesture_bag']
 
@@ -35,16 +35,6 @@ class LabelSpan:
     subject: str
 
 
-def _takes(samples: int, seed: int) -> Iterator[tuple[object, int, int]]:
-    """(subject, gesture, take) round robin: every gesture of every test subject, then again."""
-    people = subjects('test', seed)
-    per_round = len(people) * len(GESTURE_CLASSES)
-    for i in range(samples):
-        k, rest = divmod(i, per_round)
-        subject, gesture = divmod(rest, len(GESTURE_CLASSES))
-        yield people[subject], gesture, k
-
-
 def write_gesture_bag(path: str | Path, *, samples: int = 66, seed: int = 0,
                       clips: GestureClips | None = None, packet_period_us: int = 1000,
                       storage: str = 'mcap', progress: bool = False) -> list[LabelSpan]:
@@ -55,8 +45,8 @@ def write_gesture_bag(path: str | Path, *, samples: int = 66, seed: int = 0,
     with EventBagWriter(path, clips.renderer.sensor, storage=storage) as writer:
         label_type = writer.types[GESTURE_LABEL]
         time_type = writer.types['builtin_interfaces/msg/Time']
-        jobs = tqdm(list(_takes(samples, seed)), desc='rendering takes', unit='take',
-                    disable=not progress)
+        jobs = tqdm(list(round_robin(subjects('test', seed), len(GESTURE_CLASSES), samples)),
+                    desc='rendering takes', unit='take', disable=not progress)
         for i, (subject, gesture, k) in enumerate(jobs):
             start = i * duration
             events = clips.take(gesture, subject, np.random.default_rng(

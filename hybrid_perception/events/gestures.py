@@ -27,6 +27,7 @@ from .drawing import paint_capsules, paint_discs, room_texture
 from .dvs_gesture import DVS_GESTURE_SENSOR, DvsGestureRecording
 from .representations import to_spike_tensor
 from .simulator import DvsParams, DvsSimulator
+from .splits import split_ids
 
 __all__ = ['GESTURE_CLASSES', 'GestureClips', 'GestureRenderer', 'Subject', 'subjects']
 
@@ -82,11 +83,8 @@ class Subject:
 
 def subjects(split: str, seed: int = 0) -> list[Subject]:
     """The ``train`` (23) or ``test`` (6) subjects of dataset ``seed``; ``all`` is both."""
-    ids = {'train': range(N_TRAIN_SUBJECTS), 'test': range(N_TRAIN_SUBJECTS, N_SUBJECTS),
-           'all': range(N_SUBJECTS)}
-    if split not in ids:
-        raise ValueError(f'split must be one of {sorted(ids)}, got {split!r}')
-    return [Subject.draw(np.random.default_rng([seed, i]), seed=i) for i in ids[split]]
+    return [Subject.draw(np.random.default_rng([seed, i]), seed=i)
+            for i in split_ids(split, N_TRAIN_SUBJECTS, N_SUBJECTS)]
 
 
 @dataclass(frozen=True)

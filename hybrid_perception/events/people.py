@@ -26,6 +26,7 @@ from ..pose.joints import JOINTS, N_JOINTS
 from .array import SensorSize, concatenate
 from .drawing import paint_capsules, room_texture
 from .simulator import DvsParams, DvsSimulator
+from .splits import split_ids
 
 __all__ = ['MOVEMENTS', 'Movement', 'PeopleRenderer', 'Person', 'PoseTake', 'default_cameras',
            'people']
@@ -89,11 +90,8 @@ class Person:
 
 def people(split: str, seed: int = 0) -> list[Person]:
     """The ``train`` (12) or ``test`` (5) people of dataset ``seed``; ``all`` is both."""
-    ids = {'train': range(N_TRAIN_PEOPLE), 'test': range(N_TRAIN_PEOPLE, N_PEOPLE),
-           'all': range(N_PEOPLE)}
-    if split not in ids:
-        raise ValueError(f'split must be one of {sorted(ids)}, got {split!r}')
-    return [Person.draw(np.random.default_rng([seed, 1000 + i]), seed=i) for i in ids[split]]
+    return [Person.draw(np.random.default_rng([seed, 1000 + i]), seed=i)
+            for i in split_ids(split, N_TRAIN_PEOPLE, N_PEOPLE)]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ as ``hybrid_perception/msg/Joints3D`` on ``/ground_truth/joints`` and ``Joints2D
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +19,11 @@ from ..errors import EventFormatError
 from ..pose.cameras import Camera, matrix_from_quaternion, quaternion_from_matrix
 from ..pose.joints import JOINTS
 from .array import SensorSize
-from .people import MOVEMENTS, PeopleRenderer, Person, people
+from .people import MOVEMENTS, PeopleRenderer, people
 from .pointcloud import us_from_stamp
 from .rosbag import CAMERA_INFO, EventBagWriter, typestore
 from .sources import packetize
+from .splits import round_robin
 
 __all__ = ['JOINTS_2D', 'JOINTS_3D', 'PoseTruth', 'read_pose_truth', 'write_pose_bag']
 
@@ -48,16 +48,6 @@ class PoseTruth:
     movements: tuple[str, ...]
 
 
-def _takes(samples: int, seed: int) -> Iterator[tuple[Person, int, int]]:
-    """(person, movement, take) round robin: every movement of every test person, then again."""
-    crowd = people('test', seed)
-    per_round = len(crowd) * len(MOVEMENTS)
-    for i in range(samples):
-        k, rest = divmod(i, per_round)
-        person, movement = divmod(rest, len(MOVEMENTS))
-        yield crowd[person], movement, k
-
-
 def write_pose_bag(path: str | Path, *, samples: int = 16, seed: int = 0,
                    take_us: int = 2_000_000, renderer: PeopleRenderer | None = None,
                    packet_period_us: int = 1000, storage: str = 'mcap',
@@ -75,8 +65,8 @@ def write_pose_bag(path: str | Path, *, samples: int = 16, seed: int = 0,
                               intrinsics=camera.K)
         writer.write_message('/tf_static', TF_MESSAGE, _rig_transforms(writer, renderer.cameras),
                              0)
-        jobs = tqdm(list(_takes(samples, seed)), desc='rendering takes', unit='take',
-                    disable=not progress)
+        jobs = tqdm(list(round_robin(people('test', seed), len(MOVEMENTS), samples)),
+                    desc='rendering takes', unit='take', disable=not progress)
         for i, (person, movement, k) in enumerate(jobs):
             start = i * (take_us + renderer.label_period_us)
             take = renderer.take(movement, person, take_us,
