@@ -38,9 +38,19 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _spin_until(executor, done, timeout_s: float | None) -> None:
+    """Spin until ``done()``, the timeout, or a signal shuts the context down (a normal stop)."""
+    context = executor.context
     end = None if timeout_s is None else time.monotonic() + timeout_s
-    while not done() and (end is None or time.monotonic() < end):
-        executor.spin_once(timeout_sec=0.05)
+    while context.ok() and not done() and (end is None or time.monotonic() < end):
+        try:
+            executor.spin_once(timeout_sec=0.05)
+        except Exception:
+            # SIGTERM/SIGINT shut the context down while spin_once was building its wait set
+            # (rclpy raises ExternalShutdownException or its RCLError then): a normal stop.
+            # Anything else is a real error.
+            if context.ok():
+                raise
+            return
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -53,14 +63,9 @@ def _record(args: argparse.Namespace) -> int:
     executor = SingleThreadedExecutor()
     executor.add_node(recorder)
     try:
-        _spin_until(executor, lambda: not rclpy.ok(), args.duration)
+        _spin_until(executor, lambda: False, args.duration)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except Exception:
-        # SIGTERM/SIGINT shut the context down while spin_once was building its wait set
-        # (rclpy raises its RCLError then): a normal stop. Anything else is a real error.
-        if rclpy.ok():
-            raise
     finally:
         recorder.close()
         recorder.destroy_node()
