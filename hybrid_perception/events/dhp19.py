@@ -89,8 +89,7 @@ def camera_from_projection(name: str, P: np.ndarray,
     P = np.asarray(P, np.float64)
     if P.shape != (3, 4):
         raise EventFormatError(f'camera {name}: a projection matrix is 3x4, got {P.shape}')
-    flip = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, sensor.height], [0.0, 0.0, 1.0]])
-    P = flip @ P @ np.diag([_MM, _MM, _MM, 1.0])
+    P = _flip_v(sensor) @ P @ np.diag([_MM, _MM, _MM, 1.0])
     K, R = _rq(P[:, :3])
     t = np.linalg.solve(K, P[:, 3])
     if np.linalg.det(R) < 0:  # P is defined up to sign: take the one with a proper rotation
@@ -100,8 +99,12 @@ def camera_from_projection(name: str, P: np.ndarray,
 
 def projection_from_camera(camera: Camera) -> np.ndarray:
     """The inverse: a DHP19-style projection matrix (millimetres in, v up) of a Camera."""
-    flip = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, camera.sensor.height], [0.0, 0.0, 1.0]])
-    return flip @ camera.P @ np.diag([1 / _MM, 1 / _MM, 1 / _MM, 1.0])
+    return _flip_v(camera.sensor) @ camera.P @ np.diag([1 / _MM, 1 / _MM, 1 / _MM, 1.0])
+
+
+def _flip_v(sensor: SensorSize) -> np.ndarray:
+    """v -> height - v in homogeneous pixels: DHP19's v points up, ours down (its own inverse)."""
+    return np.array([[1.0, 0.0, 0.0], [0.0, -1.0, sensor.height], [0.0, 0.0, 1.0]])
 
 
 def _rq(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -111,8 +111,9 @@ class _Stance:
     hop: float = 0.0    # metres off the ground
 
 
-def _pair(right: tuple[float, float], left: tuple[float, float]):
-    return (right, left)
+def _both(limb: tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The same angles on the right and the left."""
+    return (limb, limb)
 
 
 def _alternate(p: float, side: int) -> float:
@@ -130,7 +131,7 @@ def _walk(p: float, a: float) -> _Stance:
 
 def _arm_circles(p: float, a: float) -> _Stance:
     arm = (np.pi / 2 + 0.45 * a * np.sin(p), 0.45 * a * np.cos(p))
-    return _Stance(upper_arm=_pair(arm, arm), forearm=_pair(arm, arm))
+    return _Stance(upper_arm=_both(arm), forearm=_both(arm))
 
 
 def _jumping_jacks(p: float, a: float) -> _Stance:
@@ -138,16 +139,16 @@ def _jumping_jacks(p: float, a: float) -> _Stance:
     arm = (0.15 + 2.6 * a * s, 0.0)
     leg = (0.05 + 0.3 * a * s, 0.0)
     fore = (arm[0] + 0.15, 0.0)
-    return _Stance(upper_arm=_pair(arm, arm), forearm=_pair(fore, fore), thigh=_pair(leg, leg),
-                   shin=_pair(leg, leg), hop=0.06 * a * abs(np.sin(p)))
+    return _Stance(upper_arm=_both(arm), forearm=_both(fore), thigh=_both(leg),
+                   shin=_both(leg), hop=0.06 * a * abs(np.sin(p)))
 
 
 def _squats(p: float, a: float) -> _Stance:
     s = (1 - np.cos(p)) / 2
     thigh, shin = (1.35 * a * s, np.pi / 2), (-0.45 * a * s, np.pi / 2)
     arm = (0.1 + 1.45 * a * s, np.pi / 2)
-    return _Stance(upper_arm=_pair(arm, arm), forearm=_pair(arm, arm), thigh=_pair(thigh, thigh),
-                   shin=_pair(shin, shin))
+    return _Stance(upper_arm=_both(arm), forearm=_both(arm), thigh=_both(thigh),
+                   shin=_both(shin))
 
 
 def _punches(p: float, a: float) -> _Stance:
@@ -155,8 +156,8 @@ def _punches(p: float, a: float) -> _Stance:
     upper = tuple((0.5 + (np.pi / 2 - 0.5) * e, np.pi / 2) for e in reach)
     fore = tuple((2.4 + (np.pi / 2 - 2.4) * e, np.pi / 2) for e in reach)
     stance = (0.12, 0.0)
-    return _Stance(upper_arm=upper, forearm=fore, thigh=_pair(stance, stance),
-                   shin=_pair(stance, stance))
+    return _Stance(upper_arm=upper, forearm=fore, thigh=_both(stance),
+                   shin=_both(stance))
 
 
 def _kicks(p: float, a: float) -> _Stance:
@@ -164,7 +165,7 @@ def _kicks(p: float, a: float) -> _Stance:
     thigh = tuple((1.3 * e, np.pi / 2) for e in kick)
     shin = tuple((1.3 * e - 0.9 * np.sin(np.pi * min(e, 1.0)), np.pi / 2) for e in kick)
     arm = (0.7, 0.0)
-    return _Stance(upper_arm=_pair(arm, arm), forearm=_pair((0.9, 0.0), (0.9, 0.0)),
+    return _Stance(upper_arm=_both(arm), forearm=_both((0.9, 0.0)),
                    thigh=thigh, shin=shin)
 
 
@@ -175,8 +176,8 @@ def _waving(p: float, a: float) -> _Stance:
 
 def _side_bends(p: float, a: float) -> _Stance:
     arm = (2.9, 0.0)
-    return _Stance(upper_arm=_pair(arm, arm), forearm=_pair(arm, arm),
-                   thigh=_pair((0.1, 0.0), (0.1, 0.0)), lean=0.35 * a * np.sin(p))
+    return _Stance(upper_arm=_both(arm), forearm=_both(arm),
+                   thigh=_both((0.1, 0.0)), lean=0.35 * a * np.sin(p))
 
 
 @dataclass(frozen=True)
