@@ -166,3 +166,6 @@ def test_dataset_pose_writes_a_bag_with_truth_per_view(tmp_path):
     assert set(truth.joints_2d) == {'cam0', 'cam1'} and truth.joints_3d.shape == (22, 13, 3)
     refused = run('dataset', 'pose', '--out', str(bag), '--samples', '1')
     assert refused.returncode == 2 and 'exists' in refused.stderr   # never overwritten
+    empty = run('dataset', 'pose', '--out', str(tmp_path / 'none'), '--take-seconds', '0')
+    assert empty.returncode == 2 and '--take-seconds must be positive' in empty.stderr
+    assert not (tmp_path / 'none').exists()
