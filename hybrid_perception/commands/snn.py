@@ -9,32 +9,37 @@ import argparse
 from pathlib import Path
 
 from .gesture import add_gesture_training_arguments, train_gesture
+from .pose import add_pose_training_arguments, train_pose
 
 __all__ = ['add_commands']
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     train = sub.add_parser(
-        'train', help='train a model: the motion SNN, or the H1 gesture models',
+        'train', help='train a model: the motion SNN, the H1 gesture or the H2 pose models',
         description='motion: a SLAYER SNN on synthetic clips of a square moving in one of four '
                     'directions; writes best.pt, last.pt, the NetX export network.net and '
                     'training.png. gesture: H1 on synthetic DVS-Gesture-like clips; writes the '
                     'hybrid SxAy model and the all-ANN and all-SNN baselines (or, with --sweep, '
-                    'the seed\'s whole SxAy x I table) as deployable model folders. CPU, or CUDA '
-                    'when present.')
-    train.add_argument('task', nargs='?', default='motion', choices=['motion', 'gesture'])
+                    'the seed\'s whole SxAy x I table) as deployable model folders. pose: H2 on '
+                    'synthetic DHP19-like takes; writes the ANN state initialiser, its SNN and '
+                    'the SNN-alone baseline as one model folder. CPU, or CUDA when present.')
+    train.add_argument('task', nargs='?', default='motion', choices=['motion', 'gesture', 'pose'])
     train.add_argument('--spec', default=None,
                        help='a YAML file or a built-in name (default: the task\'s own)')
     train.add_argument('--out', type=Path, default=None, help='output folder (default out/TASK)')
-    train.add_argument('--epochs', type=int, default=None, help='default 10 motion, 15 gesture')
+    train.add_argument('--epochs', type=int, default=None,
+                       help='default 10 motion, 15 gesture, 8 pose (its SNNs)')
     train.add_argument('--batch-size', type=int, default=16)
-    train.add_argument('--lr', type=float, default=None, help='default 3e-3 motion, 2e-3 gesture')
+    train.add_argument('--lr', type=float, default=None,
+                       help='default 3e-3 motion, 2e-3 gesture, 1e-3 pose')
     train.add_argument('--seed', type=int, default=0, help='weights, batches and data')
     train.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda'")
     motion = train.add_argument_group('motion')
     motion.add_argument('--train-clips', type=int, default=1024)
     motion.add_argument('--val-clips', type=int, default=128)
     add_gesture_training_arguments(train.add_argument_group('gesture'))
+    add_pose_training_arguments(train.add_argument_group('pose'))
     train.set_defaults(func=_train)
 
     export = sub.add_parser('export', help='write a checkpoint as a NetX HDF5 network')
@@ -62,6 +67,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def _train(args: argparse.Namespace) -> int:
     if args.task == 'gesture':
         return train_gesture(args)
+    if args.task == 'pose':
+        return train_pose(args)
     from ..snn.spec import load_spec
     from ..snn.training import TrainConfig, load_checkpoint, train
 

@@ -8,7 +8,7 @@ as they run (forward hooks), so any torch model is counted without describing it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -99,8 +99,10 @@ class AnnOps:
                                                    self.per_layer.items()})
 
 
-def count_macs(model: torch.nn.Module, example: torch.Tensor) -> AnnOps:
-    """MACs per sample of ``model(example)`` for its Conv, ConvTranspose and Linear layers."""
+def count_macs(model: torch.nn.Module, example: torch.Tensor,
+               forward: Callable[[torch.Tensor], object] | None = None) -> AnnOps:
+    """MACs per sample of ``model(example)`` (or of ``forward(example)``, another path through
+    the model) for its Conv, ConvTranspose and Linear layers."""
     per_layer: dict[str, int] = {}
     batch = example.shape[0]
 
@@ -113,7 +115,7 @@ def count_macs(model: torch.nn.Module, example: torch.Tensor) -> AnnOps:
                model.named_modules() if isinstance(module, _COUNTED)]
     try:
         with torch.no_grad():
-            model(example)
+            (forward or model)(example)
     finally:
         for handle in handles:
             handle.remove()

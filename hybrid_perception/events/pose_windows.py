@@ -18,7 +18,7 @@ from .array import SensorSize
 from .people import SENSOR, PoseTake
 from .representations import to_spike_tensor
 
-__all__ = ['PoseWindows', 'pose_at']
+__all__ = ['PoseSamples', 'PoseWindows', 'pose_at']
 
 
 @dataclass(frozen=True)
@@ -59,33 +59,50 @@ class PoseWindows:
                                  downsample=self.downsample)
         return np.concatenate([counts[:, 0], counts[:, 1]])
 
-    def snn_input(self, events: np.ndarray, start_us: int) -> np.ndarray:
-        """(steps, 2, H, W) binary spikes of the window from ``start_us``, one bin a step."""
-        return to_spike_tensor(events, self.sensor, t_start_us=start_us, bin_us=self.step_us,
-                               n_bins=self.steps, downsample=self.downsample,
-                               binary=True).astype(np.uint8)
+    def snn_input(self, events: np.ndarray, start_us: int, *, lead: int = 0) -> np.ndarray:
+        """(lead + steps, 2, H, W) binary spikes from ``lead`` steps before ``start_us``, one
+        bin a step."""
+        return to_spike_tensor(events, self.sensor, t_start_us=start_us - lead * self.step_us,
+                               bin_us=self.step_us, n_bins=lead + self.steps,
+                               downsample=self.downsample, binary=True).astype(np.uint8)
 
     def targets(self, label_us: np.ndarray, joints_2d: np.ndarray, start_us: int) -> np.ndarray:
         """(steps, 13, 2) sensor pixels at the end of every step."""
         ends = start_us + self.step_us * np.arange(1, self.steps + 1)
         return pose_at(label_us, joints_2d, ends)
 
-    def from_take(self, take: PoseTake, view: int
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every whole window of one view of a take after the first (the ANN's history).
-
-        Returns ANN inputs (N, 2 x ann_bins, H, W) float32, SNN inputs (N, steps, 2, H, W)
-        uint8, targets (N, steps, 13, 2) and the ANN's own targets, the pose at each window's
-        start (N, 13, 2).
-        """
+    def from_take(self, take: PoseTake, view: int, stride_us: int | None = None
+                  ) -> PoseSamples:
+        """Every whole window of one view of a take that has a window of history before it,
+        starting every ``stride_us`` (default: back to back)."""
         events = take.events[view]
-        starts = range(self.window_us, int(take.label_us[-1]) - self.window_us + 1,
-                       self.window_us)
+        starts = np.arange(self.window_us, int(take.label_us[-1]) - self.window_us + 1,
+                           stride_us or self.window_us)
         truth = take.joints_2d[view]
-        return (np.stack([self.ann_input(events, s) for s in starts]),
-                np.stack([self.snn_input(events, s) for s in starts]),
-                np.stack([self.targets(take.label_us, truth, s) for s in starts]),
-                pose_at(take.label_us, truth, np.array(starts)))
+        return PoseSamples(
+            ann=np.stack([self.ann_input(events, s) for s in starts]),
+            snn=np.stack([self.snn_input(events, s, lead=1) for s in starts]),
+            targets=np.stack([self.targets(take.label_us, truth, s) for s in starts]),
+            start_pose=pose_at(take.label_us, truth, starts), start_us=starts)
+
+
+@dataclass(frozen=True)
+class PoseSamples:
+    """Windows of one stream (or several, concatenated), as the networks train on them.
+
+    ``snn`` leads with the step before the window: a runtime delivers the input one step late
+    (:class:`~hybrid_perception.snn.torch_runtime.TorchRuntime`), so the window's first step
+    carries it and the window's last bin waits for the next window.
+    """
+
+    ann: np.ndarray         # (N, 2 x ann_bins, H, W) event counts of the window before
+    snn: np.ndarray         # (N, 1 + steps, 2, H, W) binary spikes
+    targets: np.ndarray     # (N, steps, joints, 2) pixels at every step's end
+    start_pose: np.ndarray  # (N, joints, 2) pixels at the window's start: the ANN's target
+    start_us: np.ndarray    # (N,) window starts within the stream
+
+    def __len__(self) -> int:
+        return len(self.start_us)
 
 
 def pose_at(label_us: np.ndarray, joints: np.ndarray, times_us: np.ndarray) -> np.ndarray:

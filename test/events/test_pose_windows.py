@@ -18,19 +18,23 @@ def take():
 @pytest.mark.parametrize('rate_hz', [100, 200])
 def test_windows_follow_the_rate_and_hold_every_event(take, rate_hz):
     windows = PoseWindows(rate_hz=rate_hz)
-    ann, snn, targets, initial = windows.from_take(take, view=1)
+    samples = windows.from_take(take, view=1)
+    ann, snn, targets, initial = samples.ann, samples.snn, samples.targets, samples.start_pose
     steps = 10 if rate_hz == 100 else 20
-    assert ann.shape == (3, 20, 64, 64) and snn.shape == (3, steps, 2, 64, 64)
+    assert ann.shape == (3, 20, 64, 64) and snn.shape == (3, 1 + steps, 2, 64, 64)
+    assert list(samples.start_us) == [100_000, 200_000, 300_000]
     assert targets.shape == (3, steps, 13, 2) and initial.shape == (3, 13, 2)
     events, t = take.events[1], take.events[1]['timestamp']
     # the ANN sees every event of the window before; ON counts are the second half
     second = (t >= 100_000) & (t < 200_000)
     assert ann[1].sum() == second.sum()
     assert ann[1, 10:].sum() == (second & (events['polarity'] > 0)).sum()
-    # the SNN steps through the next window: a step spikes where that step's events are
+    # the SNN steps through the next window: a step spikes where that step's events are, and
+    # the step before the window leads (it is delivered in the window's first step)
     step = (t >= 200_000) & (t < 200_000 + windows.step_us)
     x, y = events['x'][step] // 2, events['y'][step] // 2
-    assert snn[1, 0].max() == 1 and snn[1, 0].sum(axis=0)[y, x].all()
+    assert snn[1, 1].max() == 1 and snn[1, 1].sum(axis=0)[y, x].all()
+    np.testing.assert_array_equal(snn[1, 0], snn[0, -1])
     # targets are the labelled truth at step ends (labels every 10 ms)
     np.testing.assert_allclose(targets[1, steps - 1], take.joints_2d[1, 30])
     np.testing.assert_allclose(initial[1], take.joints_2d[1, 20])

@@ -1,0 +1,71 @@
+"""``hybrid-perception train pose``: H2's initialiser, its SNN, and the SNN-alone baseline.
+
+Heavy imports happen inside the functions, so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+__all__ = ['add_pose_training_arguments', 'train_pose']
+
+
+def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument('--rate', type=int, default=None,
+                       help="SNN steps per second, 100 or 200 (default: the spec's, 100)")
+    group.add_argument('--pose-takes', type=int, default=2,
+                       help='takes per training person and movement (default 2)')
+    group.add_argument('--take-seconds', type=float, default=2.0,
+                       help='length of a take (default 2 s)')
+    group.add_argument('--ann-epochs', type=int, default=12,
+                       help='epochs of the ANN, stage 1 (default 12; --epochs sets the SNNs\')')
+
+
+def train_pose(args: argparse.Namespace) -> int:
+    from ..hybrid.pose import load_pose_spec
+    from ..hybrid.pose_bundle import save_pose_bundle
+    from ..hybrid.pose_training import (
+        PoseTraining,
+        pose_samples,
+        split_validation,
+        train_ann,
+        train_hybrid,
+        train_snn_alone,
+    )
+
+    if args.take_seconds <= 0.3:
+        raise ValueError(f'--take-seconds must leave room for two windows, got '
+                         f'{args.take_seconds}')
+    spec = load_pose_spec(args.spec or 'pose')
+    if args.rate:
+        spec = spec.at_rate(args.rate)
+    settings = PoseTraining(takes=args.pose_takes, take_us=int(args.take_seconds * 1e6),
+                            ann_epochs=args.ann_epochs, snn_epochs=args.epochs or 8,
+                            batch_size=args.batch_size, lr=args.lr or 1e-3, seed=args.seed,
+                            device=args.device)
+    out = args.out or Path('out/pose')
+    started = time.perf_counter()
+    samples, person, stream = pose_samples(spec, settings.render('train'), settings.stride_us)
+    data = split_validation(samples, person, stream, settings.val_people)
+    del samples
+    print(f'{spec.windows.rate_hz} Hz, {spec.windows.steps} steps a window; '
+          + ', '.join(f'{split} {len(part[0])} windows' for split, part in data.items()))
+    ann, ann_history = train_ann(spec, data, settings)
+    initialiser, snn, hybrid_history = train_hybrid(spec, ann, data, settings)
+    alone, alone_history = train_snn_alone(spec, data, settings)
+    histories = {'ann': ann_history, 'hybrid': hybrid_history, 'snn': alone_history}
+    metrics = {f'{name}_val_error_px': min(h['val_error_px'] for h in history)
+               for name, history in histories.items()}
+    metrics.update(train_seconds=round(time.perf_counter() - started, 1),
+                   settings={'takes': settings.takes, 'take_us': settings.take_us,
+                             'ann_epochs': settings.ann_epochs,
+                             'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
+                             'seed': settings.seed},
+                   history=histories)
+    bundle = save_pose_bundle(out, spec, initialiser, {'hybrid': snn, 'alone': alone}, metrics)
+    print(json.dumps({k: v for k, v in metrics.items() if k.endswith('_px')}))
+    print(f'model folder: {bundle.path}')
+    return 0
