@@ -36,6 +36,8 @@ setup(
             'snn_node = hybrid_perception.ros.snn_node:main',
             'accumulator_node = hybrid_perception.ros.accumulator_node:main',
             'ann_node = hybrid_perception.ros.ann_node:main',
+            'state_initializer_node = hybrid_perception.ros.state_initializer_node:main',
+            'pose_snn_node = hybrid_perception.ros.pose_snn_node:main',
         ],
     },
 )

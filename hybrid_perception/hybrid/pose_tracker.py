@@ -24,6 +24,28 @@ class Initialisation:
     pose: np.ndarray
     states: list[NeuronState]
 
+    def pack(self) -> np.ndarray:
+        """One float32 vector, as it travels between the nodes: the pose (x, y per joint),
+        then every layer's current and voltage in C order."""
+        parts = [self.pose] + [a for state in self.states for a in (state.current, state.voltage)]
+        return np.concatenate([np.ravel(a) for a in parts]).astype(np.float32)
+
+    @classmethod
+    def unpack(cls, vector: np.ndarray, joints: int,
+               shapes: list[tuple[int, ...]]) -> Initialisation:
+        """The inverse of :meth:`pack` for a network of layer ``shapes``; ValueError names
+        the size a vector of the wrong length should have had."""
+        sizes = [joints * 2] + [int(np.prod(s)) for s in shapes for _ in range(2)]
+        vector = np.asarray(vector, np.float32).ravel()
+        if vector.size != sum(sizes):
+            raise ValueError(f'an initialisation of this model holds {sum(sizes)} values '
+                             f'({joints} joints and {len(shapes)} layers of states), got '
+                             f'{vector.size}')
+        parts = np.split(vector, np.cumsum(sizes)[:-1])
+        states = [NeuronState(parts[1 + 2 * i].reshape(shape), parts[2 + 2 * i].reshape(shape))
+                  for i, shape in enumerate(shapes)]
+        return cls(parts[0].reshape(joints, 2), states)
+
 
 class PoseInitialiser:
     """The ANN on torch: a histogram (2 x bins, H, W) of event counts in, pose and states out."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from builtin_interfaces.msg import Time
+from geometry_msgs.msg import Pose, PoseArray
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
 from std_msgs.msg import Header
 
@@ -17,7 +18,7 @@ from hybrid_perception.events.pointcloud import (
 )
 
 __all__ = ['header', 'events_to_pointcloud2', 'bgr_to_image', 'camera_info', 'matrix_to_image',
-           'image_to_matrix', 'stamp_us']
+           'image_to_matrix', 'points_to_pose_array', 'pose_array_to_points', 'stamp_us']
 
 #: The two matrix encodings of the topic contract: spike rasters and float tensors.
 _MATRIX_DTYPES = {'mono8': np.dtype(np.uint8), '32FC1': np.dtype('<f4')}
@@ -81,3 +82,22 @@ def bgr_to_image(image: np.ndarray, t_us: int, frame_id: str) -> Image:
 
 def camera_info(sensor: SensorSize, t_us: int, frame_id: str) -> CameraInfo:
     return CameraInfo(header=header(t_us, frame_id), width=sensor.width, height=sensor.height)
+
+
+def points_to_pose_array(points: np.ndarray, t_us: int, frame_id: str) -> PoseArray:
+    """Joints (J, 2) or (J, 3) as poses with identity orientation: a 2D pose is pixels
+    (x = column, y = row, z = 0) of the camera's image, a 3D one metres in ``frame_id``."""
+    points = np.asarray(points, np.float64)
+    msg = PoseArray(header=header(t_us, frame_id))
+    for point in points:
+        pose = Pose()
+        pose.position.x, pose.position.y = float(point[0]), float(point[1])
+        pose.position.z = float(point[2]) if len(point) > 2 else 0.0
+        msg.poses.append(pose)
+    return msg
+
+
+def pose_array_to_points(msg: PoseArray) -> np.ndarray:
+    """(J, 3) positions of a PoseArray."""
+    return np.array([[p.position.x, p.position.y, p.position.z] for p in msg.poses]
+                    ).reshape(-1, 3)

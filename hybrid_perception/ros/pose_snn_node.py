@@ -1,0 +1,142 @@
+"""pose_snn_node (node name ``snn_node``): events + ``snn/state_init`` -> H2's SNN -> ``pose``
+at the high rate (the "Loihi" side of H2).
+
+Events are cut into one bin per step (10 ms at 100 Hz), each step runs through the SNN (torch,
+or Lava: simulated here, Loihi when lava-loihi finds one) and the host's readout, and the pose
+at the step's end goes out as a PoseArray in the camera's pixels (x = column, y = row). At a
+window boundary the step waits (at most ``wait_steps`` steps) for the initialisation stamped
+with it and writes its states into the runtime first. ``snn: alone`` runs the SNN-alone
+baseline, which takes no initialisation.
+"""
+
+from __future__ import annotations
+
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PoseArray
+from rclpy.node import Node
+from sensor_msgs.msg import Image, PointCloud2
+
+from hybrid_perception.errors import EventFormatError, HybridPerceptionError
+from hybrid_perception.events.array import EventSanitizer
+from hybrid_perception.events.pointcloud import pointcloud_to_events
+from hybrid_perception.hybrid.bundle import SNN_BACKENDS
+from hybrid_perception.hybrid.pose_bundle import SNN_KINDS, load_pose_bundle
+from hybrid_perception.hybrid.pose_stream import PoseStepper
+from hybrid_perception.hybrid.pose_tracker import Initialisation, PoseTracker
+from hybrid_perception.hybrid.stream import EventWindows
+from hybrid_perception.ros.conversions import image_to_matrix, points_to_pose_array, stamp_us
+from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
+from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.parameters import declare_parameters
+from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+from hybrid_perception.snn.runtime import SnnRuntime
+
+PARAMETERS = {
+    'model': ('pose', 'pose model folder, or the shipped one by name (pose)'),
+    'snn': ('hybrid', f'which SNN: {", ".join(SNN_KINDS)} (alone: the baseline from a zero '
+                      'state, it ignores snn/state_init)'),
+    'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
+                         'lava-loihi finds one, else in simulation)'),
+    'wait_steps': (10, 'steps a window boundary may wait for its initialisation'),
+    'reliability': ('best_effort', 'events QoS: best_effort (matches any driver) or reliable '
+                                   '(lossless replay)'),
+    'max_gap_s': (1.0, 'a longer silence in the events restarts the network from rest'),
+}
+
+
+class PoseSnnNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__('snn_node', **kwargs)
+        self.p = p = declare_parameters(self, PARAMETERS)
+        if p['reliability'] not in ('best_effort', 'reliable'):
+            raise HybridPerceptionError('reliability must be best_effort or reliable')
+        self.bundle = load_pose_bundle(p['model'])
+        self.spec = spec = self.bundle.spec
+        snn = self.bundle.snn(p['snn'])
+        self.stepper = PoseStepper(PoseTracker(snn, self._runtime(snn)),
+                                   spec.windows.window_us, int(p['wait_steps']))
+        self.sanitizer = EventSanitizer(spec.windows.sensor)
+        self.steps = EventWindows(spec.windows.sensor, spec.windows.step_us, 1,
+                                  spec.windows.downsample, int(p['max_gap_s'] * 1e6))
+        self.latency = Latency()
+        self.stats = {'steps': 0}
+        self.health = InputHealth(self)
+        self.pose_pub = self.create_publisher(PoseArray, 'pose', RESULTS_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
+        self.create_subscription(PointCloud2, 'events', self._on_events,
+                                 stream_qos(p['reliability'], live=False))
+        if p['snn'] == 'hybrid':
+            self.create_subscription(Image, 'snn/state_init', self._on_state_init, RESULTS_QOS)
+        self.create_timer(1.0, self._publish_diagnostics)
+        self.get_logger().info(
+            f'pose SNN ({p["snn"]}) from {self.bundle.path}: {spec.windows.rate_hz} Hz, '
+            f'initialised every {spec.windows.window_us} µs, backend {p["backend"]}')
+
+    def _runtime(self, snn) -> SnnRuntime:
+        if self.p['backend'] == 'torch':
+            from hybrid_perception.snn.torch_runtime import TorchRuntime
+            return TorchRuntime(snn.network, 1)
+        if self.p['backend'] == 'lava':
+            from hybrid_perception.snn.lava_runtime import LavaRuntime
+            return LavaRuntime(self.bundle.snn_path(self.p['snn']), 1)
+        raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got '
+                                    f'{self.p["backend"]!r}')
+
+    def _on_state_init(self, msg: Image) -> None:
+        try:
+            initialisation = Initialisation.unpack(image_to_matrix(msg, '32FC1'),
+                                                   self.spec.joints, self.spec.snn.layer_shapes())
+        except ValueError as err:
+            self.health.bad(f'bad snn/state_init: {err}')
+            return
+        self._publish(self.stepper.initialise(stamp_us(msg.header), initialisation),
+                      msg.header.frame_id)
+
+    def _on_events(self, msg: PointCloud2) -> None:
+        try:
+            events, drops = self.sanitizer(pointcloud_to_events(msg))
+        except EventFormatError as err:
+            self.health.bad(f'malformed events message: {err}')
+            return
+        if drops.total:
+            self.health.bad(f'dropped {drops.out_of_bounds} events outside the model\'s sensor '
+                            f'and {drops.backwards_in_time} going back in time')
+        started = time.perf_counter()
+        restarts = self.steps.restarts
+        windows = self.steps.push(events, stamp_us(msg.header))
+        if self.steps.restarts != restarts:
+            self.stepper.reset()
+            self.get_logger().info('events resumed after a gap: network reset to rest')
+        for window in windows:
+            self._publish(self.stepper.push(window), msg.header.frame_id)
+        if windows:
+            self.latency.add((time.perf_counter() - started) / len(windows))
+
+    def _publish(self, poses: list, frame_id: str) -> None:
+        for end_us, pose in poses:
+            self.pose_pub.publish(points_to_pose_array(pose, end_us, frame_id))
+            self.stats['steps'] += 1
+
+    def _publish_diagnostics(self) -> None:
+        level, message = self.health.status(self.stats['steps'] > 0)
+        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+                  'initialised': self.stepper.initialised, 'missed': self.stepper.missed,
+                  'stale': self.stepper.stale, **self.latency.figures('step'),
+                  'dropped_events': self.sanitizer.drops.total,
+                  'late_events': self.steps.late_events, 'restarts': self.steps.restarts,
+                  'snn': self.p['snn'], 'backend': self.p['backend']}
+        self.diag_pub.publish(diagnostics(self, 'pose SNN', level, message,
+                                          type(self.stepper.tracker.runtime).__name__, values))
+
+    def close(self) -> None:
+        self.stepper.tracker.runtime.close()
+
+
+def main(args=None) -> None:
+    run_node(PoseSnnNode, 'snn_node', args)
+
+
+if __name__ == '__main__':
+    main()

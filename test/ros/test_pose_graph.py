@@ -1,0 +1,140 @@
+"""H2's nodes over real DDS: the live pair gives the offline evaluation's poses, and survives
+bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from support import spin_until
+
+from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.events.array import make_events
+from hybrid_perception.events.people import PeopleRenderer, people
+from hybrid_perception.events.sources import packetize
+from hybrid_perception.hybrid.pose import PoseSnn, StateInitialiser, load_pose_spec
+from hybrid_perception.hybrid.pose_bundle import load_pose_bundle, save_pose_bundle
+from hybrid_perception.hybrid.pose_evaluation import score_takes
+from hybrid_perception.hybrid.pose_tracker import PoseInitialiser, PoseTracker
+from hybrid_perception.snn.torch_runtime import TorchRuntime
+
+TAKE_US = 500_000
+
+
+@pytest.fixture(scope='module')
+def model(tmp_path_factory):
+    """Untrained networks with a readout that moves: parity does not need training."""
+    spec = load_pose_spec('pose')
+    torch.manual_seed(4)
+    snns = {'hybrid': PoseSnn(spec), 'alone': PoseSnn(spec)}
+    with torch.no_grad():
+        for snn in snns.values():
+            snn.readout.weight.normal_(std=0.02)
+    return save_pose_bundle(tmp_path_factory.mktemp('pose') / 'model', spec,
+                            StateInitialiser(spec), snns).path
+
+
+@pytest.fixture(scope='module')
+def take():
+    person = people('test')[0]
+    return PeopleRenderer().take(2, person, TAKE_US, np.random.default_rng(5))
+
+
+class Probe:
+    def __init__(self, context, executor):
+        import rclpy
+        from diagnostic_msgs.msg import DiagnosticArray
+        from geometry_msgs.msg import PoseArray
+        from sensor_msgs.msg import Image, PointCloud2
+
+        from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+        self.node = rclpy.create_node('probe', context=context)
+        self.events = self.node.create_publisher(PointCloud2, 'events',
+                                                 stream_qos('reliable', live=False))
+        self.state_init = self.node.create_publisher(Image, 'snn/state_init', RESULTS_QOS)
+        self.poses, self.ann_poses, self.status = {}, {}, {}
+        for topic, into in (('pose', self.poses), ('ann/pose', self.ann_poses)):
+            self.node.create_subscription(PoseArray, topic,
+                                          lambda m, i=into: self._keep(m, i), RESULTS_QOS)
+        self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_status,
+                                      RESULTS_QOS)
+        executor.add_node(self.node)
+
+    @staticmethod
+    def _keep(msg, into) -> None:
+        from hybrid_perception.ros.conversions import pose_array_to_points, stamp_us
+        into[stamp_us(msg.header)] = pose_array_to_points(msg)[:, :2]
+
+    def _on_status(self, msg) -> None:
+        for status in msg.status:
+            self.status[status.name.split(':')[0]] = {kv.key: kv.value for kv in status.values}
+
+    def publish(self, events, executor) -> None:
+        from hybrid_perception.ros.conversions import events_to_pointcloud2
+        assert spin_until(executor, lambda: self.events.get_subscription_count() >= 2, 10.0)
+        for stamp, packet in packetize([events], 2000):
+            self.events.publish(events_to_pointcloud2(packet, stamp, 'cam0'))
+            executor.spin_once(timeout_sec=0)
+
+
+def start(context, executor, model, **snn):
+    from rclpy.parameter import Parameter
+
+    from hybrid_perception.ros.pose_snn_node import PoseSnnNode
+    from hybrid_perception.ros.state_initializer_node import StateInitializerNode
+    nodes = [StateInitializerNode(context=context, parameter_overrides=[
+                 Parameter('model', value=str(model)), Parameter('reliability', value='reliable')]),
+             PoseSnnNode(context=context, parameter_overrides=[
+                 Parameter('model', value=str(model)), Parameter('reliability', value='reliable'),
+                 *[Parameter(k, value=v) for k, v in snn.items()]])]
+    for node in nodes:
+        executor.add_node(node)
+    return nodes
+
+
+def test_the_live_pair_gives_the_offline_poses(ros, model, take):
+    context, executor = ros
+    probe = Probe(context, executor)
+    nodes = start(context, executor, model)
+    events = take.events[0]
+    probe.publish(events, executor)
+    probe.publish(make_events([TAKE_US + 20_000], [0], [0], [1]), executor)  # the stream goes on
+    # the stream passed 500 ms: five initialisations, each written in at its boundary
+    assert spin_until(executor, lambda: nodes[1].stepper.initialised == 5
+                      and len(probe.ann_poses) == 5 and max(probe.poses) >= TAKE_US, 60.0)
+    bundle = load_pose_bundle(model)
+    initialiser = PoseInitialiser(bundle.initialiser())
+    trackers = [PoseTracker(s, TorchRuntime(s.network, bundle.spec.windows.steps))
+                for s in (bundle.snn('hybrid'), bundle.snn('alone'))]
+    scores = score_takes([take], initialiser, *trackers)
+    step = bundle.spec.windows.step_us
+    ends = range(100_000 + step, TAKE_US + 1, step)
+    live = np.stack([probe.poses[end] for end in ends])
+    np.testing.assert_allclose(live, scores.predicted['hybrid'][0][0], atol=1e-3)
+    windows = bundle.spec.windows
+    for boundary in range(100_000, TAKE_US + 1, 100_000):
+        np.testing.assert_allclose(
+            probe.ann_poses[boundary],
+            initialiser(windows.ann_input(events, boundary)).pose, atol=1e-3)
+    assert nodes[1].stepper.missed == 0 and nodes[1].stepper.stale == 0
+
+
+def test_bad_initialisations_are_logged_and_the_snn_keeps_going(ros, model, take):
+    from hybrid_perception.ros.conversions import matrix_to_image
+    context, executor = ros
+    probe = Probe(context, executor)
+    snn = start(context, executor, model, wait_steps=2)[1]
+    assert spin_until(executor, lambda: probe.state_init.get_subscription_count() >= 1, 10.0)
+    probe.state_init.publish(matrix_to_image(np.zeros((1, 7)), '32FC1', 100_000, 'cam0'))
+    probe.publish(take.events[0][take.events[0]['timestamp'] < 300_000], executor)
+    probe.publish(make_events([320_000], [0], [0], [1]), executor)
+    assert spin_until(executor, lambda: max(probe.poses, default=0) >= 300_000, 30.0)
+    assert spin_until(executor, lambda: int(probe.status.get('snn_node', {}).get(
+        'bad_messages', 0)) == 1, 5.0)
+    assert snn.stepper.initialised >= 1
+
+
+def test_a_missing_model_is_refused(ros, tmp_path):
+    context, executor = ros
+    with pytest.raises(HybridPerceptionError, match='not a pose model folder'):
+        start(context, executor, tmp_path / 'nothing')
