@@ -26,12 +26,16 @@ def _node_types() -> dict[str, type[Node]]:
     from .accumulator_node import AccumulatorNode
     from .ann_node import AnnNode
     from .dvs_driver import DvsDriver
+    from .pose_snn_node import PoseSnnNode
     from .snn_node import SnnNode
+    from .state_initializer_node import StateInitializerNode
     return {'dvs_driver': DvsDriver, 'snn_node': SnnNode, 'accumulator_node': AccumulatorNode,
-            'ann_node': AnnNode}
+            'ann_node': AnnNode, 'state_initializer_node': StateInitializerNode,
+            'pose_snn_node': PoseSnnNode}
 
 
-NODE_TYPES = ('dvs_driver', 'snn_node', 'accumulator_node', 'ann_node')
+NODE_TYPES = ('dvs_driver', 'snn_node', 'accumulator_node', 'ann_node',
+              'state_initializer_node', 'pose_snn_node')
 
 
 def graph_parameters(path: str | Path, overrides: list[str] = ()) -> dict[str, dict[str, Any]]:

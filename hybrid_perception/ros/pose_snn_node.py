@@ -1,4 +1,4 @@
-"""pose_snn_node (node name ``snn_node``): events + ``snn/state_init`` -> H2's SNN -> ``pose``
+"""pose_snn_node: events + ``snn/state_init`` -> H2's SNN -> ``pose``
 at the high rate (the "Loihi" side of H2).
 
 Events are cut into one bin per step (10 ms at 100 Hz), each step runs through the SNN (torch,
@@ -48,7 +48,7 @@ PARAMETERS = {
 
 class PoseSnnNode(Node):
     def __init__(self, **kwargs) -> None:
-        super().__init__('snn_node', **kwargs)
+        super().__init__('pose_snn_node', **kwargs)
         self.p = p = declare_parameters(self, PARAMETERS)
         if p['reliability'] not in ('best_effort', 'reliable'):
             raise HybridPerceptionError('reliability must be best_effort or reliable')
@@ -135,7 +135,7 @@ class PoseSnnNode(Node):
 
 
 def main(args=None) -> None:
-    run_node(PoseSnnNode, 'snn_node', args)
+    run_node(PoseSnnNode, 'pose_snn_node', args)
 
 
 if __name__ == '__main__':

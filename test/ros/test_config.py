@@ -3,6 +3,7 @@
 import ast
 from pathlib import Path
 
+import pytest
 import yaml
 
 from hybrid_perception.ros import dvs_driver
@@ -27,13 +28,24 @@ def test_launch_files_are_valid_python_with_a_launch_description():
         assert 'generate_launch_description' in names, launch.name
 
 
-def test_gesture_graph_yaml_sets_only_declared_parameters_with_their_types():
-    from hybrid_perception.ros import accumulator_node, ann_node, snn_node
+@pytest.mark.parametrize('name, nodes', [
+    ('gesture', {'dvs_driver', 'snn_node', 'accumulator_node', 'ann_node'}),
+    ('pose', {'dvs_driver', 'state_initializer_node', 'pose_snn_node'})])
+def test_graph_yamls_set_only_declared_parameters_with_their_types(name, nodes):
+    from hybrid_perception.ros import (
+        accumulator_node,
+        ann_node,
+        pose_snn_node,
+        snn_node,
+        state_initializer_node,
+    )
     from hybrid_perception.ros.graph import graph_parameters
     tables = {'dvs_driver': dvs_driver.PARAMETERS, 'snn_node': snn_node.PARAMETERS,
-              'accumulator_node': accumulator_node.PARAMETERS, 'ann_node': ann_node.PARAMETERS}
-    graph = graph_parameters(ROOT / 'config' / 'gesture.yaml')
-    assert set(graph) == set(tables)
+              'accumulator_node': accumulator_node.PARAMETERS, 'ann_node': ann_node.PARAMETERS,
+              'state_initializer_node': state_initializer_node.PARAMETERS,
+              'pose_snn_node': pose_snn_node.PARAMETERS}
+    graph = graph_parameters(ROOT / 'config' / f'{name}.yaml')
+    assert set(graph) == nodes
     for node, values in graph.items():
         assert set(values) <= set(tables[node]), node
         for name, value in values.items():

@@ -129,7 +129,7 @@ def test_bad_initialisations_are_logged_and_the_snn_keeps_going(ros, model, take
     probe.publish(take.events[0][take.events[0]['timestamp'] < 300_000], executor)
     probe.publish(make_events([320_000], [0], [0], [1]), executor)
     assert spin_until(executor, lambda: max(probe.poses, default=0) >= 300_000, 30.0)
-    assert spin_until(executor, lambda: int(probe.status.get('snn_node', {}).get(
+    assert spin_until(executor, lambda: int(probe.status.get('pose_snn_node', {}).get(
         'bad_messages', 0)) == 1, 5.0)
     assert snn.stepper.initialised >= 1
 
