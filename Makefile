@@ -1,7 +1,7 @@
 # Every target runs inside the cached Python 3.10 venv (scripts/with-venv.sh builds it once).
 RUN := scripts/with-venv.sh
 
-.PHONY: demo demo-gesture test bench bench-gesture-sweep lint
+.PHONY: demo demo-gesture test bench bench-gesture-sweep bench-pose lint
 
 demo:  ## synthetic DVS scene -> driver -> MCAP recording -> replay; prints where the bag is
 	$(RUN) hybrid-perception demo
@@ -20,6 +20,9 @@ bench:  ## benchmark scripts; each ends with one JSON line of figures
 
 bench-gesture-sweep:  ## H1's SxAy x I table (trains 18 models into out/gesture-sweep first: hours)
 	$(RUN) python benchmarks/gesture_sweep.py --sweep out/gesture-sweep
+
+bench-pose:  ## H2: hybrid vs ANN at the SNN rate vs SNN alone on unseen people (shipped model)
+	$(RUN) python benchmarks/pose_accuracy.py
 
 lint:
 	$(RUN) ruff check .
