@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
-from hybrid_perception.errors import EventFormatError, HybridPerceptionError
-from hybrid_perception.events.array import EventSanitizer
-from hybrid_perception.events.pointcloud import pointcloud_to_events
+from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.bundle import SNN_BACKENDS
 from hybrid_perception.hybrid.pose_bundle import SNN_KINDS, load_pose_bundle
 from hybrid_perception.hybrid.pose_stream import PoseStepper
@@ -29,8 +28,9 @@ from hybrid_perception.hybrid.stream import EventWindows
 from hybrid_perception.ros.conversions import image_to_matrix, points_to_pose_array, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
 from hybrid_perception.ros.parameters import declare_parameters
-from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+from hybrid_perception.ros.qos import RESULTS_QOS
 from hybrid_perception.snn.runtime import SnnRuntime
 
 PARAMETERS = {
@@ -40,9 +40,7 @@ PARAMETERS = {
     'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
                          'lava-loihi finds one, else in simulation)'),
     'wait_steps': (10, 'steps a window boundary may wait for its initialisation'),
-    'reliability': ('best_effort', 'events QoS: best_effort (matches any driver) or reliable '
-                                   '(lossless replay)'),
-    'max_gap_s': (1.0, 'a longer silence in the events restarts the network from rest'),
+    **EVENT_INPUT_PARAMETERS,
 }
 
 
@@ -50,14 +48,11 @@ class PoseSnnNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__('pose_snn_node', **kwargs)
         self.p = p = declare_parameters(self, PARAMETERS)
-        if p['reliability'] not in ('best_effort', 'reliable'):
-            raise HybridPerceptionError('reliability must be best_effort or reliable')
         self.bundle = load_pose_bundle(p['model'])
         self.spec = spec = self.bundle.spec
         snn = self.bundle.snn(p['snn'])
         self.stepper = PoseStepper(PoseTracker(snn, self._runtime(snn)),
                                    spec.windows.window_us, int(p['wait_steps']))
-        self.sanitizer = EventSanitizer(spec.windows.sensor)
         self.steps = EventWindows(spec.windows.sensor, spec.windows.step_us, 1,
                                   spec.windows.downsample, int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
@@ -65,8 +60,7 @@ class PoseSnnNode(Node):
         self.health = InputHealth(self)
         self.pose_pub = self.create_publisher(PoseArray, 'pose', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.create_subscription(PointCloud2, 'events', self._on_events,
-                                 stream_qos(p['reliability'], live=False))
+        self.input = EventInput(self, spec.windows.sensor, p, self.health, self._on_events)
         if p['snn'] == 'hybrid':
             self.create_subscription(Image, 'snn/state_init', self._on_state_init, RESULTS_QOS)
         self.create_timer(1.0, self._publish_diagnostics)
@@ -94,15 +88,7 @@ class PoseSnnNode(Node):
         self._publish(self.stepper.initialise(stamp_us(msg.header), initialisation),
                       msg.header.frame_id)
 
-    def _on_events(self, msg: PointCloud2) -> None:
-        try:
-            events, drops = self.sanitizer(pointcloud_to_events(msg))
-        except EventFormatError as err:
-            self.health.bad(f'malformed events message: {err}')
-            return
-        if drops.total:
-            self.health.bad(f'dropped {drops.out_of_bounds} events outside the model\'s sensor '
-                            f'and {drops.backwards_in_time} going back in time')
+    def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
         started = time.perf_counter()
         restarts = self.steps.restarts
         windows = self.steps.push(events, stamp_us(msg.header))
@@ -124,7 +110,7 @@ class PoseSnnNode(Node):
         values = {**self.stats, 'bad_messages': self.health.bad_messages,
                   'initialised': self.stepper.initialised, 'missed': self.stepper.missed,
                   'stale': self.stepper.stale, **self.latency.figures('step'),
-                  'dropped_events': self.sanitizer.drops.total,
+                  'dropped_events': self.input.dropped,
                   'late_events': self.steps.late_events, 'restarts': self.steps.restarts,
                   'snn': self.p['snn'], 'backend': self.p['backend']}
         self.diag_pub.publish(diagnostics(self, 'pose SNN', level, message,

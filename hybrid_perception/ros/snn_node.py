@@ -12,30 +12,28 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
 from hybrid_perception.energy import EnergyModel
-from hybrid_perception.errors import EventFormatError, HybridPerceptionError
-from hybrid_perception.events.array import EventSanitizer, SensorSize
-from hybrid_perception.events.pointcloud import pointcloud_to_events
+from hybrid_perception.events.array import SensorSize
 from hybrid_perception.hybrid.bundle import SNN_BACKENDS, load_bundle
 from hybrid_perception.hybrid.stream import EventWindows, SpikingStage, Window
 from hybrid_perception.ros.conversions import matrix_to_image, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
 from hybrid_perception.ros.parameters import declare_parameters
-from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+from hybrid_perception.ros.qos import RESULTS_QOS
 
 PARAMETERS = {
     'model': ('gesture/hybrid', 'model folder, or a shipped model by name (gesture/hybrid, '
                                 'gesture/ann, gesture/snn)'),
     'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
                          'lava-loihi finds one, else in simulation)'),
-    'reliability': ('best_effort', 'events QoS: best_effort (matches any driver) or reliable '
-                                   '(lossless replay)'),
-    'max_gap_s': (1.0, 'a longer silence in the events restarts the network from rest'),
+    **EVENT_INPUT_PARAMETERS,
     'energy_platform': ('loihi', 'hardware model of the /diagnostics energy estimate'),
 }
 
@@ -44,15 +42,12 @@ class SnnNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__('snn_node', **kwargs)
         self.p = p = declare_parameters(self, PARAMETERS)
-        if p['reliability'] not in ('best_effort', 'reliable'):
-            raise HybridPerceptionError('reliability must be best_effort or reliable')
         self.bundle = load_bundle(p['model'])
         self.energy = EnergyModel(p['energy_platform'])
         self.stage = SpikingStage(self.bundle, p['backend'], count_ops=True)
         self.stage.warm_up()
         binning = self.bundle.binning
         self.sensor = SensorSize(binning.sensor_width, binning.sensor_height)
-        self.sanitizer = EventSanitizer(self.sensor)
         self.windows = EventWindows(self.sensor, binning.bin_us, self.bundle.spec.interval,
                                     binning.downsample, int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
@@ -60,8 +55,7 @@ class SnnNode(Node):
         self.health = InputHealth(self)
         self.spikes_pub = self.create_publisher(Image, 'snn/spikes', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.create_subscription(PointCloud2, 'events', self._on_events,
-                                 stream_qos(p['reliability'], live=False))
+        self.input = EventInput(self, self.sensor, p, self.health, self._on_events)
         self.create_timer(1.0, self._publish_diagnostics)
         spec = self.bundle.spec
         self.get_logger().info(
@@ -69,17 +63,8 @@ class SnnNode(Node):
             f'out, windows of {spec.interval} x {binning.bin_us} µs, backend {p["backend"]} '
             f'({self.stage.device})')
 
-    def _on_events(self, msg: PointCloud2) -> None:
+    def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
         started = time.perf_counter()
-        try:
-            events, drops = self.sanitizer(pointcloud_to_events(msg))
-        except EventFormatError as err:
-            self.health.bad(f'malformed events message: {err}')
-            return
-        if drops.total:
-            self.health.bad(f'dropped {drops.out_of_bounds} events outside the model\'s '
-                            f'{self.sensor.width}x{self.sensor.height} sensor and '
-                            f'{drops.backwards_in_time} going back in time')
         restarts = self.windows.restarts
         windows = self.windows.push(events, stamp_us(msg.header))
         if self.windows.restarts != restarts:
@@ -100,7 +85,7 @@ class SnnNode(Node):
         level, message = self.health.status(self.stats['windows'] > 0)
         values = {**self.stats, 'bad_messages': self.health.bad_messages,
                   **self.latency.figures('window'),
-                  'dropped_events': self.sanitizer.drops.total,
+                  'dropped_events': self.input.dropped,
                   'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
                   'model': self.bundle.spec.name, 'backend': self.p['backend']}
         ops = self.stage.ops_per_window()

@@ -13,30 +13,28 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
-from hybrid_perception.errors import EventFormatError, HybridPerceptionError
-from hybrid_perception.events.array import EventSanitizer
-from hybrid_perception.events.pointcloud import pointcloud_to_events
+from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose_stream import EventHistory
 from hybrid_perception.hybrid.pose_tracker import PoseInitialiser
 from hybrid_perception.ros.conversions import matrix_to_image, points_to_pose_array, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
 from hybrid_perception.ros.parameters import declare_parameters
-from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+from hybrid_perception.ros.qos import RESULTS_QOS
 
 PARAMETERS = {
     'model': ('pose', 'pose model folder, or the shipped one by name (pose)'),
     'rate_hz': (10.0, 'initialisations per second: 10 is one per SNN window (the hybrid); the '
                       'SNN\'s rate (100) makes this node the ANN baseline'),
-    'reliability': ('best_effort', 'events QoS: best_effort (matches any driver) or reliable '
-                                   '(lossless replay)'),
-    'max_gap_s': (1.0, 'a longer silence in the events starts the history over'),
+    **EVENT_INPUT_PARAMETERS,
 }
 
 
@@ -44,15 +42,12 @@ class StateInitializerNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__('state_initializer_node', **kwargs)
         self.p = p = declare_parameters(self, PARAMETERS)
-        if p['reliability'] not in ('best_effort', 'reliable'):
-            raise HybridPerceptionError('reliability must be best_effort or reliable')
         if not 0 < p['rate_hz'] <= 1000 or 1e6 % p['rate_hz']:
             raise HybridPerceptionError(f'rate_hz must divide a second into whole µs, got '
                                         f'{p["rate_hz"]}')
         self.bundle = load_pose_bundle(p['model'])
         self.windows = self.bundle.spec.windows
         self.initialiser = PoseInitialiser(self.bundle.initialiser())
-        self.sanitizer = EventSanitizer(self.windows.sensor)
         self.history = EventHistory(int(1e6 / p['rate_hz']), self.windows.window_us,
                                     int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
@@ -61,22 +56,13 @@ class StateInitializerNode(Node):
         self.state_pub = self.create_publisher(Image, 'snn/state_init', RESULTS_QOS)
         self.pose_pub = self.create_publisher(PoseArray, 'ann/pose', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.create_subscription(PointCloud2, 'events', self._on_events,
-                                 stream_qos(p['reliability'], live=False))
+        self.input = EventInput(self, self.windows.sensor, p, self.health, self._on_events)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(
             f'pose initialiser from {self.bundle.path}: {p["rate_hz"]:g} Hz, histograms of '
             f'{self.windows.ann_bins} x {self.windows.window_us // self.windows.ann_bins} µs')
 
-    def _on_events(self, msg: PointCloud2) -> None:
-        try:
-            events, drops = self.sanitizer(pointcloud_to_events(msg))
-        except EventFormatError as err:
-            self.health.bad(f'malformed events message: {err}')
-            return
-        if drops.total:
-            self.health.bad(f'dropped {drops.out_of_bounds} events outside the model\'s sensor '
-                            f'and {drops.backwards_in_time} going back in time')
+    def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
         for boundary, before in self.history.push(events, stamp_us(msg.header)):
             started = time.perf_counter()
             initialisation = self.initialiser(self.windows.ann_input(before, boundary))
@@ -91,7 +77,7 @@ class StateInitializerNode(Node):
         level, message = self.health.status(self.stats['initialisations'] > 0)
         values = {**self.stats, 'bad_messages': self.health.bad_messages,
                   **self.latency.figures('initialisation'),
-                  'dropped_events': self.sanitizer.drops.total,
+                  'dropped_events': self.input.dropped,
                   'restarts': self.history.restarts, 'model': str(self.bundle.path)}
         self.diag_pub.publish(diagnostics(self, 'pose initialiser', level, message,
                                           'torch', values))

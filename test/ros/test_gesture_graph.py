@@ -134,7 +134,7 @@ def test_bad_messages_are_logged_counted_and_the_graph_keeps_going(ros, gesture_
     assert spin_until(executor, lambda: snn.health.bad_messages >= 2
                       and accumulator.health.bad_messages == 1
                       and ann.health.bad_messages == 2 and len(probe.probabilities) == 5
-                      and snn.sanitizer.drops.out_of_bounds == off, 30)
+                      and snn.input.sanitizer.drops.out_of_bounds == off, 30)
     assert spin_until(executor, lambda: 'snn_node' in probe.status, 5.0)
     assert int(probe.status['snn_node']['dropped_events']) == off
 
