@@ -169,3 +169,9 @@ def test_dataset_pose_writes_a_bag_with_truth_per_view(tmp_path):
     empty = run('dataset', 'pose', '--out', str(tmp_path / 'none'), '--take-seconds', '0')
     assert empty.returncode == 2 and '--take-seconds must be positive' in empty.stderr
     assert not (tmp_path / 'none').exists()
+
+
+def test_train_pose_refuses_takes_too_short_for_two_windows(tmp_path):
+    result = run('train', 'pose', '--out', str(tmp_path / 'pose'), '--take-seconds', '0.25')
+    assert result.returncode == 2 and '--take-seconds must leave room' in result.stderr
+    assert not (tmp_path / 'pose').exists()
