@@ -10,7 +10,7 @@ depend on how busy the scene is (a difference from the seed, stated).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -103,6 +103,14 @@ class PoseSamples:
 
     def __len__(self) -> int:
         return len(self.start_us)
+
+    def select(self, index: np.ndarray) -> PoseSamples:
+        """The windows at ``index`` (indices or a mask)."""
+        return PoseSamples(*(getattr(self, f.name)[index] for f in fields(self)))
+
+    @classmethod
+    def concatenate(cls, parts: list[PoseSamples]) -> PoseSamples:
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
 
 
 def pose_at(label_us: np.ndarray, joints: np.ndarray, times_us: np.ndarray) -> np.ndarray:

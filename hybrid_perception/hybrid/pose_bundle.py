@@ -18,7 +18,9 @@ import yaml
 
 from ..errors import HybridPerceptionError
 from ..snn.model import SpikingNetwork
-from .bundle import MODELS_DIR
+from ..snn.runtime import SnnRuntime
+from ..snn.torch_runtime import TorchRuntime
+from .bundle import MODELS_DIR, SNN_BACKENDS
 from .pose import PoseSnn, PoseSpec, StateInitialiser
 
 __all__ = ['SNN_KINDS', 'PoseBundle', 'load_pose_bundle', 'save_pose_bundle']
@@ -45,6 +47,16 @@ class PoseBundle:
         model.readout.load_state_dict(torch.load(_readout_path(self.snn_path(kind)),
                                                  map_location='cpu'))
         return model.eval()
+
+    def snn_runtime(self, kind: str = 'hybrid', backend: str = 'torch',
+                    window_steps: int = 1) -> SnnRuntime:
+        """One SNN stepping ``window_steps`` a call, on torch or on Lava (sim or Loihi)."""
+        if backend == 'torch':
+            return TorchRuntime(self.snn(kind).network, window_steps)
+        if backend == 'lava':
+            from ..snn.lava_runtime import LavaRuntime
+            return LavaRuntime(self.snn_path(kind), window_steps)
+        raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got {backend!r}')
 
     def snn_path(self, kind: str = 'hybrid') -> Path:
         """The NetX export of one SNN (what Lava loads)."""

@@ -69,16 +69,14 @@ def pose_samples(spec: PoseSpec, takes: list[PoseTake], stride_us: int | None = 
         parts.append(part)
         person += [take.person] * len(part)
         stream += [k] * len(part)
-    samples = PoseSamples(*(np.concatenate([getattr(p, name) for p in parts])
-                            for name in ('ann', 'snn', 'targets', 'start_pose', 'start_us')))
-    return samples, np.array(person), np.array(stream)
+    return PoseSamples.concatenate(parts), np.array(person), np.array(stream)
 
 
 def split_validation(samples: PoseSamples, person: np.ndarray, stream: np.ndarray,
                      val_people: int) -> dict[str, tuple[PoseSamples, np.ndarray]]:
     """Training windows by person: the last ``val_people`` validate."""
     held_out = person >= N_TRAIN_PEOPLE - val_people
-    return {name: (_take(samples, mask), stream[mask])
+    return {name: (samples.select(mask), stream[mask])
             for name, mask in (('train', ~held_out), ('val', held_out))}
 
 
@@ -89,11 +87,6 @@ def following(samples: PoseSamples, stream: np.ndarray, offset_us: int) -> np.nd
                                                       samples.start_us.tolist(), strict=True))}
     return np.array([where.get((s, t + offset_us), -1)
                      for s, t in zip(stream.tolist(), samples.start_us.tolist(), strict=True)])
-
-
-def _take(samples: PoseSamples, index: np.ndarray) -> PoseSamples:
-    return PoseSamples(*(getattr(samples, name)[index]
-                         for name in ('ann', 'snn', 'targets', 'start_pose', 'start_us')))
 
 
 def _tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -19,7 +19,6 @@ from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
-from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.bundle import SNN_BACKENDS
 from hybrid_perception.hybrid.pose_bundle import SNN_KINDS, load_pose_bundle
 from hybrid_perception.hybrid.pose_stream import PoseStepper
@@ -31,7 +30,6 @@ from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RESULTS_QOS
-from hybrid_perception.snn.runtime import SnnRuntime
 
 PARAMETERS = {
     'model': ('pose', 'pose model folder, or the shipped one by name (pose)'),
@@ -50,9 +48,9 @@ class PoseSnnNode(Node):
         self.p = p = declare_parameters(self, PARAMETERS)
         self.bundle = load_pose_bundle(p['model'])
         self.spec = spec = self.bundle.spec
-        snn = self.bundle.snn(p['snn'])
-        self.stepper = PoseStepper(PoseTracker(snn, self._runtime(snn)),
-                                   spec.windows.window_us, int(p['wait_steps']))
+        tracker = PoseTracker(self.bundle.snn(p['snn']),
+                              self.bundle.snn_runtime(p['snn'], p['backend']))
+        self.stepper = PoseStepper(tracker, spec.windows.window_us, int(p['wait_steps']))
         self.steps = EventWindows(spec.windows.sensor, spec.windows.step_us, 1,
                                   spec.windows.downsample, int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
@@ -67,16 +65,6 @@ class PoseSnnNode(Node):
         self.get_logger().info(
             f'pose SNN ({p["snn"]}) from {self.bundle.path}: {spec.windows.rate_hz} Hz, '
             f'initialised every {spec.windows.window_us} µs, backend {p["backend"]}')
-
-    def _runtime(self, snn) -> SnnRuntime:
-        if self.p['backend'] == 'torch':
-            from hybrid_perception.snn.torch_runtime import TorchRuntime
-            return TorchRuntime(snn.network, 1)
-        if self.p['backend'] == 'lava':
-            from hybrid_perception.snn.lava_runtime import LavaRuntime
-            return LavaRuntime(self.bundle.snn_path(self.p['snn']), 1)
-        raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got '
-                                    f'{self.p["backend"]!r}')
 
     def _on_state_init(self, msg: Image) -> None:
         try:
