@@ -18,7 +18,7 @@ import json
 from hybrid_perception.events.people import PeopleRenderer
 from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose_evaluation import MODELS, pose_power, score_takes
-from hybrid_perception.hybrid.pose_tracker import PoseInitialiser, PoseTracker
+from hybrid_perception.hybrid.pose_tracker import PoseInitialiser
 
 
 def main() -> int:
@@ -36,8 +36,7 @@ def main() -> int:
     renderer = PeopleRenderer()
     takes = renderer.takes('test', args.takes, int(args.take_seconds * 1e6), args.seed,
                            progress=True)
-    trackers = [PoseTracker(bundle.snn(kind), bundle.snn_runtime(kind, 'torch', spec.windows.steps))
-                for kind in ('hybrid', 'alone')]
+    trackers = [bundle.tracker(kind, 'torch', spec.windows.steps) for kind in ('hybrid', 'alone')]
     initialiser = bundle.initialiser()
     scores = score_takes(takes, PoseInitialiser(initialiser), *trackers, progress=True)
     power = pose_power(initialiser, scores)

@@ -99,9 +99,6 @@ class PoseSpec:
             sources.append(match[-1])
         return sources
 
-    def normalise(self, pixels: torch.Tensor) -> torch.Tensor:
-        return pixels / self._sensor(pixels)
-
     def to_pixels(self, pose: torch.Tensor) -> torch.Tensor:
         return pose * self._sensor(pose)
 

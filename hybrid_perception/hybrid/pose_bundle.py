@@ -18,10 +18,10 @@ import yaml
 
 from ..errors import HybridPerceptionError
 from ..snn.model import SpikingNetwork
-from ..snn.runtime import SnnRuntime
 from ..snn.torch_runtime import TorchRuntime
 from .bundle import MODELS_DIR, SNN_BACKENDS
 from .pose import PoseSnn, PoseSpec, StateInitialiser
+from .pose_tracker import PoseTracker
 
 __all__ = ['SNN_KINDS', 'PoseBundle', 'load_pose_bundle', 'save_pose_bundle']
 
@@ -48,14 +48,16 @@ class PoseBundle:
                                                  map_location='cpu'))
         return model.eval()
 
-    def snn_runtime(self, kind: str = 'hybrid', backend: str = 'torch',
-                    window_steps: int = 1) -> SnnRuntime:
-        """One SNN stepping ``window_steps`` a call, on torch or on Lava (sim or Loihi)."""
+    def tracker(self, kind: str = 'hybrid', backend: str = 'torch',
+                window_steps: int = 1) -> PoseTracker:
+        """One SNN with its readout, stepping ``window_steps`` a call on torch or on Lava (sim
+        or Loihi)."""
+        snn = self.snn(kind)
         if backend == 'torch':
-            return TorchRuntime(self.snn(kind).network, window_steps)
+            return PoseTracker(snn, TorchRuntime(snn.network, window_steps))
         if backend == 'lava':
             from ..snn.lava_runtime import LavaRuntime
-            return LavaRuntime(self.snn_path(kind), window_steps)
+            return PoseTracker(snn, LavaRuntime(self.snn_path(kind), window_steps))
         raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got {backend!r}')
 
     def snn_path(self, kind: str = 'hybrid') -> Path:

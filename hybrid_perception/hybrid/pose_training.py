@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from ..events.people import N_TRAIN_PEOPLE, PeopleRenderer, PoseTake
 from ..events.pose_windows import PoseSamples
+from ..pose.joints import mpjpe
 from ..training import resolve_device
 from .pose import PoseSnn, PoseSpec, StateInitialiser
 
@@ -51,9 +52,8 @@ class PoseTraining:
     device: str = 'auto'
     renderer: PeopleRenderer = field(default_factory=PeopleRenderer)
 
-    def render(self, split: str, takes: int | None = None, *,
-               progress: bool = True) -> list[PoseTake]:
-        return self.renderer.takes(split, takes or self.takes, self.take_us, self.seed,
+    def render(self, split: str, *, progress: bool = True) -> list[PoseTake]:
+        return self.renderer.takes(split, self.takes, self.take_us, self.seed,
                                    progress=progress)
 
 
@@ -139,12 +139,12 @@ def _fit(modules: list[torch.nn.Module], loss: Loss, val_error: Callable[[], flo
     return history
 
 
-def _error_px(predicted: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
-    return (predicted - truth).norm(dim=-1).mean()
-
-
-def _batched(n: int, size: int = 64) -> list[np.ndarray]:
-    return np.array_split(np.arange(n), max(1, -(-n // size)))
+def _predict(predict: Callable[[np.ndarray], torch.Tensor], n: int,
+             size: int = 64) -> np.ndarray:
+    """``predict(index)`` of all ``n`` windows, a batch at a time (a whole split at once
+    would not fit beside the data)."""
+    batches = np.array_split(np.arange(n), max(1, -(-n // size)))
+    return np.concatenate([predict(i).cpu().numpy() for i in batches])
 
 
 def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
@@ -161,9 +161,8 @@ def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
         return F.mse_loss(predicted, _tensor(train.start_pose[index], device))
 
     def val_error() -> float:
-        return float(np.mean([_error_px(spec.to_pixels(model(_tensor(val.ann[i], device))),
-                                        _tensor(val.start_pose[i], device)).item()
-                              for i in _batched(len(val))]))
+        return mpjpe(_predict(lambda i: spec.to_pixels(model(_tensor(val.ann[i], device))),
+                              len(val)), val.start_pose)
 
     history = _fit([model], loss, val_error, len(train), settings.ann_epochs, settings, 'ANN',
                    progress=progress)
@@ -184,9 +183,9 @@ def train_hybrid(spec: PoseSpec, ann: StateInitialiser,
     val = data['val'][0]
     following_window = following(train, train_stream, spec.windows.window_us)
     with torch.no_grad():
-        reference = float(np.mean([F.mse_loss(
-            spec.to_pixels(initialiser(_tensor(val.ann[i], device))),
-            _tensor(val.start_pose[i], device)).item() for i in _batched(len(val))]))
+        predicted = _predict(lambda i: spec.to_pixels(initialiser(_tensor(val.ann[i], device))),
+                             len(val))
+    reference = float(np.mean((predicted - val.start_pose) ** 2))
 
     def run(samples: PoseSamples, index: np.ndarray) -> tuple[torch.Tensor, list]:
         with torch.no_grad():
@@ -212,8 +211,7 @@ def train_hybrid(spec: PoseSpec, ann: StateInitialiser,
                 + settings.state_weight * state_loss / (2 * len(final)))
 
     def val_error() -> float:
-        return float(np.mean([_error_px(run(val, i)[0], _tensor(val.targets[i], device)).item()
-                              for i in _batched(len(val))]))
+        return mpjpe(_predict(lambda i: run(val, i)[0], len(val)), val.targets)
 
     history = _fit([initialiser, snn], loss, val_error, len(train), settings.snn_epochs,
                    settings, 'hybrid', progress=progress)
@@ -249,9 +247,8 @@ def train_snn_alone(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarra
                           _tensor(train.targets[train_keep[index]], device))
 
     def val_error() -> float:
-        return float(np.mean([_error_px(run(val, val_keep[i], val_before[i]),
-                                        _tensor(val.targets[val_keep[i]], device)).item()
-                              for i in _batched(len(val_keep))]))
+        return mpjpe(_predict(lambda i: run(val, val_keep[i], val_before[i]), len(val_keep)),
+                     val.targets[val_keep])
 
     history = _fit([snn], loss, val_error, len(train_keep), settings.snn_epochs, settings,
                    'SNN alone', progress=progress)

@@ -22,7 +22,7 @@ from sensor_msgs.msg import Image, PointCloud2
 from hybrid_perception.hybrid.bundle import SNN_BACKENDS
 from hybrid_perception.hybrid.pose_bundle import SNN_KINDS, load_pose_bundle
 from hybrid_perception.hybrid.pose_stream import PoseStepper
-from hybrid_perception.hybrid.pose_tracker import Initialisation, PoseTracker
+from hybrid_perception.hybrid.pose_tracker import Initialisation
 from hybrid_perception.hybrid.stream import EventWindows
 from hybrid_perception.ros.conversions import image_to_matrix, points_to_pose_array, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
@@ -48,9 +48,8 @@ class PoseSnnNode(Node):
         self.p = p = declare_parameters(self, PARAMETERS)
         self.bundle = load_pose_bundle(p['model'])
         self.spec = spec = self.bundle.spec
-        tracker = PoseTracker(self.bundle.snn(p['snn']),
-                              self.bundle.snn_runtime(p['snn'], p['backend']))
-        self.stepper = PoseStepper(tracker, spec.windows.window_us, int(p['wait_steps']))
+        self.stepper = PoseStepper(self.bundle.tracker(p['snn'], p['backend']),
+                                   spec.windows.window_us, int(p['wait_steps']))
         self.steps = EventWindows(spec.windows.sensor, spec.windows.step_us, 1,
                                   spec.windows.downsample, int(p['max_gap_s'] * 1e6))
         self.latency = Latency()

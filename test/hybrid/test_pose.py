@@ -128,8 +128,9 @@ def test_the_tracker_reads_out_as_training_does(spec):
         spikes.set_state(layer, NeuronState(current[0].numpy(), voltage[0].numpy()))
     output = torch.from_numpy(spikes.step(window).T[None].copy())
     with torch.no_grad():
-        expected = spec.to_pixels(snn.read_out(output, spec.normalise(
-            torch.from_numpy(start).float()[None])))[0].numpy()
+        sensor = np.array([spec.windows.sensor.width, spec.windows.sensor.height])
+        expected = spec.to_pixels(snn.read_out(output, torch.from_numpy(
+            start / sensor).float()[None]))[0].numpy()
     np.testing.assert_allclose(poses, expected, rtol=1e-4, atol=1e-3)
     assert not np.allclose(poses[0], poses[-1])
 

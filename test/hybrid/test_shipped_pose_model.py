@@ -5,8 +5,7 @@ import numpy as np
 from hybrid_perception.events.people import PeopleRenderer, people
 from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose_evaluation import MODELS, score_takes
-from hybrid_perception.hybrid.pose_tracker import PoseInitialiser, PoseTracker
-from hybrid_perception.snn.torch_runtime import TorchRuntime
+from hybrid_perception.hybrid.pose_tracker import PoseInitialiser
 
 
 def test_shipped_pose_model_tracks_an_unseen_person_far_better_than_a_guess():
@@ -14,8 +13,7 @@ def test_shipped_pose_model_tracks_an_unseen_person_far_better_than_a_guess():
     spec = bundle.spec
     take = PeopleRenderer().take(2, people('test', seed=99)[3], 600_000,
                                  np.random.default_rng(99))
-    trackers = [PoseTracker(snn, TorchRuntime(snn.network, spec.windows.steps))
-                for snn in (bundle.snn('hybrid'), bundle.snn('alone'))]
+    trackers = [bundle.tracker(kind, 'torch', spec.windows.steps) for kind in ('hybrid', 'alone')]
     scores = score_takes([take], PoseInitialiser(bundle.initialiser()), *trackers)
     truth = scores.truth[0]
     centre = np.array([spec.windows.sensor.width, spec.windows.sensor.height]) / 2

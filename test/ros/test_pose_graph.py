@@ -15,8 +15,7 @@ from hybrid_perception.events.sources import packetize
 from hybrid_perception.hybrid.pose import PoseSnn, StateInitialiser, load_pose_spec
 from hybrid_perception.hybrid.pose_bundle import load_pose_bundle, save_pose_bundle
 from hybrid_perception.hybrid.pose_evaluation import score_takes
-from hybrid_perception.hybrid.pose_tracker import PoseInitialiser, PoseTracker
-from hybrid_perception.snn.torch_runtime import TorchRuntime
+from hybrid_perception.hybrid.pose_tracker import PoseInitialiser
 
 TAKE_US = 500_000
 
@@ -104,8 +103,8 @@ def test_the_live_pair_gives_the_offline_poses(ros, model, take):
                       and len(probe.ann_poses) == 5 and max(probe.poses) >= TAKE_US, 60.0)
     bundle = load_pose_bundle(model)
     initialiser = PoseInitialiser(bundle.initialiser())
-    trackers = [PoseTracker(s, TorchRuntime(s.network, bundle.spec.windows.steps))
-                for s in (bundle.snn('hybrid'), bundle.snn('alone'))]
+    trackers = [bundle.tracker(kind, 'torch', bundle.spec.windows.steps)
+                for kind in ('hybrid', 'alone')]
     scores = score_takes([take], initialiser, *trackers)
     step = bundle.spec.windows.step_us
     ends = range(100_000 + step, TAKE_US + 1, step)
