@@ -5,7 +5,7 @@
 # second clone) reuses it in seconds; it is marked complete only after the whole install
 # succeeded, so an interrupted install is rebuilt rather than half-used.
 # Our own package is reinstalled (no deps, a few seconds) on every call so the executables
-# always match the working tree.
+# always match the working tree (one call at a time).
 #
 # Usage: scripts/with-venv.sh COMMAND [ARGS...]
 # Env:   HYBRID_PERCEPTION_PYTHON  a Python 3.10 interpreter to build the venv from
@@ -51,7 +51,9 @@ if [ ! -f "$venv/.complete" ]; then
   touch "$venv/.complete"
 fi
 
-"$venv/bin/python" -m pip install -qq --no-deps --no-build-isolation --force-reinstall "$root" >&2
+# Two commands started together would otherwise build in the same ./build and break each other.
+flock "$venv/.reinstall.lock" \
+  "$venv/bin/python" -m pip install -qq --no-deps --no-build-isolation --force-reinstall "$root" >&2
 export PATH="$venv/bin:$PATH"
 export VIRTUAL_ENV="$venv"
 exec "$@"
