@@ -28,32 +28,30 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     import rclpy
-    from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+    from rclpy.executors import SingleThreadedExecutor
 
-    from ..ros.entry import stop_node
+    from ..ros.entry import init_without_signal_handlers, stop_node
     from ..ros.graph import graph_parameters, start_graph
 
     graph = graph_parameters(args.config, args.set)
-    rclpy.init()
+    stop = init_without_signal_handlers()
     nodes = []
     try:
         nodes = start_graph(graph)
         executor = SingleThreadedExecutor()
         for node in nodes:
             executor.add_node(node)
-        print(f'running {", ".join(n.get_name() for n in nodes)} from {args.config} '
-              f'(Ctrl-C stops)')
+        names = ', '.join(n.get_fully_qualified_name() for n in nodes)
+        print(f'running {names} from {args.config} (Ctrl-C stops)')
         end = None if args.duration is None else time.monotonic() + args.duration
         replay_ended = None
-        while end is None or time.monotonic() < end:
+        while not stop.is_set() and (end is None or time.monotonic() < end):
             executor.spin_once(timeout_sec=0.05)
             if replay_ended is None and any(_replay_finished(n) for n in nodes):
                 replay_ended = time.monotonic()
             if replay_ended is not None and time.monotonic() > replay_ended + 1.0:
                 print('the replayed file ended')
                 break
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
     finally:
         for node in nodes:
             stop_node(node)

@@ -2,34 +2,52 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from hybrid_perception.errors import HybridPerceptionError
 
-__all__ = ['run_node', 'stop_node']
+__all__ = ['init_without_signal_handlers', 'run_node', 'stop_node']
 
 
 def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
     """Spin one node; a configuration it refuses (bad parameter, missing model) is one FATAL
     line naming the problem and exit status 2, never a traceback."""
-    rclpy.init(args=args)
+    stop = init_without_signal_handlers(args)
     try:
         node = factory()
     except HybridPerceptionError as err:
         rclpy.logging.get_logger(name).fatal(str(err))
         rclpy.try_shutdown()
         raise SystemExit(2) from err
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+        while not stop.is_set():
+            executor.spin_once(timeout_sec=0.05)
     finally:
         stop_node(node)
         rclpy.try_shutdown()
+
+
+def init_without_signal_handlers(args: list[str] | None = None) -> threading.Event:
+    """``rclpy.init`` whose Ctrl-C / SIGTERM only set the returned event for the spin loop.
+
+    rclpy's own handler shuts the context down from wherever the signal lands (even inside a
+    destructor, where the KeyboardInterrupt is swallowed), so the next spin fails with a
+    traceback instead of the nodes stopping cleanly.
+    """
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    return stop
 
 
 def stop_node(node: Node) -> None:
