@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from ..snn.spec import ConvLayer, NetworkSpec
 
-__all__ = ['AnnOps', 'OpCounts', 'count_macs', 'count_snn_ops']
+__all__ = ['AnnOps', 'OpCounter', 'OpCounts', 'count_macs', 'count_snn_ops']
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,32 @@ def count_snn_ops(spec: NetworkSpec, input_spikes: np.ndarray,
         per_layer[f'layer{i}'] = _layer_ops(layer, presynaptic, spikes)
         presynaptic = spikes
     return replace(sum(per_layer.values(), OpCounts()), per_layer=per_layer)
+
+
+class OpCounter:
+    """The operations of every run of a runtime, summed, for a mean per window or per step.
+
+    Counts only what the runtime records: the torch runtime keeps every layer's spikes, Lava
+    only the output's, so a Lava run counts nothing (and the means are None)."""
+
+    def __init__(self, spec: NetworkSpec) -> None:
+        self.spec = spec
+        self.ops = OpCounts()
+        self.windows = 0
+        self.steps = 0
+
+    def add(self, runtime, input_spikes: np.ndarray) -> None:
+        layer_spikes = getattr(runtime, 'layer_spikes', None)
+        if layer_spikes:
+            self.ops = self.ops + count_snn_ops(self.spec, input_spikes, layer_spikes)
+            self.windows += 1
+            self.steps += len(input_spikes)
+
+    def per_window(self) -> OpCounts | None:
+        return self.ops.scaled(1 / self.windows) if self.windows else None
+
+    def per_step(self) -> OpCounts | None:
+        return self.ops.scaled(1 / self.steps) if self.steps else None
 
 
 def _layer_ops(layer, presynaptic: np.ndarray, spikes: np.ndarray) -> OpCounts:

@@ -43,8 +43,8 @@ from ..snn.spec import (
     read_yaml_mapping,
 )
 
-__all__ = ['BUILTIN_POSE_SPECS', 'PoseSnn', 'PoseSpec', 'StateInitialiser', 'States',
-           'load_pose_spec']
+__all__ = ['BUILTIN_POSE_SPECS', 'PackedInitialiser', 'PoseSnn', 'PoseSpec', 'StateInitialiser',
+           'States', 'load_pose_spec']
 
 _SPECS_DIR = Path(__file__).parent / 'specs' / 'pose'
 BUILTIN_POSE_SPECS = tuple(sorted(p.stem for p in _SPECS_DIR.glob('*.yaml')))
@@ -100,11 +100,10 @@ class PoseSpec:
         return sources
 
     def to_pixels(self, pose: torch.Tensor) -> torch.Tensor:
-        return pose * self._sensor(pose)
-
-    def _sensor(self, like: torch.Tensor) -> torch.Tensor:
+        """(..., 2) sensor fractions -> pixels (scaled by Python numbers, which an ONNX trace
+        keeps as constants)."""
         sensor = self.windows.sensor
-        return torch.tensor([sensor.width, sensor.height], dtype=like.dtype, device=like.device)
+        return torch.stack([pose[..., 0] * sensor.width, pose[..., 1] * sensor.height], dim=-1)
 
     def to_dict(self) -> dict[str, Any]:
         windows = asdict(self.windows)
@@ -194,6 +193,21 @@ class StateInitialiser(torch.nn.Module):
         """What the hybrid's ANN does once a window: the pose and every layer's state."""
         features = self.features(histogram)
         return self.pose(features), self.states(features)
+
+
+class PackedInitialiser(torch.nn.Module):
+    """The initialiser as deployed: one row per histogram, laid out as ``snn/state_init``
+    carries it (the pose in pixels, then every layer's current and voltage in C order), so
+    one output of one ONNX file serves the node whatever the runtime."""
+
+    def __init__(self, model: StateInitialiser) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, histogram: torch.Tensor) -> torch.Tensor:
+        pose, states = self.model.initialise(histogram)
+        parts = [self.model.spec.to_pixels(pose)] + [t for state in states for t in state]
+        return torch.cat([part.flatten(1) for part in parts], dim=1)
 
 
 class PoseSnn(torch.nn.Module):

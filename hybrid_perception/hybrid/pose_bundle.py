@@ -1,7 +1,9 @@
 """Trained H2 models as they are deployed: one folder for the initialiser and both SNNs.
 
-``model.yaml`` holds the spec and what the models scored; ``initialiser.pt`` the ANN (its pose
-path alone is the ANN baseline; stored in half precision, which is what a Jetson runs);
+``model.yaml`` holds the spec and what the models scored; ``initialiser.pt`` the ANN (stored in
+half precision, which is what a Jetson runs) and ``initialiser.onnx`` the same weights as
+deployed (onnxruntime, TensorRT on a Jetson), its one output the row ``snn/state_init``
+carries;
 ``snn.net`` the hybrid's SNN as NetX HDF5 (Lava / Loihi, and the torch runtime, which loads the
 same quantised weights) and ``snn.readout.pt`` its readout, which runs on the host;
 ``snn_alone.*`` the SNN baseline trained from a zero state.
@@ -16,12 +18,13 @@ from typing import Any
 import torch
 import yaml
 
+from ..ann.runtime import ANN_BACKENDS, OnnxAnn, export_onnx
 from ..errors import HybridPerceptionError
 from ..snn.model import SpikingNetwork
 from ..snn.torch_runtime import TorchRuntime
 from .bundle import MODELS_DIR, SNN_BACKENDS
-from .pose import PoseSnn, PoseSpec, StateInitialiser
-from .pose_tracker import PoseTracker
+from .pose import PackedInitialiser, PoseSnn, PoseSpec, StateInitialiser
+from .pose_tracker import PoseInitialiser, PoseTracker
 
 __all__ = ['SNN_KINDS', 'PoseBundle', 'load_pose_bundle', 'save_pose_bundle']
 
@@ -40,6 +43,16 @@ class PoseBundle:
         weights = torch.load(self.path / 'initialiser.pt', map_location='cpu')
         model.load_state_dict({name: value.float() for name, value in weights.items()})
         return model.eval()
+
+    def pose_initialiser(self, backend: str = 'onnxruntime') -> PoseInitialiser:
+        """The initialiser as the node runs it: its ONNX export on onnxruntime (TensorRT or
+        CUDA when present), or the torch module."""
+        if backend == 'onnxruntime':
+            return PoseInitialiser(OnnxAnn(self.path / 'initialiser.onnx'), self.spec)
+        if backend == 'torch':
+            return PoseInitialiser.of(self.initialiser())
+        raise HybridPerceptionError(f'ANN backend must be one of {ANN_BACKENDS}, got '
+                                    f'{backend!r}')
 
     def snn(self, kind: str = 'hybrid') -> PoseSnn:
         model = PoseSnn(self.spec)
@@ -78,6 +91,8 @@ def save_pose_bundle(path: str | Path, spec: PoseSpec, initialiser: StateInitial
         {'spec': spec.to_dict(), 'metrics': bundle.metrics}, sort_keys=False))
     torch.save({name: value.half() for name, value in initialiser.cpu().state_dict().items()},
                path / 'initialiser.pt')
+    export_onnx(PackedInitialiser(bundle.initialiser()), spec.ann_input_shape,
+                path / 'initialiser.onnx')     # from the stored weights: what torch runs too
     for kind, snn in snns.items():
         target = bundle.snn_path(kind)
         snn.cpu().network.export_hdf5(target)
@@ -101,8 +116,9 @@ def load_pose_bundle(path: str | Path) -> PoseBundle:
     except (OSError, yaml.YAMLError, KeyError, TypeError) as err:
         raise HybridPerceptionError(f'{path} is not a pose model folder written by '
                                     f'hybrid_perception ({err})') from err
-    parts = [path / 'initialiser.pt'] + [part for kind in SNN_KINDS for part in (
-        bundle.snn_path(kind), _readout_path(bundle.snn_path(kind)))]
+    parts = [path / 'initialiser.pt', path / 'initialiser.onnx'] + [
+        part for kind in SNN_KINDS
+        for part in (bundle.snn_path(kind), _readout_path(bundle.snn_path(kind)))]
     for part in parts:
         if not part.is_file():
             raise HybridPerceptionError(f'{path}: {part.name} is missing')

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
+from ..ann.runtime import AnnRuntime, TorchAnn
+from ..energy.operations import OpCounter
 from ..snn.runtime import NeuronState, SnnRuntime
-from .pose import PoseSnn, StateInitialiser
+from .pose import PackedInitialiser, PoseSnn, PoseSpec, StateInitialiser
 
 __all__ = ['Initialisation', 'PoseInitialiser', 'PoseTracker']
 
@@ -48,32 +49,37 @@ class Initialisation:
 
 
 class PoseInitialiser:
-    """The ANN on torch: a histogram (2 x bins, H, W) of event counts in, pose and states out."""
+    """The ANN on any ANN runtime: a histogram (2 x bins, H, W) of event counts in, pose and
+    states out. The runtime runs :class:`~.pose.PackedInitialiser` (on torch, or its ONNX
+    export on onnxruntime), whose one output row is already what ``snn/state_init`` carries."""
 
-    def __init__(self, model: StateInitialiser) -> None:
-        self.model = model.eval()
-        self.spec = model.spec
+    def __init__(self, runtime: AnnRuntime, spec: PoseSpec) -> None:
+        self.runtime = runtime
+        self.spec = spec
+        self._shapes = spec.snn.layer_shapes()
+
+    @classmethod
+    def of(cls, model: StateInitialiser) -> PoseInitialiser:
+        """A trained initialiser on torch."""
+        return cls(TorchAnn(PackedInitialiser(model.eval()), model.spec.ann_input_shape),
+                   model.spec)
 
     def __call__(self, histogram: np.ndarray) -> Initialisation:
-        with torch.no_grad():
-            pose, states = self.model.initialise(self._batch(histogram))
-        return Initialisation(self.spec.to_pixels(pose)[0].numpy(),
-                              [NeuronState(current[0].numpy(), voltage[0].numpy())
-                               for current, voltage in states])
+        if np.shape(histogram) != self.spec.ann_input_shape:
+            raise ValueError(f'the initialiser takes a {self.spec.ann_input_shape} histogram, '
+                             f'got {np.shape(histogram)}')
+        return Initialisation.unpack(self.runtime(np.asarray(histogram)[None])[0],
+                                     self.spec.joints, self._shapes)
+
+    def warm_up(self) -> None:
+        """One call on an empty histogram, for the reason :meth:`PoseTracker.warm_up` gives."""
+        self(np.zeros(self.spec.ann_input_shape, np.float32))
 
     def poses(self, histograms: np.ndarray) -> np.ndarray:
-        """(N, 2 x bins, H, W) -> (N, joints, 2) pixels: the pose path alone, the ANN
-        baseline."""
-        with torch.no_grad():
-            return self.spec.to_pixels(self.model(torch.from_numpy(
-                np.ascontiguousarray(histograms, np.float32)))).numpy()
-
-    def _batch(self, histogram: np.ndarray) -> torch.Tensor:
-        expected = self.spec.ann_input_shape
-        if np.shape(histogram) != expected:
-            raise ValueError(f'the initialiser takes a {expected} histogram, got '
-                             f'{np.shape(histogram)}')
-        return torch.from_numpy(np.ascontiguousarray(histogram, np.float32))[None]
+        """(N, 2 x bins, H, W) -> (N, joints, 2) pixels: the ANN baseline, which runs the
+        same network as the hybrid's initialiser at the SNN's rate."""
+        joints = self.spec.joints
+        return self.runtime(histograms)[:, :2 * joints].reshape(-1, joints, 2)
 
 
 class PoseTracker:
@@ -91,6 +97,14 @@ class PoseTracker:
         self.bias = snn.readout.bias.detach().numpy().astype(np.float64)
         sensor = self.spec.windows.sensor
         self._scale = np.array([sensor.width, sensor.height], np.float64)
+        self.counter = OpCounter(self.spec.snn)     # every step's work, for the energy model
+        self.reset()
+
+    def warm_up(self) -> None:
+        """One silent step, then forgotten: the first call's one-off costs (allocation, kernel
+        selection) would otherwise land on the first live step."""
+        self.step(np.zeros((1, *self.spec.snn.input_shape), np.float32))
+        self.counter = OpCounter(self.spec.snn)
         self.reset()
 
     def reset(self) -> None:
@@ -107,6 +121,7 @@ class PoseTracker:
         """(T, C, H, W) input spikes of the runtime's window -> (T, joints, 2) pixels, the pose
         at the end of every step."""
         out = self.runtime.step(spikes).reshape(len(spikes), -1)
+        self.counter.add(self.runtime, spikes)
         poses = []
         for drive in out @ self.weight.T + self.bias:
             self._pose = self.spec.readout_decay * self._pose + drive

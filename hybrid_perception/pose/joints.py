@@ -1,8 +1,10 @@
 """DHP19's 13 joints, the skeleton drawn between them, and the mean per-joint position error.
 
-The order is the one DHP19's Vicon labels use (its ``XYZPOS`` fields), so tensors read from the
-real dataset and from our synthetic one index the same joint with the same number. (Order taken
-from DHP19's tooling as commonly used; unverified against the original release here.)
+The order is the one DHP19's label files use (``/XYZ``, 13 x 3 per frame, filled from the Vicon
+``XYZPOS`` fields by ``generate_DHP19/ExtractEventsToFramesAndMeanLabels.m`` in SensorsINI/DHP19:
+head, shoulderR, shoulderL, elbowR, elbowL, hipR, hipL, handR, handL, kneeR, kneeL, footR,
+footL), so tensors read from the real dataset and from our synthetic one index the same joint
+with the same number.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 
 __all__ = ['BONES', 'JOINTS', 'N_JOINTS', 'mpjpe']
 
-JOINTS = ('head', 'shoulderR', 'shoulderL', 'elbowR', 'elbowL', 'hipL', 'hipR', 'handR',
+JOINTS = ('head', 'shoulderR', 'shoulderL', 'elbowR', 'elbowL', 'hipR', 'hipL', 'handR',
           'handL', 'kneeR', 'kneeL', 'footR', 'footL')
 N_JOINTS = len(JOINTS)
 

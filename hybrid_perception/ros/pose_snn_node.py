@@ -48,8 +48,11 @@ class PoseSnnNode(Node):
         self.p = p = declare_parameters(self, PARAMETERS)
         self.bundle = load_pose_bundle(p['model'])
         self.spec = spec = self.bundle.spec
+        # the SNN alone takes no initialisation: its steps never wait for one
         self.stepper = PoseStepper(self.bundle.tracker(p['snn'], p['backend']),
-                                   spec.windows.window_us, int(p['wait_steps']))
+                                   spec.windows.window_us,
+                                   int(p['wait_steps']) if p['snn'] == 'hybrid' else 0)
+        self.stepper.tracker.warm_up()
         self.steps = EventWindows(spec.windows.sensor, spec.windows.step_us, 1,
                                   spec.windows.downsample, int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
@@ -100,6 +103,10 @@ class PoseSnnNode(Node):
                   'dropped_events': self.input.dropped,
                   'late_events': self.steps.late_events, 'restarts': self.steps.restarts,
                   'snn': self.p['snn'], 'backend': self.p['backend']}
+        ops = self.stepper.tracker.counter.per_step()
+        if ops is not None:         # counted on the torch runtime (Lava keeps no layer spikes)
+            values.update({'synaptic_ops_per_step': f'{ops.synaptic_op:.0f}',
+                           'spikes_per_step': f'{ops.spike_out:.0f}'})
         self.diag_pub.publish(diagnostics(self, 'pose SNN', level, message,
                                           type(self.stepper.tracker.runtime).__name__, values))
 

@@ -1,9 +1,9 @@
 """The package's QoS choices, in one place.
 
 Live sensor streams are best effort (a late packet is worthless; never block the camera).
-Replayed files and results are reliable with KEEP_ALL history: a replay run as fast as
-possible must deliver every event, so the publisher waits for slow readers instead of
-overwriting samples they have not read yet.
+Replayed files are reliable with KEEP_ALL history: a replay run as fast as possible must
+deliver every event, so the publisher waits for slow readers instead of overwriting samples
+they have not read yet. Results are reliable with a history deep enough for their bursts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy, qos_profile_
 __all__ = ['stream_qos', 'RESULTS_QOS', 'RELIABILITIES']
 
 RELIABILITIES = ('auto', 'reliable', 'best_effort')
-RESULTS_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+# Results come in bursts (a late packet closes many steps at once: at 200 Hz a 50 ms gap is ten
+# poses in one callback), so their history holds two seconds of the fastest stream.
+RESULTS_QOS = QoSProfile(depth=400, reliability=ReliabilityPolicy.RELIABLE)
 
 
 def stream_qos(reliability: str, *, live: bool, depth: int = 1000) -> QoSProfile:

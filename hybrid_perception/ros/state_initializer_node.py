@@ -19,10 +19,10 @@ from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
+from hybrid_perception.ann.runtime import ANN_BACKENDS
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose_stream import EventHistory
-from hybrid_perception.hybrid.pose_tracker import PoseInitialiser
 from hybrid_perception.ros.conversions import matrix_to_image, points_to_pose_array, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
@@ -34,6 +34,8 @@ PARAMETERS = {
     'model': ('pose', 'pose model folder, or the shipped one by name (pose)'),
     'rate_hz': (10.0, 'initialisations per second: 10 is one per SNN window (the hybrid); the '
                       'SNN\'s rate (100) makes this node the ANN baseline'),
+    'backend': ('onnxruntime', f'ANN backend: {", ".join(ANN_BACKENDS)} (onnxruntime uses '
+                               'TensorRT or CUDA when present)'),
     **EVENT_INPUT_PARAMETERS,
 }
 
@@ -47,7 +49,8 @@ class StateInitializerNode(Node):
                                         f'{p["rate_hz"]}')
         self.bundle = load_pose_bundle(p['model'])
         self.windows = self.bundle.spec.windows
-        self.initialiser = PoseInitialiser(self.bundle.initialiser())
+        self.initialiser = self.bundle.pose_initialiser(p['backend'])
+        self.initialiser.warm_up()
         self.history = EventHistory(int(1e6 / p['rate_hz']), self.windows.window_us,
                                     int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
@@ -59,7 +62,8 @@ class StateInitializerNode(Node):
         self.input = EventInput(self, self.windows.sensor, p, self.health, self._on_events)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(
-            f'pose initialiser from {self.bundle.path}: {p["rate_hz"]:g} Hz, histograms of '
+            f'pose initialiser from {self.bundle.path} on {self.initialiser.runtime.device}: '
+            f'{p["rate_hz"]:g} Hz, histograms of '
             f'{self.windows.ann_bins} x {self.windows.window_us // self.windows.ann_bins} µs')
 
     def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
@@ -80,7 +84,7 @@ class StateInitializerNode(Node):
                   'dropped_events': self.input.dropped,
                   'restarts': self.history.restarts, 'model': str(self.bundle.path)}
         self.diag_pub.publish(diagnostics(self, 'pose initialiser', level, message,
-                                          'torch', values))
+                                          self.initialiser.runtime.device, values))
 
 
 def main(args=None) -> None:

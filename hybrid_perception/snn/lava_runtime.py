@@ -9,7 +9,7 @@ processes are built once: each window rewrites the input buffer's contents and r
 
 from __future__ import annotations
 
-from .. import lava_import  # noqa: F401 (before Lava, see there)
+from .. import lava_import, quiet_slayer  # noqa: F401 (before Lava and netx: see there)
 
 # isort: split
 from pathlib import Path

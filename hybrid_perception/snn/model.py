@@ -13,9 +13,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 import torch
-from lava.lib.dl import slayer
 
 from ..errors import HybridPerceptionError
+from ..quiet_slayer import slayer
 from .spec import ConvLayer, DenseLayer, NetworkSpec
 
 __all__ = ['STATE_SCALE', 'WEIGHT_SCALE', 'SpikingNetwork', 'read_spec']

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from lava.lib.dl import slayer
 
+from ..quiet_slayer import slayer
 from ..training import EpochStats, TrainConfig, TrainResult, fit
 from ..training import evaluate as evaluate_objective
 from .model import SpikingNetwork

@@ -152,6 +152,16 @@ def test_the_bundle_keeps_what_was_trained_and_refuses_a_broken_folder(spec, tmp
         np.testing.assert_array_equal(
             TorchRuntime(loaded.snn(kind).network, spec.windows.steps).step(window),
             TorchRuntime(model.network, spec.windows.steps).step(window))
+    # the deployed ONNX initialiser is the stored one, its row what snn/state_init carries
+    deployed = loaded.pose_initialiser('onnxruntime')(histogram[0].numpy())
+    with torch.no_grad():
+        pose, states = loaded.initialiser().initialise(histogram)
+    np.testing.assert_allclose(deployed.pose, spec.to_pixels(pose)[0], atol=1e-3)
+    for (current, voltage), state in zip(states, deployed.states, strict=True):
+        np.testing.assert_allclose(state.current, current[0], atol=1e-4)
+        np.testing.assert_allclose(state.voltage, voltage[0], atol=1e-4)
+    with pytest.raises(HybridPerceptionError, match='ANN backend must be'):
+        loaded.pose_initialiser('tensorflow')
     (bundle.path / 'snn_alone.readout.pt').unlink()
     with pytest.raises(HybridPerceptionError, match='snn_alone.readout.pt is missing'):
         load_pose_bundle(bundle.path)
@@ -201,7 +211,7 @@ def test_scoring_starts_each_window_from_the_anns_pose(spec, takes):
     initialiser, snn, alone = StateInitialiser(held), PoseSnn(held), PoseSnn(held)
     with torch.no_grad():
         snn.readout.weight.zero_()
-    ann = PoseInitialiser(initialiser)
+    ann = PoseInitialiser.of(initialiser)
     trackers = [PoseTracker(m, TorchRuntime(m.network, held.windows.steps)) for m in (snn, alone)]
     take = takes[0]
     scores = score_takes([take], ann, *trackers)
@@ -215,10 +225,36 @@ def test_scoring_starts_each_window_from_the_anns_pose(spec, takes):
     np.testing.assert_allclose(scores.mpjpe_2d('hybrid'), scores.errors_2d('hybrid').mean())
     assert np.mean(scores.error_by_step('ann')) == pytest.approx(scores.mpjpe_2d('ann'))
     assert np.isfinite(scores.mpjpe_3d_mm('ann', list(PeopleRenderer().cameras)))
-    power = pose_power(initialiser, scores)
+    power = pose_power(initialiser, spec, {m: scores.ops_per_step(m) for m in ('hybrid', 'snn')})
     ann_per_inference = power['ann']['power_w'] / windows.rate_hz
     hybrid_ann_part = power['hybrid']['macs_per_initialisation'] \
         / power['ann']['macs_per_inference'] * ann_per_inference * 10
     assert power['hybrid']['power_w'] > hybrid_ann_part            # plus the SNN on Loihi
     assert power['snn']['snn_ops_per_step']['synaptic_op'] > 0
     assert all('ESTIMATE' in line for m in power.values() for line in m['estimate'])
+
+
+def test_live_poses_are_scored_from_the_first_whole_window_of_each_take(spec):
+    from hybrid_perception.events.pose_bag import PoseTruth
+    from hybrid_perception.hybrid.pose_evaluation import LiveTrack, score_live, scored_steps
+
+    label_us = np.arange(0, 450_001, 10_000)                     # two takes, 0.23 s and 0.22 s
+    take = np.where(label_us < 230_000, 0, 1)
+    joints_2d = np.random.default_rng(0).uniform(0, 128, (len(label_us), spec.joints, 2))
+    truth = PoseTruth(cameras=(), label_us=label_us, joints_3d=np.zeros((len(label_us),
+                                                                         spec.joints, 3)),
+                      joints_2d={'cam0': joints_2d}, subjects=tuple(f's{t}' for t in take),
+                      movements=('walk',) * len(label_us))
+    steps = scored_steps(truth, spec.windows)
+    assert [(s.start, s.stop) for s, _ in steps] == [(0, 23), (23, 46)]
+    assert steps[0][1].tolist() == list(range(110_000, 220_001, 10_000))
+    assert steps[1][1].tolist() == list(range(410_000, 450_001, 10_000))  # 230 + 100 -> 400
+    ends = np.concatenate([e for _, e in steps])
+    exact = {int(e): joints_2d[e // 10_000] for e in ends}
+    shifted = {e: p + [3.0, 4.0] for e, p in exact.items() if e != 150_000}
+    for poses, error, returned in ((exact, 0.0, 1.0), (shifted, 5.0, 1 - 1 / len(ends))):
+        track = LiveTrack({'cam0': poses}, {}, [0.01], [], None)
+        scored = score_live(truth, track, spec.windows)
+        assert scored['summary']['mpjpe_2d_px'] == pytest.approx(error)
+        assert scored['summary']['steps_returned'] == pytest.approx(returned)
+        assert scored['error_by_step_px'] == pytest.approx([error] * spec.windows.steps)
