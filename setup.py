@@ -38,6 +38,7 @@ setup(
             'ann_node = hybrid_perception.ros.ann_node:main',
             'state_initializer_node = hybrid_perception.ros.state_initializer_node:main',
             'pose_snn_node = hybrid_perception.ros.pose_snn_node:main',
+            'skeleton_node = hybrid_perception.ros.skeleton_node:main',
         ],
     },
 )

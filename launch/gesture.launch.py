@@ -7,15 +7,7 @@ alike and start the launch on each with the nodes it should run removed from its
 YAML). The arguments override the YAML for the common cases.
 """
 
-import os
-
-import yaml
-from ament_index_python.packages import get_package_share_directory
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
-from launch.substitutions import LaunchConfiguration
-from launch_ros.actions import Node
-
-from launch import LaunchDescription
+from hybrid_perception.ros.launch_graph import graph_launch_description
 
 ARGUMENTS = {  # argument: (default, description, {node: parameter})
     'source': ('', 'dvs_driver source (synthetic | camera | aedat4 | rosbag); "" = YAML',
@@ -29,30 +21,5 @@ ARGUMENTS = {  # argument: (default, description, {node: parameter})
 }
 
 
-def _nodes(context, *, config_arg: str):
-    config = LaunchConfiguration(config_arg).perform(context)
-    with open(config) as f:
-        graph = yaml.safe_load(f)
-    nodes = []
-    for name in graph:
-        overrides = {}
-        for argument, (_, _, targets) in ARGUMENTS.items():
-            value = LaunchConfiguration(argument).perform(context)
-            if value and name in targets:
-                overrides[targets[name]] = yaml.safe_load(value) if argument == 'rate' \
-                    else value
-        nodes.append(Node(package='hybrid_perception', executable=name, name=name,
-                          output='screen', parameters=[config, overrides]))
-    return nodes
-
-
-def generate_launch_description() -> LaunchDescription:
-    default_config = os.path.join(get_package_share_directory('hybrid_perception'), 'config',
-                                  'gesture.yaml')
-    return LaunchDescription([
-        DeclareLaunchArgument('config', default_value=default_config,
-                              description='graph YAML (node sections of parameters)'),
-        *[DeclareLaunchArgument(name, default_value=default, description=description)
-          for name, (default, description, _) in ARGUMENTS.items()],
-        OpaqueFunction(function=_nodes, kwargs={'config_arg': 'config'}),
-    ])
+def generate_launch_description():
+    return graph_launch_description('gesture.yaml', ARGUMENTS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ['paint_capsules', 'paint_discs', 'room_texture']
+__all__ = ['draw_skeleton', 'paint_capsules', 'paint_discs', 'room_texture']
 
 
 def paint_capsules(frame: np.ndarray, starts: np.ndarray, ends: np.ndarray, radius: float,
@@ -63,3 +63,19 @@ def _capsule_coverage(starts, ends, radius, coverage):  # pragma: no cover - com
                 c = min(max(radius - np.sqrt(ex * ex + ey * ey) + 0.5, 0.0), 1.0)
                 if c > coverage[y, x]:
                     coverage[y, x] = c
+
+
+def draw_skeleton(image: np.ndarray, joints: np.ndarray, bones: tuple[tuple[int, int], ...],
+                  colour: tuple[int, int, int], width: float = 0.8) -> np.ndarray:
+    """Draw bones and joints (x, y pixels) over a (H, W, 3) uint8 image, in place; joints that
+    are NaN leave their bones out."""
+    joints = np.asarray(joints, np.float64)[:, :2]
+    pairs = np.array([b for b in bones if np.isfinite(joints[list(b)]).all()], np.int64)
+    coverage = np.zeros(image.shape[:2], np.float64)
+    if len(pairs):
+        paint_capsules(coverage, joints[pairs[:, 0]], joints[pairs[:, 1]], width, 1.0)
+    known = joints[np.isfinite(joints).all(axis=1)]
+    paint_discs(coverage, known, 1.6 * width, 1.0)
+    blended = image * (1 - coverage[..., None]) + np.array(colour) * coverage[..., None]
+    image[:] = np.round(blended).astype(np.uint8)
+    return image

@@ -16,8 +16,9 @@ import numpy as np
 from tqdm import tqdm
 
 from ..errors import EventFormatError
-from ..pose.cameras import Camera, matrix_from_quaternion, quaternion_from_matrix
+from ..pose.cameras import Camera
 from ..pose.joints import JOINTS
+from ..pose.rig import camera_from_pose
 from .array import SensorSize
 from .people import MOVEMENTS, PeopleRenderer, people
 from .pointcloud import us_from_stamp
@@ -88,11 +89,12 @@ def _rig_transforms(writer: EventBagWriter, cameras: tuple[Camera, ...]):
     types = writer.types
     transforms = []
     for camera in cameras:
-        x, y, z, w = map(float, quaternion_from_matrix(camera.R.T))
+        centre, rotation = camera.pose_in_world()
+        x, y, z, w = map(float, rotation)
         transforms.append(types['geometry_msgs/msg/TransformStamped'](
             header=writer.header(0, WORLD_FRAME), child_frame_id=camera.name,
             transform=types['geometry_msgs/msg/Transform'](
-                translation=types['geometry_msgs/msg/Vector3'](*map(float, camera.centre)),
+                translation=types['geometry_msgs/msg/Vector3'](*map(float, centre)),
                 rotation=types['geometry_msgs/msg/Quaternion'](x=x, y=y, z=z, w=w))))
     return types[TF_MESSAGE](transforms=transforms)
 
@@ -150,11 +152,9 @@ def read_pose_truth(path: str | Path) -> PoseTruth:
 
 def _camera(name: str, info, transform) -> Camera:
     """A Camera from a CameraInfo (K) and the world -> optical frame transform."""
-    K = np.asarray(info.k, np.float64).reshape(3, 3)
-    if not K.any():
-        raise EventFormatError(f'camera {name} is not calibrated (CameraInfo K is all zeros)')
-    q = transform.rotation
-    R = matrix_from_quaternion([q.x, q.y, q.z, q.w]).T
-    centre = np.array([transform.translation.x, transform.translation.y,
-                       transform.translation.z])
-    return Camera(name, SensorSize(int(info.width), int(info.height)), K, R, -R @ centre)
+    t, q = transform.translation, transform.rotation
+    try:
+        return camera_from_pose(name, SensorSize(int(info.width), int(info.height)), info.k,
+                                [t.x, t.y, t.z], [q.x, q.y, q.z, q.w])
+    except ValueError as err:
+        raise EventFormatError(str(err)) from err

@@ -37,6 +37,10 @@ class Camera:
         """The camera's position in the world."""
         return -self.R.T @ self.t
 
+    def pose_in_world(self) -> tuple[np.ndarray, np.ndarray]:
+        """(translation, quaternion xyzw) of the world -> optical frame transform, as tf has it."""
+        return self.centre, quaternion_from_matrix(self.R.T)
+
     def to_camera(self, points: np.ndarray) -> np.ndarray:
         """(..., 3) world points in the optical frame."""
         return np.asarray(points, np.float64) @ self.R.T + self.t

@@ -17,11 +17,13 @@ from hybrid_perception.events.pointcloud import (
     us_from_stamp,
 )
 
-__all__ = ['header', 'events_to_pointcloud2', 'bgr_to_image', 'camera_info', 'matrix_to_image',
+__all__ = ['header', 'events_to_pointcloud2', 'camera_info', 'matrix_to_image',
            'image_to_matrix', 'points_to_pose_array', 'pose_array_to_points', 'stamp_us']
 
-#: The two matrix encodings of the topic contract: spike rasters and float tensors.
-_MATRIX_DTYPES = {'mono8': np.dtype(np.uint8), '32FC1': np.dtype('<f4')}
+#: The image encodings of the topic contract, (dtype, channels): spike rasters, float tensors
+#: and the colour frames people look at.
+_ENCODINGS = {'mono8': (np.dtype(np.uint8), 1), '32FC1': (np.dtype('<f4'), 1),
+              'bgr8': (np.dtype(np.uint8), 3)}
 
 _POINT_FIELDS_MSG = [PointField(name=f.name, offset=f.offset, datatype=f.datatype,
                                 count=f.count) for f in POINT_FIELDS]
@@ -47,12 +49,15 @@ def stamp_us(msg_header) -> int:
 
 
 def matrix_to_image(matrix: np.ndarray, encoding: str, t_us: int, frame_id: str) -> Image:
-    """A 2-D array as a ``mono8`` or ``32FC1`` Image (little-endian, rows contiguous)."""
-    dtype = _MATRIX_DTYPES[encoding]
+    """An (H, W) or, for ``bgr8``, (H, W, 3) array as an Image (little-endian, rows
+    contiguous)."""
+    dtype, channels = _ENCODINGS[encoding]
     matrix = np.ascontiguousarray(matrix, dtype)
-    h, w = matrix.shape
+    h, w = matrix.shape[:2]
+    if matrix.shape != ((h, w) if channels == 1 else (h, w, channels)):
+        raise ValueError(f'{encoding} needs {channels} channel(s), got shape {matrix.shape}')
     msg = Image(header=header(t_us, frame_id), height=h, width=w, encoding=encoding,
-                is_bigendian=0, step=w * dtype.itemsize)
+                is_bigendian=0, step=w * channels * dtype.itemsize)
     msg.data = matrix.tobytes()
     return msg
 
@@ -61,23 +66,16 @@ def image_to_matrix(msg: Image, encoding: str) -> np.ndarray:
     """The array of :func:`matrix_to_image`; ValueError says what is wrong with a bad one."""
     if msg.encoding != encoding:
         raise ValueError(f'expected a {encoding} image, got encoding {msg.encoding!r}')
-    dtype = _MATRIX_DTYPES[encoding]
+    dtype, channels = _ENCODINGS[encoding]
     if msg.is_bigendian and dtype.itemsize > 1:
         raise ValueError('big-endian images are not supported')
-    row = msg.width * dtype.itemsize
+    row = msg.width * channels * dtype.itemsize
     if msg.step < row or len(msg.data) != msg.step * msg.height:
         raise ValueError(f'{msg.height}x{msg.width} {encoding} image with step {msg.step} '
                          f'needs {msg.step * msg.height} bytes, got {len(msg.data)}')
     data = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)[:, :row]
-    return data.copy().view(dtype)
-
-
-def bgr_to_image(image: np.ndarray, t_us: int, frame_id: str) -> Image:
-    h, w = image.shape[:2]
-    msg = Image(header=header(t_us, frame_id), height=h, width=w, encoding='bgr8',
-                is_bigendian=0, step=w * 3)
-    msg.data = np.ascontiguousarray(image).tobytes()
-    return msg
+    matrix = data.copy().view(dtype)
+    return matrix if channels == 1 else matrix.reshape(msg.height, msg.width, channels)
 
 
 def camera_info(sensor: SensorSize, t_us: int, frame_id: str) -> CameraInfo:

@@ -21,7 +21,11 @@ from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSiz
 from hybrid_perception.events.player import PacketPlayer
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.events.sources import SOURCE_KINDS, looping, open_source
-from hybrid_perception.ros.conversions import bgr_to_image, camera_info, events_to_pointcloud2
+from hybrid_perception.ros.conversions import (
+    camera_info,
+    events_to_pointcloud2,
+    matrix_to_image,
+)
 from hybrid_perception.ros.diagnostics import diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
@@ -186,8 +190,8 @@ class DvsDriver(Node):
         events = concatenate(self._since_view)
         self._since_view = []
         stamp = int(events['timestamp'][-1])
-        self.frame_pub.publish(bgr_to_image(render_bgr(events, self.sensor), stamp,
-                                            self.p['frame_id']))
+        self.frame_pub.publish(matrix_to_image(render_bgr(events, self.sensor), 'bgr8', stamp,
+                                               self.p['frame_id']))
 
     def _publish_diagnostics(self) -> None:
         drops = self.drops

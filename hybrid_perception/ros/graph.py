@@ -1,9 +1,11 @@
 """A graph of the package's nodes in one process, from the YAML that ``ros2 launch`` reads.
 
-``config/<graph>.yaml`` is a ROS 2 parameter file whose top-level keys are node names
-(``dvs_driver``, ``snn_node``, ...). ``launch/<graph>.launch.py`` starts one process per key
-with that file; :func:`start_graph` builds the same nodes in this process for
-``hybrid-perception run`` and ``evaluate``, so the two can never disagree on a parameter.
+``config/<graph>.yaml`` is a ROS 2 parameter file whose top-level keys are nodes: a name
+(``dvs_driver``, ``snn_node``, ...) or a fully qualified one (``/cam0/dvs_driver``) for a node
+in a namespace, as when each camera of a rig has its own chain. ``launch/<graph>.launch.py``
+starts one process per key with that file; :func:`start_graph` builds the same nodes in this
+process for ``hybrid-perception run`` and ``evaluate``, so the two can never disagree on a
+parameter.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from hybrid_perception.errors import HybridPerceptionError
 
 from .entry import stop_node
 
-__all__ = ['NODE_TYPES', 'graph_parameters', 'parse_override', 'start_graph']
+__all__ = ['NODE_TYPES', 'graph_parameters', 'node_path', 'parse_override', 'start_graph']
 
 
 def _node_types() -> dict[str, type[Node]]:
@@ -27,15 +29,23 @@ def _node_types() -> dict[str, type[Node]]:
     from .ann_node import AnnNode
     from .dvs_driver import DvsDriver
     from .pose_snn_node import PoseSnnNode
+    from .skeleton_node import SkeletonNode
     from .snn_node import SnnNode
     from .state_initializer_node import StateInitializerNode
     return {'dvs_driver': DvsDriver, 'snn_node': SnnNode, 'accumulator_node': AccumulatorNode,
             'ann_node': AnnNode, 'state_initializer_node': StateInitializerNode,
-            'pose_snn_node': PoseSnnNode}
+            'pose_snn_node': PoseSnnNode, 'skeleton_node': SkeletonNode}
 
 
 NODE_TYPES = ('dvs_driver', 'snn_node', 'accumulator_node', 'ann_node',
-              'state_initializer_node', 'pose_snn_node')
+              'state_initializer_node', 'pose_snn_node', 'skeleton_node')
+
+
+def node_path(key: str) -> tuple[str, str]:
+    """(namespace, node name) of a graph key: ``snn_node`` -> ('', 'snn_node'),
+    ``/cam0/pose_snn_node`` -> ('/cam0', 'pose_snn_node')."""
+    namespace, _, name = key.rpartition('/')
+    return ('/' + namespace.strip('/') if namespace.strip('/') else ''), name
 
 
 def graph_parameters(path: str | Path, overrides: list[str] = ()) -> dict[str, dict[str, Any]]:
@@ -48,16 +58,21 @@ def graph_parameters(path: str | Path, overrides: list[str] = ()) -> dict[str, d
     if not isinstance(data, dict):
         raise HybridPerceptionError(f'{path}: expected node names at the top level')
     graph = {}
-    for name, section in data.items():
-        if name not in NODE_TYPES:
-            raise HybridPerceptionError(f'{path}: unknown node {name!r}; known: '
+    for key, section in data.items():
+        if node_path(str(key))[1] not in NODE_TYPES:
+            raise HybridPerceptionError(f'{path}: unknown node {key!r}; known: '
                                         f'{", ".join(NODE_TYPES)}')
-        graph[name] = dict((section or {}).get('ros__parameters') or {})
+        graph[str(key)] = dict((section or {}).get('ros__parameters') or {})
     for override in overrides:
         node, name, value = parse_override(override)
-        if node not in graph:
+        # A bare name sets that node in every namespace (the rig's cameras alike), as /**/name
+        # would in a parameter file; a fully qualified one sets that node alone.
+        keys = [node] if node in graph else [] if '/' in node else \
+            [k for k in graph if node_path(k)[1] == node]
+        if not keys:
             raise HybridPerceptionError(f'override {override!r}: no node {node!r} in {path}')
-        graph[node][name] = value
+        for key in keys:
+            graph[key][name] = value
     return graph
 
 
@@ -75,15 +90,16 @@ def start_graph(graph: dict[str, dict[str, Any]], *, namespace: str = '',
     types = _node_types()
     nodes: list[Node] = []
     try:
-        for name, parameters in graph.items():
+        for key, parameters in graph.items():
+            own_namespace, name = node_path(key)
             nodes.append(types[name](
-                namespace=namespace, context=context,
+                namespace=namespace + own_namespace, context=context,
                 parameter_overrides=[Parameter(k, value=v) for k, v in parameters.items()]))
     except Exception as err:
         for node in nodes:
             stop_node(node)
         if isinstance(err, HybridPerceptionError):
             raise
-        raise HybridPerceptionError(f'{name}: {err}') from err  # e.g. a parameter's type
+        raise HybridPerceptionError(f'{key}: {err}') from err  # e.g. a parameter's type
     return nodes
 

@@ -30,26 +30,31 @@ def test_launch_files_are_valid_python_with_a_launch_description():
 
 @pytest.mark.parametrize('name, nodes', [
     ('gesture', {'dvs_driver', 'snn_node', 'accumulator_node', 'ann_node'}),
-    ('pose', {'dvs_driver', 'state_initializer_node', 'pose_snn_node'})])
+    ('pose', {f'/{cam}/{node}' for cam in ('cam0', 'cam1')
+              for node in ('dvs_driver', 'state_initializer_node', 'pose_snn_node')}
+     | {'skeleton_node'})])
 def test_graph_yamls_set_only_declared_parameters_with_their_types(name, nodes):
     from hybrid_perception.ros import (
         accumulator_node,
         ann_node,
         pose_snn_node,
+        skeleton_node,
         snn_node,
         state_initializer_node,
     )
-    from hybrid_perception.ros.graph import graph_parameters
+    from hybrid_perception.ros.graph import graph_parameters, node_path
     tables = {'dvs_driver': dvs_driver.PARAMETERS, 'snn_node': snn_node.PARAMETERS,
               'accumulator_node': accumulator_node.PARAMETERS, 'ann_node': ann_node.PARAMETERS,
               'state_initializer_node': state_initializer_node.PARAMETERS,
-              'pose_snn_node': pose_snn_node.PARAMETERS}
+              'pose_snn_node': pose_snn_node.PARAMETERS,
+              'skeleton_node': skeleton_node.PARAMETERS}
     graph = graph_parameters(ROOT / 'config' / f'{name}.yaml')
     assert set(graph) == nodes
-    for node, values in graph.items():
-        assert set(values) <= set(tables[node]), node
+    for key, values in graph.items():
+        node = node_path(key)[1]
+        assert set(values) <= set(tables[node]), key
         for name, value in values.items():
-            assert type(value) is type(tables[node][name][0]), f'{node}.{name}'
+            assert type(value) is type(tables[node][name][0]), f'{key}.{name}'
 
 
 def test_graph_overrides_are_typed_and_checked(tmp_path):
@@ -64,6 +69,30 @@ def test_graph_overrides_are_typed_and_checked(tmp_path):
                          ('dvs_driver.rate', 'node.parameter=value')):
         with pytest.raises(HybridPerceptionError, match=message):
             graph_parameters(ROOT / 'config' / 'gesture.yaml', [bad])
+    pose = graph_parameters(ROOT / 'config' / 'pose.yaml',
+                            ['dvs_driver.path=bag', '/cam1/pose_snn_node.snn=alone'])
+    assert pose['/cam0/dvs_driver']['path'] == pose['/cam1/dvs_driver']['path'] == 'bag'
+    assert pose['/cam1/pose_snn_node']['snn'] == 'alone'
+    assert pose['/cam0/pose_snn_node']['snn'] == 'hybrid'
+    with pytest.raises(HybridPerceptionError, match='no node'):
+        graph_parameters(ROOT / 'config' / 'pose.yaml', ['/cam2/dvs_driver.path=bag'])
     (tmp_path / 'g.yaml').write_text('camera_node: {ros__parameters: {}}')
     with pytest.raises(HybridPerceptionError, match='unknown node'):
         graph_parameters(tmp_path / 'g.yaml')
+
+
+def test_launch_arguments_set_every_camera_alike_with_the_yaml_types():
+    import runpy
+
+    from hybrid_perception.ros.launch_graph import launched_nodes
+    arguments = runpy.run_path(str(ROOT / 'launch' / 'pose.launch.py'),
+                               run_name='launch')['ARGUMENTS']
+    graph = yaml.safe_load((ROOT / 'config' / 'pose.yaml').read_text())
+    nodes = launched_nodes(graph, {'path': '/bags/7', 'rate': '2', 'snn': 'alone'}, arguments)
+    drivers = [n for n in nodes if n[1] == 'dvs_driver']
+    assert [n[0] for n in drivers] == ['/cam0', '/cam1']
+    assert all(o == {'path': '/bags/7', 'rate': 2.0} for _, _, o in drivers)
+    assert type(drivers[0][2]['rate']) is float             # as the driver declares it
+    snns = [o for _, name, o in nodes if name == 'pose_snn_node']
+    assert snns == [{'snn': 'alone'}] * 2
+    assert ('', 'skeleton_node', {}) in nodes

@@ -15,7 +15,6 @@ from hybrid_perception.events.sources import packetize
 from hybrid_perception.hybrid.pose import PoseSnn, StateInitialiser, load_pose_spec
 from hybrid_perception.hybrid.pose_bundle import load_pose_bundle, save_pose_bundle
 from hybrid_perception.hybrid.pose_evaluation import score_takes
-from hybrid_perception.hybrid.pose_tracker import PoseInitialiser
 
 TAKE_US = 500_000
 
@@ -102,7 +101,7 @@ def test_the_live_pair_gives_the_offline_poses(ros, model, take):
     assert spin_until(executor, lambda: nodes[1].stepper.initialised == 5
                       and len(probe.ann_poses) == 5 and max(probe.poses) >= TAKE_US, 60.0)
     bundle = load_pose_bundle(model)
-    initialiser = PoseInitialiser(bundle.initialiser())
+    initialiser = bundle.pose_initialiser('torch')
     trackers = [bundle.tracker(kind, 'torch', bundle.spec.windows.steps)
                 for kind in ('hybrid', 'alone')]
     scores = score_takes([take], initialiser, *trackers)
