@@ -1,7 +1,7 @@
 # Every target runs inside the cached Python 3.10 venv (scripts/with-venv.sh builds it once).
 RUN := scripts/with-venv.sh
 
-.PHONY: demo demo-gesture test bench bench-gesture-sweep bench-pose lint
+.PHONY: demo demo-gesture demo-pose test bench bench-gesture-sweep bench-pose lint
 
 demo:  ## synthetic DVS scene -> driver -> MCAP recording -> replay; prints where the bag is
 	$(RUN) hybrid-perception demo
@@ -10,6 +10,11 @@ demo-gesture:  ## H1: gesture bag -> live ROS 2 graph (hybrid, ANN, SNN) -> repo
 	rm -rf out/demo-gesture
 	$(RUN) hybrid-perception dataset gesture --out out/demo-gesture/bag
 	$(RUN) hybrid-perception evaluate --pipeline gesture --bag out/demo-gesture/bag --out out/demo-gesture
+
+demo-pose:  ## H2: two-camera pose bag -> live ROS 2 graph (hybrid, ANN, SNN) -> report
+	rm -rf out/demo-pose
+	$(RUN) hybrid-perception dataset pose --out out/demo-pose/bag --samples 8
+	$(RUN) hybrid-perception evaluate --pipeline pose --bag out/demo-pose/bag --out out/demo-pose
 
 test:  ## lint + the whole test suite
 	$(RUN) sh -c 'ruff check . && python -m pytest -q test'

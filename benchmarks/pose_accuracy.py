@@ -7,7 +7,7 @@ of an initialisation window (the seed's figure), and estimated power: the ANN's 
 Jetson Orin Nano board model, the SNN's counted operations on Loihi (coefficients and sources
 printed; nothing here is measured on that hardware). Ends with one JSON line of the figures.
 
-    scripts/with-venv.sh python benchmarks/pose_accuracy.py [--model pose] [--takes 1]
+    scripts/with-venv.sh python benchmarks/pose_accuracy.py [--model pose [--model M2]] [--takes 1]
 """
 
 from __future__ import annotations
@@ -23,31 +23,38 @@ from hybrid_perception.hybrid.pose_tracker import PoseInitialiser
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--model', default='pose',
-                        help='a `train pose` folder, or the shipped one (default pose)')
+    parser.add_argument('--model', action='append', default=None,
+                        help='a `train pose` folder, or the shipped one (default pose); '
+                             'repeat for one model per SNN rate, scored on the same takes')
     parser.add_argument('--takes', type=int, default=1,
                         help='takes per test person and movement (default 1: 40 takes)')
     parser.add_argument('--take-seconds', type=float, default=2.0)
     parser.add_argument('--seed', type=int, default=1, help='test takes (training used 0)')
     args = parser.parse_args()
 
-    bundle = load_pose_bundle(args.model)
-    spec = bundle.spec
     renderer = PeopleRenderer()
     takes = renderer.takes('test', args.takes, int(args.take_seconds * 1e6), args.seed,
                            progress=True)
+    results = [score_model(load_pose_bundle(path), takes, list(renderer.cameras))
+               for path in args.model or ['pose']]
+    print(json.dumps(results if len(results) > 1 else results[0]))
+    return 0
+
+
+def score_model(bundle, takes, cameras) -> dict:
+    """Print one model's table, ratios, error by step and power estimates; return its figures."""
+    spec = bundle.spec
     trackers = [bundle.tracker(kind, 'torch', spec.windows.steps) for kind in ('hybrid', 'alone')]
     initialiser = bundle.initialiser()
-    scores = score_takes(takes, PoseInitialiser(initialiser), *trackers, progress=True)
-    power = pose_power(initialiser, scores)
-    cameras = list(renderer.cameras)
+    scores = score_takes(takes, PoseInitialiser.of(initialiser), *trackers, progress=True)
+    power = pose_power(initialiser, spec, {m: scores.ops_per_step(m) for m in ('hybrid', 'snn')})
     figures = {m: {'mpjpe_2d_px': scores.mpjpe_2d(m), 'mpjpe_3d_mm': scores.mpjpe_3d_mm(m, cameras),
                    'power_w': power[m]['power_w'],
                    'energy_mj_per_s': power[m]['energy_mj_per_s'],
                    'error_by_step_px': [round(e, 3) for e in scores.error_by_step(m)]}
                for m in MODELS}
     rate = spec.windows.rate_hz
-    print(f'\n{len(takes)} test takes x {len(cameras)} views, {rate} Hz, sensor '
+    print(f'\n{bundle.path}: {len(takes)} test takes x {len(cameras)} views, {rate} Hz, sensor '
           f'{spec.windows.sensor.width}x{spec.windows.sensor.height} px')
     print('| model | 2D MPJPE px | 3D MPJPE mm | power W (ESTIMATE) |')
     print('|---|---|---|---|')
@@ -67,8 +74,7 @@ def main() -> int:
     for m in MODELS:
         for line in power[m]['estimate']:
             print(f'  {m}: {line}')
-    print(json.dumps({'rate_hz': rate, 'models': figures, **ratios}))
-    return 0
+    return {'model': str(bundle.path), 'rate_hz': rate, 'models': figures, **ratios}
 
 
 if __name__ == '__main__':

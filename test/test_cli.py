@@ -175,3 +175,53 @@ def test_train_pose_refuses_takes_too_short_for_two_windows(tmp_path):
     result = run('train', 'pose', '--out', str(tmp_path / 'pose'), '--take-seconds', '0.25')
     assert result.returncode == 2 and '--take-seconds must leave room' in result.stderr
     assert not (tmp_path / 'pose').exists()
+
+
+def test_evaluate_pose_scores_the_live_two_camera_graph_like_the_model_offline(tmp_path):
+    """Pose bag -> three live graphs -> metrics.json/report.md; nothing is lost on the way, and
+    the live ANN baseline's error is the shipped initialiser's own, computed here offline."""
+    import numpy as np
+
+    from hybrid_perception.events.array import concatenate
+    from hybrid_perception.events.pose_bag import read_pose_truth
+    from hybrid_perception.events.pose_windows import pose_at
+    from hybrid_perception.events.rosbag import EventBagReader
+    from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
+    from hybrid_perception.hybrid.pose_evaluation import scored_steps
+    from hybrid_perception.pose.joints import mpjpe
+
+    bag, out = tmp_path / 'poses', tmp_path / 'evaluation'
+    written = run('dataset', 'pose', '--out', str(bag), '--samples', '2', '--take-seconds',
+                  '0.5')
+    assert written.returncode == 0, written.stderr
+    evaluated = run('evaluate', '--pipeline', 'pose', '--bag', str(bag), '--out', str(out),
+                    '--rate', '0.5', timeout=600)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert f'report: {out / "report.md"}' in evaluated.stdout
+    metrics = json.loads((out / 'metrics.json').read_text())
+    models = {m: metrics['models'][m]['100hz'] for m in ('hybrid', 'ann', 'snn')}
+    for m in models.values():
+        assert m['steps_returned'] == 1.0                  # every scored step came back
+        assert np.isfinite([m['mpjpe_2d_px'], m['mpjpe_3d_mm']]).all()
+        assert 0 < m['latency_ms']['p50'] <= m['latency_ms']['p99']
+        assert m['power_is_estimate'] and all('ESTIMATE' in line for line in m['estimate'])
+    assert models['hybrid']['power_w'] < models['ann']['power_w']
+    assert models['snn']['power_w'] < models['hybrid']['power_w']
+    for plot in ('error_by_step.png', 'error_power.png'):
+        assert (out / plot).stat().st_size > 0 and plot in (out / 'report.md').read_text()
+
+    bundle = load_pose_bundle('pose')
+    windows, initialiser = bundle.spec.windows, bundle.pose_initialiser('torch')
+    truth = read_pose_truth(bag)
+    predicted, true = [], []
+    for camera in truth.cameras:
+        reader = EventBagReader(bag, topic=f'/{camera.name}/events')
+        events = concatenate(list(reader))
+        reader.close()
+        for labels, ends in scored_steps(truth, windows):
+            predicted.append(initialiser.poses(np.stack(
+                [windows.ann_input(events, int(end)) for end in ends])))
+            true.append(pose_at(truth.label_us[labels], truth.joints_2d[camera.name][labels],
+                                ends))
+    offline = mpjpe(np.concatenate(predicted), np.concatenate(true))
+    assert models['ann']['mpjpe_2d_px'] == pytest.approx(offline, abs=1e-3)

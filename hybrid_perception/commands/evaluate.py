@@ -29,18 +29,25 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     evaluate = sub.add_parser(
         'evaluate', help='replay a bag through the live graph and score it',
-        description='Replay a bag with events and GestureLabel ground truth through the live '
-                    'ROS 2 graph (snn_node -> accumulator_node -> ann_node) once per model, '
-                    'and write DIR/metrics.json and DIR/report.md with plots.')
-    evaluate.add_argument('--pipeline', choices=['gesture'], default='gesture')
+        description='Replay a bag with ground truth through the live ROS 2 graph once per '
+                    'model, and write DIR/metrics.json and DIR/report.md with plots. gesture: '
+                    'snn_node -> accumulator_node -> ann_node on a `dataset gesture` bag; '
+                    'pose: per camera state_initializer_node / pose_snn_node, then '
+                    'skeleton_node, on a `dataset pose` bag, for the hybrid, the ANN at the '
+                    'SNN rate and the SNN alone.')
+    evaluate.add_argument('--pipeline', choices=['gesture', 'pose'], default='gesture')
     evaluate.add_argument('--bag', required=True, help='bag with events and ground truth')
     evaluate.add_argument('--out', required=True, help='folder for metrics.json, report.md')
-    evaluate.add_argument('--model', action='append', default=None, metavar='NAME=PATH',
-                          help='model to evaluate (repeatable; default: '
-                               f'{" ".join(DEFAULT_MODELS)})')
-    evaluate.add_argument('--rate', type=float, default=1.0,
-                          help='replay speed, 1.0 real time (latency is only meaningful when '
-                               'the graph keeps up)')
+    evaluate.add_argument('--model', action='append', default=None, metavar='MODEL',
+                          help='gesture: NAME=PATH (repeatable; default: '
+                               f'{" ".join(DEFAULT_MODELS)}); pose: a pose model folder, one '
+                               'per SNN rate (repeatable; default: the shipped pose)')
+    evaluate.add_argument('--rate', type=float, default=None,
+                          help='replay speed, 1.0 real time; latency is only meaningful when '
+                               'the graph keeps up (default: gesture 1.0; pose 25 / the '
+                               'fastest SNN rate, 0.25 at 100 Hz, as two cameras of SNN steps '
+                               'on the torch runtime need more than one Python process here '
+                               'can give in real time)')
     evaluate.add_argument('--packet-us', type=int, default=5000,
                           help='events packet period of the replay, µs (default 5000: one '
                                'Python process hosts the whole graph here)')
@@ -79,6 +86,10 @@ def _pose_dataset(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.pipeline == 'pose':
+        from .evaluate_pose import evaluate_pose
+        return evaluate_pose(args)
+    args.rate = 1.0 if args.rate is None else args.rate
     from ..errors import HybridPerceptionError
     from ..events.array import concatenate
     from ..events.gesture_bag import read_gesture_labels
@@ -125,13 +136,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _live_run(name, bundle, packets, args):
     """One replay through a fresh graph of the model's nodes, in namespace /<name>."""
-    import rclpy
-    from rclpy.executors import SingleThreadedExecutor
-    from tqdm import tqdm
-
-    from ..ros.entry import stop_node
-    from ..ros.graph import start_graph
-    from ..ros.live_evaluation import Replayer
+    from ..ros.live_evaluation import Replayer, live_graph, play
 
     path = str(bundle.path)
     graph = {'snn_node': {'model': path, 'backend': args.snn_backend, 'reliability': 'reliable'},
@@ -139,24 +144,12 @@ def _live_run(name, bundle, packets, args):
              'ann_node': {'model': path, 'backend': args.ann_backend}}
     window_us = bundle.binning.bin_us * bundle.spec.interval
     expected = (packets[-1][0] // window_us) - (packets[0][0] // window_us) if packets else 0
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    executor = SingleThreadedExecutor(context=context)
-    nodes = []
-    try:
-        nodes = start_graph(graph, namespace=f'/{name}', context=context)
+    with live_graph(graph, f'/{name}') as (context, executor, nodes):
         replayer = Replayer(packets, window_us, rate=args.rate, period_s=args.packet_us * 1e-6,
                             namespace=f'/{name}', context=context)
         nodes.append(replayer)
-        for node in nodes:
-            executor.add_node(node)
-        _spin(executor, lambda: replayer.events_pub.get_subscription_count() >= 1, 10.0)
         decided = replayer.run.arrived_s['classification']
-        replayer.start()
-        with tqdm(total=len(packets), desc=f'replaying for {name}', unit='packet') as bar:
-            while not replayer.done_publishing:
-                executor.spin_once(timeout_sec=0.01)
-                bar.update(replayer.published - bar.n)
+        play(executor, replayer, 1, f'replaying for {name}')
         last, seen = time.monotonic(), len(decided)
         while len(decided) < expected and time.monotonic() - last < 5.0:
             executor.spin_once(timeout_sec=0.01)
@@ -164,17 +157,6 @@ def _live_run(name, bundle, packets, args):
                 last, seen = time.monotonic(), len(decided)
         snn_node = next(n for n in nodes if n.get_name() == 'snn_node')
         return replayer.run, snn_node.stage.ops_per_window()
-    finally:
-        for node in nodes:
-            stop_node(node)
-        executor.shutdown()
-        context.try_shutdown()
-
-
-def _spin(executor, done, timeout_s: float) -> None:
-    end = time.monotonic() + timeout_s
-    while not done() and time.monotonic() < end:
-        executor.spin_once(timeout_sec=0.05)
 
 
 def _model_metrics(bundle, run, ops, spans):

@@ -19,15 +19,18 @@ import torch
 from tqdm import tqdm
 
 from ..energy import EnergyModel
-from ..energy.operations import OpCounts, count_macs, count_snn_ops
+from ..energy.operations import OpCounts, count_macs
+from ..errors import HybridPerceptionError
 from ..events.people import PoseTake
 from ..events.pose_windows import PoseWindows, pose_at
 from ..pose.cameras import Camera, triangulate
 from ..pose.joints import mpjpe
+from .evaluation import latency_summary
 from .pose import PoseSpec, StateInitialiser
 from .pose_tracker import PoseInitialiser, PoseTracker
 
-__all__ = ['MODELS', 'PoseScores', 'pose_power', 'score_takes', 'track_take']
+__all__ = ['MODELS', 'LiveTrack', 'PoseScores', 'pose_power', 'score_live', 'score_takes',
+           'scored_steps', 'track_take']
 
 MODELS = ('hybrid', 'ann', 'snn')
 JETSON, LOIHI = 'jetson_orin_nano', 'loihi'
@@ -42,9 +45,7 @@ class PoseScores:
         default_factory=lambda: {m: [] for m in MODELS})
     truth: list[np.ndarray] = field(default_factory=list)        # (V, S, joints, 2) a take
     truth_3d: list[np.ndarray] = field(default_factory=list)     # (S, joints, 3) metres
-    snn_ops: dict[str, OpCounts] = field(default_factory=lambda: {'hybrid': OpCounts(),
-                                                                  'snn': OpCounts()})
-    snn_steps: dict[str, int] = field(default_factory=lambda: {'hybrid': 0, 'snn': 0})
+    snn_ops_per_step: dict[str, OpCounts] = field(default_factory=dict)   # hybrid, snn
 
     def errors_2d(self, model: str) -> np.ndarray:
         """(takes x views x steps, joints) pixel distances."""
@@ -71,7 +72,9 @@ class PoseScores:
         return np.concatenate(columns, axis=1).mean(1).tolist()
 
     def ops_per_step(self, model: str) -> OpCounts:
-        return self.snn_ops[model].scaled(1 / max(1, self.snn_steps[model]))
+        """Mean operations of one SNN step (none counted: a runtime that does not record its
+        layers' spikes, like Lava)."""
+        return self.snn_ops_per_step.get(model) or OpCounts()
 
 
 def track_take(take: PoseTake, initialiser: PoseInitialiser, hybrid: PoseTracker,
@@ -93,7 +96,6 @@ def track_take(take: PoseTake, initialiser: PoseInitialiser, hybrid: PoseTracker
             hybrid.initialise(initialiser(windows.ann_input(events, int(start))))
             for model, tracker in (('hybrid', hybrid), ('snn', alone)):
                 steps[model].append(tracker.step(spikes))
-                _count(scores, model, tracker, spikes)
         predicted['hybrid'].append(np.concatenate(steps['hybrid']))
         predicted['snn'].append(np.concatenate(steps['snn']))
         predicted['ann'].append(initialiser.poses(
@@ -105,28 +107,23 @@ def track_take(take: PoseTake, initialiser: PoseInitialiser, hybrid: PoseTracker
     scores.truth_3d.append(pose_at(take.label_us, take.joints_3d, ends))
 
 
-def _count(scores: PoseScores, model: str, tracker: PoseTracker, spikes: np.ndarray) -> None:
-    """The runtime's activity of the last window, if it records it (the torch one does)."""
-    layer_spikes = getattr(tracker.runtime, 'layer_spikes', None)
-    if layer_spikes:
-        scores.snn_ops[model] += count_snn_ops(scores.spec.snn, spikes, layer_spikes)
-        scores.snn_steps[model] += len(spikes)
-
-
 def score_takes(takes: list[PoseTake], initialiser: PoseInitialiser, hybrid: PoseTracker,
                 alone: PoseTracker, *, progress: bool = False) -> PoseScores:
     scores = PoseScores(initialiser.spec)
     for take in tqdm(takes, desc='tracking test takes', unit='take', disable=not progress):
         track_take(take, initialiser, hybrid, alone, scores)
+    scores.snn_ops_per_step = {m: t.counter.per_step() for m, t in (('hybrid', hybrid),
+                                                                     ('snn', alone))
+                               if t.counter.per_step()}
     return scores
 
 
-def pose_power(model: StateInitialiser, scores: PoseScores, rate_hz: float | None = None
-               ) -> dict[str, dict]:
+def pose_power(model: StateInitialiser, spec: PoseSpec, ops_per_step: dict[str, OpCounts],
+               rate_hz: float | None = None) -> dict[str, dict]:
     """Estimated power of each model at ``rate_hz`` SNN steps a second (default: the spec's):
     the ANN's work is priced on a Jetson, the SNN's on Loihi. Every figure is an ESTIMATE and
-    carries its coefficients and their source."""
-    spec = scores.spec
+    carries its coefficients and their source. ``ops_per_step`` holds the hybrid's and the
+    SNN alone's mean counted work of one step (see :meth:`PoseScores.ops_per_step`)."""
     rate = rate_hz or spec.windows.rate_hz
     windows_per_s = 1e6 / spec.windows.window_us
     example = torch.zeros(1, *spec.ann_input_shape)
@@ -142,8 +139,8 @@ def pose_power(model: StateInitialiser, scores: PoseScores, rate_hz: float | Non
 
     parts = {'ann': [board(ann_macs, rate)],
              'hybrid': [board(init_macs, windows_per_s),
-                        chip(scores.ops_per_step('hybrid'), rate)],
-             'snn': [chip(scores.ops_per_step('snn'), rate)]}
+                        chip(ops_per_step['hybrid'], rate)],
+             'snn': [chip(ops_per_step['snn'], rate)]}
     out = {}
     for name, terms in parts.items():
         watts = sum(estimate.joules * per_s for estimate, per_s in terms)
@@ -152,5 +149,67 @@ def pose_power(model: StateInitialiser, scores: PoseScores, rate_hz: float | Non
     out['ann']['macs_per_inference'] = ann_macs
     out['hybrid']['macs_per_initialisation'] = init_macs
     for name in ('hybrid', 'snn'):
-        out[name]['snn_ops_per_step'] = scores.ops_per_step(name).as_dict()
+        out[name]['snn_ops_per_step'] = ops_per_step[name].as_dict()
     return out
+
+
+def scored_steps(truth, windows: PoseWindows) -> list[tuple[slice, np.ndarray]]:
+    """Per take of a pose bag (a :class:`~hybrid_perception.events.pose_bag.PoseTruth`), its
+    labels and the step ends (µs) to score: from the first window boundary with a whole window
+    of the take behind it (the initialiser's history; until then the graph still sees the take
+    before) to the take's last label. A take starts where the subject or movement changes."""
+    label_us = truth.label_us
+    names = list(zip(truth.subjects, truth.movements, strict=True))
+    starts = [0] + [i for i in range(1, len(names)) if names[i] != names[i - 1]]
+    out = []
+    for start, stop in zip(starts, starts[1:] + [len(names)], strict=True):
+        first = -(-(int(label_us[start]) + windows.window_us) // windows.window_us) \
+            * windows.window_us
+        ends = np.arange(first + windows.step_us, int(label_us[stop - 1]) + 1, windows.step_us)
+        if len(ends):
+            out.append((slice(start, stop), ends))
+    return out
+
+
+@dataclass
+class LiveTrack:
+    """One model's replay: each camera's 2D poses and the 3D ones by stamp, their latencies
+    (s), and the SNN's counted work per step (empty without an SNN, or on Lava)."""
+
+    poses_2d: dict          # camera -> {stamp: (J, 2)}
+    poses_3d: dict          # stamp -> (J, 3) world metres
+    latency_2d_s: list
+    latency_3d_s: list
+    ops_per_step: OpCounts
+
+
+def score_live(truth, track: LiveTrack, windows: PoseWindows) -> dict:
+    """2D and 3D errors of one live run at every scored step (see :func:`scored_steps`), the
+    error at each step of an initialisation window, and the share of steps that came back."""
+    errors, errors_3d, positions, expected = [], [], [], 0
+    for labels, ends in scored_steps(truth, windows):
+        expected += len(ends) * len(track.poses_2d)
+        for camera, poses in track.poses_2d.items():
+            got = [e for e in ends if e in poses]
+            if got:
+                true = pose_at(truth.label_us[labels], truth.joints_2d[camera][labels], got)
+                errors.append(np.linalg.norm(np.stack([poses[e][:, :2] for e in got]) - true,
+                                             axis=-1))
+                positions.append((np.asarray(got) // windows.step_us - 1) % windows.steps)
+        got = [e for e in ends if e in track.poses_3d]
+        if got:
+            true = pose_at(truth.label_us[labels], truth.joints_3d[labels], got)
+            errors_3d.append((np.stack([track.poses_3d[e] for e in got]), true))
+    if not errors:
+        raise HybridPerceptionError('the graph returned no pose at any scored step')
+    distances, positions = np.concatenate(errors), np.concatenate(positions)
+    by_step = [float(distances[positions == k].mean()) if (positions == k).any() else None
+               for k in range(windows.steps)]
+    mm = (1000 * mpjpe(np.concatenate([p for p, _ in errors_3d]),
+                       np.concatenate([t for _, t in errors_3d])) if errors_3d
+          else float('nan'))
+    return {'summary': {'mpjpe_2d_px': float(np.nanmean(distances)), 'mpjpe_3d_mm': mm,
+                        'latency_ms': latency_summary(track.latency_2d_s),
+                        'latency_3d_ms': latency_summary(track.latency_3d_s),
+                        'steps_returned': len(distances) / max(1, expected)},
+            'error_by_step_px': by_step}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..energy import OpCounts, count_snn_ops
+from ..energy import OpCounter, OpCounts
 from ..errors import HybridPerceptionError
 from ..events.array import SensorSize, concatenate, empty_events
 from ..events.representations import to_spike_tensor
@@ -101,8 +101,7 @@ class SpikingStage:
         self.bundle = bundle
         self.runtime = bundle.snn_runtime(backend) if bundle.spec.kind != 'ann' else None
         self.count_ops = count_ops
-        self.ops = OpCounts()        # summed over the windows counted
-        self.counted_windows = 0
+        self.counter = OpCounter(bundle.spec.snn_spec) if bundle.spec.kind != 'ann' else None
 
     @property
     def neurons(self) -> int:
@@ -117,22 +116,18 @@ class SpikingStage:
         kernel selection) would otherwise land on the first live window."""
         self(np.zeros((self.bundle.spec.interval, *self.bundle.spec.input_shape), np.float32))
         self.reset()
-        self.ops, self.counted_windows = OpCounts(), 0
+        if self.counter:
+            self.counter = OpCounter(self.counter.spec)
 
     def __call__(self, spikes: np.ndarray) -> np.ndarray:
         out = self.runtime.step(spikes) if self.runtime else (np.asarray(spikes) > 0)
-        layer_spikes = getattr(self.runtime, 'layer_spikes', None)
-        if self.count_ops and layer_spikes:  # the torch runtime keeps every layer's spikes;
-            self.ops = self.ops + count_snn_ops(  # Lava only the output
-                self.bundle.spec.snn_spec, spikes, layer_spikes)
-            self.counted_windows += 1
+        if self.count_ops and self.counter:
+            self.counter.add(self.runtime, spikes)
         return np.asarray(out, np.float32).reshape(len(out), -1)
 
     def ops_per_window(self) -> OpCounts | None:
         """Mean operations of one window on the chip (with ``count_ops``; None before any)."""
-        if not self.counted_windows:
-            return None
-        return self.ops.scaled(1 / self.counted_windows)
+        return self.counter.per_window() if self.counter else None
 
     def reset(self) -> None:
         if self.runtime:

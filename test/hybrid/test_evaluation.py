@@ -10,7 +10,7 @@ from hybrid_perception.hybrid.evaluation import (
     count_head_ops,
     score_gestures,
 )
-from hybrid_perception.ros.live_evaluation import LiveRun
+from hybrid_perception.ros.live_evaluation import LiveRun, Published
 
 
 def _decision(start, best, classes=3):
@@ -33,8 +33,8 @@ def test_a_gesture_is_scored_on_its_intervals_after_the_warm_up():
 
 
 def test_latency_is_measured_from_the_packet_that_completed_the_window():
-    run = LiveRun(window_us=40)
-    run.published_us, run.published_s = [0, 10, 20, 30, 40, 50], [0.0, 1, 2, 3, 4.0, 5]
+    run = LiveRun(window_us=40, published=Published([0, 10, 20, 30, 40, 50],
+                                                    [0.0, 1, 2, 3, 4.0, 5]))
     run.arrived_s = {'snn/spikes': {40: 4.5}, 'features': {40: 4.75}, 'classification': {40: 5.0}}
     latencies = run.latencies()
     assert latencies == {'end_to_end': [1.0], 'snn': [0.5], 'accumulator': [0.25],

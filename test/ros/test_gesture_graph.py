@@ -167,7 +167,7 @@ def test_run_command_serves_a_replayed_bag_to_another_process(ros, gesture_event
          '--set', 'dvs_driver.loop=true', '--set', 'snn_node.reliability=reliable'],
         env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        heard = spin_until(executor, lambda: len(probe.probabilities) >= 20, 60.0)
+        heard = spin_until(executor, lambda: len(probe.probabilities) >= 20, 120.0)
     finally:
         run.send_signal(signal.SIGINT)
         output, _ = run.communicate(timeout=20)
