@@ -177,6 +177,30 @@ def test_train_pose_refuses_takes_too_short_for_two_windows(tmp_path):
     assert not (tmp_path / 'pose').exists()
 
 
+def test_train_pose_from_a_trained_initialiser_keeps_its_ann_frozen(tmp_path):
+    """Stage 1 skipped: the 200 Hz SNNs train on the shipped 100 Hz model's ANN, which comes
+    out unchanged (only the state heads and the SNNs learn)."""
+    import torch
+
+    from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
+
+    out = tmp_path / 'pose-200'
+    result = run('train', 'pose', '--initialiser', 'pose', '--rate', '200', '--pose-takes', '1',
+                 '--take-seconds', '0.4', '--epochs', '1', '--out', str(out))
+    assert result.returncode == 0, result.stderr
+    assert 'stage 1 skipped' in result.stdout
+    trained, shipped = load_pose_bundle(out), load_pose_bundle('pose')
+    assert trained.spec == shipped.spec.at_rate(200)
+    assert trained.metrics['settings']['initialiser'] == str(shipped.path)
+    before, after = shipped.initialiser().state_dict(), trained.initialiser().state_dict()
+    frozen = [name for name in before if not name.startswith('state_heads')]
+    assert frozen and all(torch.equal(before[n], after[n]) for n in frozen)
+    assert any(not torch.equal(before[n], after[n]) for n in before if n not in frozen)
+    refused = run('train', 'pose', '--initialiser', 'pose', '--spec', 'pose', '--out',
+                  str(tmp_path / 'both'))
+    assert refused.returncode == 2 and 'leave out --spec' in refused.stderr
+
+
 def test_evaluate_pose_scores_the_live_two_camera_graph_like_the_model_offline(tmp_path):
     """Pose bag -> three live graphs -> metrics.json/report.md; nothing is lost on the way, and
     the live ANN baseline's error is the shipped initialiser's own, computed here offline."""

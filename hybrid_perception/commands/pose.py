@@ -22,11 +22,15 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help='length of a take (default 2 s)')
     group.add_argument('--ann-epochs', type=int, default=12,
                        help='epochs of the ANN, stage 1 (default 12; --epochs sets the SNNs\')')
+    group.add_argument('--initialiser', default=None, metavar='MODEL',
+                       help='skip stage 1: start from this pose model\'s trained initialiser '
+                            '(its spec too), e.g. the 200 Hz SNN on the shipped 100 Hz '
+                            'model\'s ANN (`--initialiser pose --rate 200`)')
 
 
 def train_pose(args: argparse.Namespace) -> int:
     from ..hybrid.pose import load_pose_spec
-    from ..hybrid.pose_bundle import save_pose_bundle
+    from ..hybrid.pose_bundle import load_pose_bundle, save_pose_bundle
     from ..hybrid.pose_training import (
         PoseTraining,
         pose_samples,
@@ -39,7 +43,10 @@ def train_pose(args: argparse.Namespace) -> int:
     if args.take_seconds <= 0.3:
         raise ValueError(f'--take-seconds must leave room for two windows, got '
                          f'{args.take_seconds}')
-    spec = load_pose_spec(args.spec or 'pose')
+    if args.initialiser and args.spec:
+        raise ValueError('--initialiser brings its model\'s spec; leave out --spec')
+    start = load_pose_bundle(args.initialiser) if args.initialiser else None
+    spec = start.spec if start else load_pose_spec(args.spec or 'pose')
     if args.rate:
         spec = spec.at_rate(args.rate)
     settings = PoseTraining(takes=args.pose_takes, take_us=int(args.take_seconds * 1e6),
@@ -53,17 +60,24 @@ def train_pose(args: argparse.Namespace) -> int:
     del samples
     print(f'{spec.windows.rate_hz} Hz, {spec.windows.steps} steps a window; '
           + ', '.join(f'{split} {len(part[0])} windows' for split, part in data.items()))
-    ann, ann_history = train_ann(spec, data, settings)
+    if start:
+        history = start.metrics.get('history')
+        ann_history = history.get('ann', []) if isinstance(history, dict) else []
+        ann = start.initialiser()
+        print(f'stage 1 skipped: the initialiser of {start.path}')
+    else:
+        ann, ann_history = train_ann(spec, data, settings)
     initialiser, snn, hybrid_history = train_hybrid(spec, ann, data, settings)
     alone, alone_history = train_snn_alone(spec, data, settings)
     histories = {'ann': ann_history, 'hybrid': hybrid_history, 'snn': alone_history}
     metrics = {f'{name}_val_error_px': min(h['val_error_px'] for h in history)
-               for name, history in histories.items()}
+               for name, history in histories.items() if history}
     metrics.update(train_seconds=round(time.perf_counter() - started, 1),
                    settings={'takes': settings.takes, 'take_us': settings.take_us,
                              'ann_epochs': settings.ann_epochs,
                              'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
-                             'seed': settings.seed},
+                             'seed': settings.seed,
+                             'initialiser': str(start.path) if start else None},
                    history=histories)
     bundle = save_pose_bundle(out, spec, initialiser, {'hybrid': snn, 'alone': alone}, metrics)
     print(json.dumps({k: v for k, v in metrics.items() if k.endswith('_px')}))

@@ -4,8 +4,10 @@ Once per initialisation window (10 Hz) the ANN (the "Jetson" side) looks at a hi
 last 100 ms of events and gives the pose and, through one state head per spiking layer, every
 neuron's current and voltage. The SNN (the "Loihi" side) then runs from that state on one bin
 of spikes per step (100 or 200 Hz), and a non-spiking readout on the host turns its last
-layer's spikes into the pose at every step: ``y_t = decay * y_(t-1) + W s_t + b``, started from
-the ANN's pose (the seed's accumulated output).
+layer's spikes into the pose at every step: ``y_t = decay * y_(t-1) + W s_t + b``. The hybrid's
+readout starts from the ANN's pose and integrates (decay 1, the seed's accumulated output), so
+its SNN learns how the pose moves, not the pose; the SNN alone starts from zero and leaks
+(decay 0.8), the better of the two for it (a leaky readout forgets its start).
 
 The seed's SNN is a U-Net that outputs heatmaps; NetX deploys no up-sampling, pooling or
 concatenation, so ours is strided CUBA convolutions and a dense layer, and the readout regresses
@@ -59,7 +61,8 @@ class PoseSpec:
     snn: NetworkSpec
     encoder: tuple[ConvLayer, ...]
     head_units: int = 256
-    readout_decay: float = 0.8
+    readout_decay: float = 1.0          # the hybrid's, from the ANN's pose
+    alone_readout_decay: float = 0.8    # the SNN alone's, from zero
     joints: int = N_JOINTS
     windows: PoseWindows = field(default_factory=PoseWindows)
 
@@ -69,8 +72,9 @@ class PoseSpec:
                             f'windows give, {self.windows.input_shape}')
         if not self.encoder:
             raise SpecError('the ANN encoder needs at least one conv layer')
-        if not 0 <= self.readout_decay <= 1:
-            raise SpecError(f'readout_decay must be in [0, 1], got {self.readout_decay}')
+        for name in ('readout_decay', 'alone_readout_decay'):
+            if not 0 <= getattr(self, name) <= 1:
+                raise SpecError(f'{name} must be in [0, 1], got {getattr(self, name)}')
         self.state_sources()
 
     @property
@@ -111,7 +115,7 @@ class PoseSpec:
         return {'windows': windows, 'snn': self.snn.to_dict(),
                 'encoder': [asdict(layer) for layer in self.encoder],
                 'head_units': self.head_units, 'readout_decay': self.readout_decay,
-                'joints': self.joints}
+                'alone_readout_decay': self.alone_readout_decay, 'joints': self.joints}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PoseSpec:
@@ -125,7 +129,9 @@ class PoseSpec:
             return cls(snn=NetworkSpec.from_dict(snn),
                        encoder=tuple(ConvLayer(**dict(layer)) for layer in data['encoder']),
                        head_units=int(data.get('head_units', 256)),
-                       readout_decay=float(data.get('readout_decay', 0.8)),
+                       readout_decay=float(data.get('readout_decay', cls.readout_decay)),
+                       alone_readout_decay=float(data.get('alone_readout_decay',
+                                                          cls.alone_readout_decay)),
                        joints=int(data.get('joints', N_JOINTS)), windows=windows)
         except (KeyError, TypeError, ValueError) as err:
             raise SpecError(f'invalid pose spec: {err!r}') from err
@@ -211,11 +217,13 @@ class PackedInitialiser(torch.nn.Module):
 
 
 class PoseSnn(torch.nn.Module):
-    """The spiking network (SLAYER blocks, exported for NetX) and the host's readout."""
+    """The spiking network (SLAYER blocks, exported for NetX) and the host's readout; ``alone``
+    is the SNN-alone baseline's, whose readout leaks."""
 
-    def __init__(self, spec: PoseSpec) -> None:
+    def __init__(self, spec: PoseSpec, *, alone: bool = False) -> None:
         super().__init__()
         self.spec = spec
+        self.decay = spec.alone_readout_decay if alone else spec.readout_decay
         self.network = SpikingNetwork(spec.snn)
         self.readout = torch.nn.Linear(spec.snn.output_shape[0], spec.joints * 2)
         torch.nn.init.normal_(self.readout.weight, std=0.01)
@@ -245,6 +253,6 @@ class PoseSnn(torch.nn.Module):
         pose = torch.zeros_like(drive[:, 0]) if start is None else start.flatten(1)
         poses = []
         for t in range(drive.shape[1]):
-            pose = self.spec.readout_decay * pose + drive[:, t]
+            pose = self.decay * pose + drive[:, t]
             poses.append(pose)
         return torch.stack(poses, dim=1).reshape(len(drive), -1, self.spec.joints, 2)

@@ -55,7 +55,7 @@ class PoseBundle:
                                     f'{backend!r}')
 
     def snn(self, kind: str = 'hybrid') -> PoseSnn:
-        model = PoseSnn(self.spec)
+        model = PoseSnn(self.spec, alone=kind == 'alone')
         model.network = SpikingNetwork.load_hdf5(self.snn_path(kind))
         model.readout.load_state_dict(torch.load(_readout_path(self.snn_path(kind)),
                                                  map_location='cpu'))

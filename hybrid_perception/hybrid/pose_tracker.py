@@ -92,6 +92,7 @@ class PoseTracker:
 
     def __init__(self, snn: PoseSnn, runtime: SnnRuntime) -> None:
         self.spec = snn.spec
+        self.decay = snn.decay
         self.runtime = runtime
         self.weight = snn.readout.weight.detach().numpy().astype(np.float64)
         self.bias = snn.readout.bias.detach().numpy().astype(np.float64)
@@ -124,6 +125,6 @@ class PoseTracker:
         self.counter.add(self.runtime, spikes)
         poses = []
         for drive in out @ self.weight.T + self.bias:
-            self._pose = self.spec.readout_decay * self._pose + drive
+            self._pose = self.decay * self._pose + drive
             poses.append(self._pose.reshape(-1, 2) * self._scale)
         return np.stack(poses)

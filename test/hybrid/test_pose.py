@@ -137,7 +137,7 @@ def test_the_tracker_reads_out_as_training_does(spec):
 
 def test_the_bundle_keeps_what_was_trained_and_refuses_a_broken_folder(spec, tmp_path):
     torch.manual_seed(2)
-    initialiser, snn, alone = StateInitialiser(spec), PoseSnn(spec), PoseSnn(spec)
+    initialiser, snn, alone = StateInitialiser(spec), PoseSnn(spec), PoseSnn(spec, alone=True)
     bundle = save_pose_bundle(tmp_path / 'pose', spec, initialiser,
                               {'hybrid': snn, 'alone': alone}, {'note': 'test'})
     loaded = load_pose_bundle(bundle.path)
@@ -149,6 +149,7 @@ def test_the_bundle_keeps_what_was_trained_and_refuses_a_broken_folder(spec, tmp
     window = (np.random.default_rng(0).random((spec.windows.steps, *spec.snn.input_shape))
               < 0.3).astype(np.float32)
     for kind, model in (('hybrid', snn), ('alone', alone)):
+        assert loaded.snn(kind).decay == model.decay          # the hybrid integrates, alone leaks
         np.testing.assert_array_equal(
             TorchRuntime(loaded.snn(kind).network, spec.windows.steps).step(window),
             TorchRuntime(model.network, spec.windows.steps).step(window))

@@ -24,7 +24,7 @@ def model(tmp_path_factory):
     """Untrained networks with a readout that moves: parity does not need training."""
     spec = load_pose_spec('pose')
     torch.manual_seed(4)
-    snns = {'hybrid': PoseSnn(spec), 'alone': PoseSnn(spec)}
+    snns = {'hybrid': PoseSnn(spec), 'alone': PoseSnn(spec, alone=True)}
     with torch.no_grad():
         for snn in snns.values():
             snn.readout.weight.normal_(std=0.02)
