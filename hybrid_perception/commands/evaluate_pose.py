@@ -10,7 +10,9 @@ topics is scored against the bag's ground truth. Heavy imports happen inside the
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import operator
 import time
 from pathlib import Path
 
@@ -123,11 +125,10 @@ def _live_run(model: str, bundle, packets: dict, rig: Path, args):
             if count != seen:
                 last, seen = time.monotonic(), count
         counters = [n.stepper.tracker.counter for n in nodes if n.get_name() == 'pose_snn_node']
-        ops = sum((c.ops for c in counters), OpCounts())
-        steps = sum(c.steps for c in counters)
+        counted = functools.reduce(operator.add, counters)
         return LiveTrack(
             poses_2d={camera: listener.poses[topic] for topic, camera in topics.items()},
             poses_3d=listener.poses['pose'],
             latency_2d_s=[s for topic in topics for s in listener.latency_s[topic]],
             latency_3d_s=listener.latency_s['pose'],
-            ops_per_step=ops.scaled(1 / steps) if steps else OpCounts())
+            ops_per_step=counted.per_step() or OpCounts())

@@ -83,6 +83,14 @@ class OpCounter:
             self.windows += 1
             self.steps += len(input_spikes)
 
+    def __add__(self, other: OpCounter) -> OpCounter:
+        """Two runtimes' counts as one (the two cameras' SNNs of a live graph)."""
+        total = OpCounter(self.spec)
+        total.ops = self.ops + other.ops
+        total.windows = self.windows + other.windows
+        total.steps = self.steps + other.steps
+        return total
+
     def per_window(self) -> OpCounts | None:
         return self.ops.scaled(1 / self.windows) if self.windows else None
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from hybrid_perception.energy import count_macs, count_snn_ops
-from hybrid_perception.snn import ConvLayer, DenseLayer, NetworkSpec
+from hybrid_perception.energy import OpCounter, count_macs, count_snn_ops
+from hybrid_perception.snn import ConvLayer, DenseLayer, NetworkSpec, SpikingNetwork, TorchRuntime
 
 
 def _receptive_field_hits(layer: ConvLayer, spikes_t: np.ndarray, out_hw) -> np.ndarray:
@@ -87,3 +87,22 @@ def test_summed_and_averaged_counts_keep_the_layer_split(rng):
     assert mean.per_layer['layer1'].spike_out == pytest.approx(
         (runs[0].per_layer['layer1'].spike_out + runs[1].per_layer['layer1'].spike_out) / 2)
     assert sum(layer.synaptic_op for layer in mean.per_layer.values()) == mean.synaptic_op
+
+
+def test_two_runtimes_counts_add_up_to_one_mean_per_step(rng):
+    """The live pose graph's two cameras: one mean per step over both SNNs' runs."""
+    spec = NetworkSpec((2, 6, 6), (ConvLayer(3, weight_scale=4.0), DenseLayer(4)))
+    torch.manual_seed(0)
+    network = SpikingNetwork(spec)
+    counters = []
+    for steps in (2, 5):
+        runtime, counter = TorchRuntime(network, steps), OpCounter(spec)
+        spikes = (rng.random((steps, 2, 6, 6)) < 0.5).astype(np.float32)
+        runtime.step(spikes)
+        counter.add(runtime, spikes)
+        counters.append(counter)
+    total = counters[0] + counters[1]
+    assert total.steps == 7 and total.windows == 2
+    assert total.ops.synaptic_op > 0
+    assert total.per_step().synaptic_op == pytest.approx(
+        (counters[0].ops.synaptic_op + counters[1].ops.synaptic_op) / 7)
