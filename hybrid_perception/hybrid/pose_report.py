@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .plots import Point, labelled_scatter
+
 __all__ = ['write_pose_report']
 
 COLOURS = {'hybrid': 'tab:orange', 'ann': 'tab:blue', 'snn': 'tab:green'}
@@ -82,18 +84,8 @@ def _error_by_step_plot(by_step: dict[str, list], path: Path) -> None:
 
 
 def _error_power_plot(models: dict[str, Any], path: Path) -> None:
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6.4, 4))
-    for name, rates in models.items():
-        for rate, m in rates.items():
-            ax.scatter(m['power_w'] * 1e3, m['mpjpe_2d_px'], color=COLOURS.get(name), s=60)
-            ax.annotate(f'{name} {rate}', (m['power_w'] * 1e3, m['mpjpe_2d_px']),
-                        textcoords='offset points', xytext=(6, 4))
-    ax.set_xscale('log')
-    ax.set_xlabel('estimated power (mW, model estimate)')
-    ax.set_ylabel('2D MPJPE (px)')
-    ax.set_title('Error against estimated power')
-    ax.grid(alpha=0.3, which='both')
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    labelled_scatter((Point(f'{name} {rate}', m['power_w'] * 1e3, m['mpjpe_2d_px'],
+                            COLOURS.get(name))
+                      for name, rates in models.items() for rate, m in rates.items()),
+                     path, xlabel='estimated power (mW, model estimate)',
+                     ylabel='2D MPJPE (px)', title='Error against estimated power')

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .plots import Point, labelled_scatter
+
 __all__ = ['write_report']
 
 
@@ -116,16 +118,7 @@ def _latency_plot(latencies: dict[str, dict[str, list[float]]], path: Path) -> N
 
 
 def _accuracy_energy_plot(models: dict[str, Any], path: Path) -> None:
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    for name, m in models.items():
-        ax.scatter(m['energy_mj_per_inference'], m['accuracy'], s=60)
-        ax.annotate(f'{name} ({m["spec"]})', (m['energy_mj_per_inference'], m['accuracy']),
-                    textcoords='offset points', xytext=(6, 4))
-    ax.set_xscale('log')
-    ax.set_xlabel('energy per inference, mJ (ESTIMATE: Loihi per-op + Jetson board model)')
-    ax.set_ylabel('accuracy')
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    labelled_scatter((Point(f'{name} ({m["spec"]})', m['energy_mj_per_inference'],
+                            m['accuracy']) for name, m in models.items()),
+                     path, xlabel='energy per inference, mJ (ESTIMATE: Loihi per-op + Jetson '
+                                  'board model)', ylabel='accuracy')
