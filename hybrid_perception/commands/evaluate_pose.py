@@ -10,9 +10,7 @@ topics is scored against the bag's ground truth. Heavy imports happen inside the
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-import operator
 import time
 from pathlib import Path
 
@@ -93,7 +91,7 @@ def _packets(bag, cameras: list[str], packet_us: int) -> dict:
 
 def _live_run(model: str, bundle, packets: dict, rig: Path, args):
     """One replay through a fresh graph in namespace /<model>."""
-    from ..energy.operations import OpCounts
+    from ..energy.operations import OpCounter, OpCounts
     from ..hybrid.pose_evaluation import LiveTrack
     from ..ros.live_evaluation import PoseListener, live_graph, play
 
@@ -125,7 +123,7 @@ def _live_run(model: str, bundle, packets: dict, rig: Path, args):
             if count != seen:
                 last, seen = time.monotonic(), count
         counters = [n.stepper.tracker.counter for n in nodes if n.get_name() == 'pose_snn_node']
-        counted = functools.reduce(operator.add, counters)
+        counted = sum(counters, OpCounter(bundle.spec.snn))     # none in the ANN's graph
         return LiveTrack(
             poses_2d={camera: listener.poses[topic] for topic, camera in topics.items()},
             poses_3d=listener.poses['pose'],
