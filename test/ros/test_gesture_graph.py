@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,21 @@ def test_run_command_serves_a_replayed_bag_to_another_process(ros, gesture_event
     assert heard, (len(probe.spikes), len(probe.features), len(probe.probabilities), output)
     assert probe.labels and probe.features[0].shape == (32, 64)
     assert 'Traceback' not in output, output
+
+
+@pytest.mark.parametrize('omp, threads', [(None, 1), ('2', 2)])
+def test_a_started_graph_steps_torch_on_one_thread_unless_omp_says_otherwise(omp, threads):
+    env = {k: v for k, v in os.environ.items() if k != 'OMP_NUM_THREADS'}
+    if omp:
+        env['OMP_NUM_THREADS'] = omp
+    script = ('import rclpy, torch\n'
+              'from hybrid_perception.ros.graph import start_graph\n'
+              'rclpy.init()\n'
+              "nodes = start_graph({'snn_node': {'model': 'gesture/hybrid'}})\n"
+              'print(torch.get_num_threads())\n'
+              'for n in nodes: n.destroy_node()\n'
+              'rclpy.shutdown()\n')
+    result = subprocess.run([sys.executable, '-c', script], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == str(threads)
