@@ -14,7 +14,7 @@ demo-gesture:  ## H1: gesture bag -> live ROS 2 graph (hybrid, ANN, SNN) -> repo
 demo-pose:  ## H2: two-camera pose bag -> live ROS 2 graph (hybrid, ANN, SNN) -> report
 	rm -rf out/demo-pose
 	$(RUN) hybrid-perception dataset pose --out out/demo-pose/bag --samples 8
-	$(RUN) hybrid-perception evaluate --pipeline pose --bag out/demo-pose/bag --out out/demo-pose
+	$(RUN) hybrid-perception evaluate --pipeline pose --bag out/demo-pose/bag --out out/demo-pose --model pose --model pose-200
 
 test:  ## lint + the whole test suite
 	$(RUN) sh -c 'ruff check . && python -m pytest -q test'
@@ -26,8 +26,8 @@ bench:  ## benchmark scripts; each ends with one JSON line of figures
 bench-gesture-sweep:  ## H1's SxAy x I table (trains 18 models into out/gesture-sweep first: hours)
 	$(RUN) python benchmarks/gesture_sweep.py --sweep out/gesture-sweep
 
-bench-pose:  ## H2: hybrid vs ANN at the SNN rate vs SNN alone on unseen people (shipped model)
-	$(RUN) python benchmarks/pose_accuracy.py
+bench-pose:  ## H2: hybrid vs ANN at the SNN rate vs SNN alone on unseen people, 100 and 200 Hz
+	$(RUN) python benchmarks/pose_accuracy.py --model pose --model pose-200
 
 lint:
 	$(RUN) ruff check .

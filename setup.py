@@ -11,7 +11,7 @@ setup(
     packages=find_packages(exclude=['test', 'test.*', 'benchmarks']),
     package_data={f'{PACKAGE}.snn': ['specs/*.yaml'],
                   f'{PACKAGE}.hybrid': ['specs/*.yaml', 'specs/pose/*.yaml'],
-                  f'{PACKAGE}': ['models/*/*/*', 'models/pose/*'],
+                  f'{PACKAGE}': ['models/*/*/*', 'models/pose/*', 'models/pose-200/*'],
                   f'{PACKAGE}.interfaces': ['*.msg', 'README.md'],
                   f'{PACKAGE}.energy': ['*.yaml']},
     data_files=[

@@ -3,14 +3,16 @@
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from hybrid_perception.events.people import PeopleRenderer, people
 from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose_evaluation import MODELS, score_takes
 
 
-def test_shipped_pose_model_tracks_an_unseen_person_far_better_than_a_guess():
-    bundle = load_pose_bundle('pose')
+@pytest.mark.parametrize('name', ['pose', 'pose-200'])
+def test_shipped_pose_model_tracks_an_unseen_person_far_better_than_a_guess(name):
+    bundle = load_pose_bundle(name)
     spec = bundle.spec
     take = PeopleRenderer().take(2, people('test', seed=99)[3], 600_000,
                                  np.random.default_rng(99))
