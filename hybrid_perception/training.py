@@ -63,6 +63,9 @@ class Objective(Protocol):
 
     def loss(self, output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor: ...
 
+    def penalty(self, model: torch.nn.Module) -> torch.Tensor | float:
+        """What the model's last training forward costs beyond its output, e.g. its activity."""
+
     def predict(self, output: torch.Tensor) -> torch.Tensor:
         """(N,) predicted class per clip."""
 
@@ -99,7 +102,7 @@ def fit(model: torch.nn.Module, objective: Objective, train_data: Dataset, val_d
             labels = labels.to(device)
             clips = objective.augment(clips, order)
             output = model(objective.inputs(clips.to(device)))
-            loss = objective.loss(output, labels)
+            loss = objective.loss(output, labels) + objective.penalty(model)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()

@@ -15,9 +15,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..snn.spec import ConvLayer, NetworkSpec
+from ..snn.spec import ConvLayer, DenseLayer, NetworkSpec
 
-__all__ = ['AnnOps', 'OpCounter', 'OpCounts', 'count_macs', 'count_snn_ops']
+__all__ = ['AnnOps', 'OpCounter', 'OpCounts', 'arriving_spikes', 'count_macs', 'count_snn_ops',
+           'synaptic_ops']
 
 
 @dataclass(frozen=True)
@@ -98,24 +99,35 @@ class OpCounter:
         return self.ops.scaled(1 / self.steps) if self.steps else None
 
 
+def arriving_spikes(layer: ConvLayer | DenseLayer, presynaptic: torch.Tensor) -> torch.Tensor:
+    """Spikes landing on each group of neurons that share a receptive field, per step:
+    (S, C, H, W) or (S, n) presynaptic -> (S, H', W') for a conv (every spike in a k x k window,
+    any channel: a convolution with ones), (S,) for a dense layer. Differentiable, so training
+    can price the synaptic operations it causes."""
+    if isinstance(layer, ConvLayer):
+        ones = torch.ones(1, 1, layer.kernel, layer.kernel, dtype=presynaptic.dtype,
+                          device=presynaptic.device)
+        return F.conv2d(presynaptic.sum(1, keepdim=True), ones, stride=layer.stride,
+                        padding=layer.padding)[:, 0]
+    return presynaptic.reshape(len(presynaptic), -1).sum(1)
+
+
+def synaptic_ops(layer: ConvLayer | DenseLayer, presynaptic: torch.Tensor) -> torch.Tensor:
+    """Every arriving spike times the neurons it reaches (a conv's channels, a dense's units)."""
+    return arriving_spikes(layer, presynaptic).sum() * _width(layer)
+
+
+def _width(layer: ConvLayer | DenseLayer) -> int:
+    return layer.channels if isinstance(layer, ConvLayer) else layer.units
+
+
 def _layer_ops(layer, presynaptic: np.ndarray, spikes: np.ndarray) -> OpCounts:
     steps = len(spikes)
     neurons = int(np.prod(spikes.shape[1:]))
-    if isinstance(layer, ConvLayer):
-        # Spikes landing in each output position's receptive field, per step (any channel):
-        # a sum over a k x k window, which is a convolution with ones.
-        per_position = F.conv2d(torch.from_numpy(presynaptic.sum(1, dtype=np.float32))[:, None],
-                                torch.ones(1, 1, layer.kernel, layer.kernel),
-                                stride=layer.stride, padding=layer.padding)[:, 0]
-        synaptic = int(per_position.sum()) * layer.channels
-        active = int((per_position > 0).sum()) * layer.channels
-    else:
-        arriving = presynaptic.reshape(steps, -1).sum(1)
-        synaptic = int(arriving.sum()) * layer.units
-        active = int((arriving > 0).sum()) * layer.units
-    return OpCounts(synaptic_op=synaptic, neuron_update_active=active,
-                    neuron_update_inactive=neurons * steps - active,
-                    spike_out=int(spikes.sum()))
+    arriving = arriving_spikes(layer, torch.from_numpy(presynaptic.astype(np.float32)))
+    active = int((arriving > 0).sum()) * _width(layer)
+    return OpCounts(synaptic_op=int(arriving.sum()) * _width(layer), neuron_update_active=active,
+                    neuron_update_inactive=neurons * steps - active, spike_out=int(spikes.sum()))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import torch
 
 from ..accumulator import accumulate
 from ..ann.model import build_ann
+from ..energy.operations import synaptic_ops
 from ..snn.model import SpikingNetwork
 from ..snn.spec import (
     ConvLayer,
@@ -143,6 +144,19 @@ class HybridClassifier(torch.nn.Module):
         n, k = features.shape[:2]
         return self.decide(features.reshape(n * k, *features.shape[2:])).reshape(n, k, -1)
 
+    def synaptic_ops(self) -> torch.Tensor:
+        """Mean synaptic operations per decision that the last training forward's hidden spikes
+        caused in the spiking head, differentiable: what the head costs on Loihi beyond its
+        fixed neuron updates. Layer 0's come from the sensor and no weight changes them."""
+        if self.snn is None or self.spec.spiking < 2:
+            return torch.zeros(())
+        spikes = self.snn.layer_spikes
+        n, steps = spikes[0].shape[0], spikes[0].shape[-1]
+        total = sum(synaptic_ops(layer, s.movedim(-1, 1).flatten(0, 1))
+                    for layer, s in zip(self.spec.layers[1:self.spec.spiking], spikes[:-1],
+                                     strict=True))
+        return total / (n * steps / self.spec.interval)
+
     def layer_parameters(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
         """(weight, bias) of every layer of the stack in order, on whichever side it runs;
         spiking layers have no bias."""
@@ -181,6 +195,7 @@ class IntervalObjective:
     warmup_steps: int = 0
     context_steps: int = 0  # steps of another clip played before each clip
     max_shift_px: int = 0   # training clips move by up to this many pixels (per clip)
+    synops_weight: float = 0.0  # loss per 1e5 synaptic operations per decision (see penalty)
 
     @property
     def first_scored(self) -> int:
@@ -208,6 +223,12 @@ class IntervalObjective:
         repeated = labels[:, None].expand(-1, scored.shape[1])
         return torch.nn.functional.cross_entropy(scored.reshape(-1, scored.shape[-1]),
                                                  repeated.reshape(-1))
+
+    def penalty(self, model: HybridClassifier) -> torch.Tensor:
+        """The spiking head's synaptic operations, priced: on Loihi they are what a hybrid pays
+        beyond its neurons' fixed updates, so fewer of them is how its energy gets below the
+        ANN layers it replaces."""
+        return model.synaptic_ops() * (self.synops_weight / 1e5)
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
         return output[:, self.first_scored:].softmax(-1).mean(1).argmax(-1)

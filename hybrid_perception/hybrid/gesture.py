@@ -44,6 +44,7 @@ class GestureTraining:
     start_from_ann: bool = True  # spiking cuts start from the trained all-ANN cut's weights
     finetune_epochs: int = 8     # ... and are then trained this long, at this rate: at the
     finetune_lr: float = 5e-4    # ANN's 2e-3 the hybrid peaked early and drifted (0.864)
+    synops_weight: float = 0.0   # loss per 1e5 SynOps per decision (IntervalObjective.penalty)
     seed: int = 0
     device: str = 'auto'
     clips: GestureClips = field(default_factory=GestureClips)
@@ -56,7 +57,7 @@ class GestureTraining:
 
     def objective(self, spec: HybridSpec) -> IntervalObjective:
         return IntervalObjective(spec.interval, self.binning.warmup_steps, self.context_steps,
-                                 self.max_shift_px)
+                                 self.max_shift_px, self.synops_weight)
 
     def train_config(self, *, finetune: bool = False) -> TrainConfig:
         return TrainConfig(epochs=self.finetune_epochs if finetune else self.epochs,
@@ -117,6 +118,7 @@ def train_model(spec: HybridSpec, data: dict[str, Dataset], settings: GestureTra
                'stream_test_accuracy': stream_accuracy(model, objective, data['test']),
                'val_accuracy': best.val_accuracy, 'epoch': best.epoch,
                'started_from': start_from.spec.name if start_from is not None else 'scratch',
+               'synops_weight': settings.synops_weight,
                'train_seconds': round(seconds, 1),
                'history': [asdict(s) for s in result.history]}
     return save_bundle(model, out, settings.binning, metrics)

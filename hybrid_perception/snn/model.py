@@ -43,8 +43,13 @@ class SpikingNetwork(torch.nn.Module):
         return [block for block in self.blocks if hasattr(block, 'neuron')]
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
+        """In training, every spiking layer's output is kept in ``layer_spikes`` (autograd holds
+        them anyway) for a loss on the network's activity."""
+        self.layer_spikes = []
         for block in self.blocks:
             spikes = block(spikes)
+            if self.training and hasattr(block, 'neuron'):
+                self.layer_spikes.append(spikes)
         return spikes
 
     def export_hdf5(self, path: str | Path) -> Path:

@@ -45,6 +45,9 @@ class SpikeRateObjective:
                                      reduction='sum')
         return rate(output, labels) / len(labels)
 
+    def penalty(self, model: torch.nn.Module) -> float:
+        return 0.0
+
     def predict(self, output: torch.Tensor) -> torch.Tensor:
         return slayer.classifier.Rate.predict(output)
 

@@ -9,6 +9,7 @@ import torch
 
 from hybrid_perception.accumulator import SpikeAccumulator
 from hybrid_perception.ann import build_ann
+from hybrid_perception.energy.operations import count_snn_ops
 from hybrid_perception.hybrid import (
     HybridClassifier,
     IntervalObjective,
@@ -110,6 +111,39 @@ def test_objective_plays_the_end_of_another_clip_before_each_clip(spikes):
     assert played.shape == (3, 24, 2, 32, 32)
     assert torch.equal(played[:, 8:], spikes)
     assert torch.equal(played[1, :8], spikes[0, -8:]) and torch.equal(played[0, :8], spikes[2, -8:])
+
+
+def test_the_synops_training_prices_are_the_ones_counted_for_energy(gesture, spikes):
+    spec = gesture.cut(3, 4)
+    torch.manual_seed(0)
+    model = HybridClassifier(spec).train()
+    model(spikes)
+    counted = [count_snn_ops(spec.snn_spec, clip.numpy(),
+                             [s[i].movedim(-1, 0).detach().numpy()
+                              for s in model.snn.layer_spikes])
+               for i, clip in enumerate(spikes)]
+    hidden = sum(c.per_layer[layer].synaptic_op for c in counted for layer in ('layer1', 'layer2'))
+    assert hidden > 0
+    assert model.synaptic_ops().item() == pytest.approx(hidden / (3 * 16 / 4))
+
+
+def test_the_synops_penalty_teaches_the_head_to_spike_less(gesture, spikes):
+    objective = IntervalObjective(interval=4, synops_weight=1.0)
+    torch.manual_seed(0)
+    model = HybridClassifier(gesture.cut(2, 4)).train()
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model(spikes)
+    before = model.synaptic_ops().item()
+    for _ in range(20):
+        model(spikes)
+        optimiser.zero_grad()
+        objective.penalty(model).backward()
+        optimiser.step()
+    model(spikes)
+    assert model.synaptic_ops().item() < 0.5 * before
+    ann = HybridClassifier(gesture.cut(0)).train()
+    ann(spikes)
+    assert objective.penalty(ann).item() == 0   # no spiking head, nothing to price
 
 
 def test_a_cut_starts_from_the_all_ann_cut_of_the_same_stack(gesture, spikes):
