@@ -41,7 +41,9 @@ def main() -> int:
     parser.add_argument('--sweep', type=Path, default=Path('out/gesture-sweep'),
                         help='a `train gesture --sweep` folder (what it lacks is trained: an '
                              'interrupted run resumes)')
-    parser.add_argument('--epochs', type=int, default=10, help='epochs per model when training')
+    parser.add_argument('--epochs', type=int, default=20,
+                        help="epochs of each interval's all-ANN cut when training (default 20, "
+                             'as the shipped models)')
     parser.add_argument('--clips', type=int, default=None,
                         help='unseen test clips streamed to count operations (default 22)')
     parser.add_argument('--quick', action='store_true', help='small sizes (smoke run)')

@@ -106,6 +106,21 @@ def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
     assert json.loads((out / 'summary.json').read_text()) == summary
 
 
+@pytest.mark.parametrize('flags, expected', [
+    ([], [(0, 4), (2, 4), (6, 4)]),
+    (['--spiking', '3', '--interval', '8', '--no-baselines'], [(0, 8), (3, 8)]),
+    (['--sweep', '--intervals', '8'], [(x, 8) for x in (0, 1, 2, 3, 4, 6)]),
+    (['--sweep'], [(x, i) for i in (2, 4, 8) for x in (0, 1, 2, 3, 4, 6)]),
+])
+def test_train_gesture_trains_the_cuts_asked_for_ann_first(flags, expected):
+    """--intervals splits the seed's sweep between processes sharing one --out."""
+    from hybrid_perception.cli import build_parser
+    from hybrid_perception.commands.gesture import models_to_train
+
+    specs = models_to_train(build_parser().parse_args(['train', 'gesture', *flags]))
+    assert [(spec.spiking, spec.interval) for spec in specs] == expected
+
+
 def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_path):
     """Bag -> live graph -> metrics.json/report.md; the live predictions are the model's."""
     from hybrid_perception.accumulator import SpikeAccumulator

@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-__all__ = ['add_gesture_training_arguments', 'train_gesture']
+__all__ = ['add_gesture_training_arguments', 'models_to_train', 'train_gesture']
 
 SWEEP_SPIKING = (1, 2, 3, 4)   # Seekings et al.: S1A5 .. S4A2
 SWEEP_INTERVALS = (2, 4, 8)
@@ -24,6 +24,9 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument('--sweep', action='store_true',
                        help=f'train the seed\'s table: x in {SWEEP_SPIKING} for I in '
                             f'{SWEEP_INTERVALS}, and both baselines per I')
+    group.add_argument('--intervals', type=int, nargs='+', default=None, metavar='I',
+                       help='the sweep\'s intervals only (default all): processes sweeping '
+                            'different intervals into one --out share the work between cores')
     group.add_argument('--no-baselines', action='store_true',
                        help='skip the all-SNN baseline (the all-ANN one is still trained: the '
                             'spiking cuts start from it)')
@@ -33,6 +36,9 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help='epochs of the cuts started from the all-ANN cut (default 8)')
     group.add_argument('--finetune-lr', type=float, default=5e-4,
                        help='their learning rate (default 5e-4)')
+    group.add_argument('--synops-weight', type=float, default=0.0,
+                       help='loss per 1e5 synaptic operations per decision in the spiking head: '
+                            'trades accuracy for estimated energy on Loihi (default 0, off)')
     group.add_argument('--resume', action='store_true',
                        help='keep every model already trained in --out (a folder with its '
                             'model.yaml) and train only the rest: a sweep can span sessions')
@@ -44,24 +50,16 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
 
 def train_gesture(args: argparse.Namespace) -> int:
     from ..hybrid.bundle import load_bundle
-    from ..hybrid.classifier import load_hybrid_spec
-    from ..hybrid.gesture import GestureTraining, gesture_data, sweep_specs, train_model
+    from ..hybrid.gesture import GestureTraining, gesture_data, train_model
 
     settings = GestureTraining(takes=args.takes, test_takes=args.test_takes,
                                epochs=args.epochs or 15, batch_size=args.batch_size,
                                lr=args.lr or 2e-3, start_from_ann=not args.from_scratch,
                                finetune_epochs=args.finetune_epochs,
-                               finetune_lr=args.finetune_lr,
+                               finetune_lr=args.finetune_lr, synops_weight=args.synops_weight,
                                seed=args.seed, device=args.device)
-    base = load_hybrid_spec(args.spec or 'gesture')
-    base = base.cut(base.spiking if args.spiking is None else args.spiking,
-                    args.interval or base.interval)
+    specs = models_to_train(args)
     out = args.out or Path('out/gesture')
-    if args.sweep:
-        specs = sweep_specs(base, SWEEP_SPIKING, SWEEP_INTERVALS)
-    else:
-        cuts = [0, base.spiking] if args.no_baselines else [0, base.spiking, len(base.layers)]
-        specs = [base.cut(x) for x in dict.fromkeys(cuts)]
     data = gesture_data(settings, _cache_path(), progress=True)
     print(', '.join(f'{split} {len(labels)} clips' for split, (_, labels) in data.items()))
     rows, ann_by_interval = [], {}
@@ -88,6 +86,21 @@ def train_gesture(args: argparse.Namespace) -> int:
     print(_table(rows))
     print(f'summary: {out / "summary.json"}')
     return 0
+
+
+def models_to_train(args: argparse.Namespace) -> list:
+    """The cuts the arguments ask for, in training order (each interval's all-ANN cut first:
+    the others start from it)."""
+    from ..hybrid.classifier import load_hybrid_spec
+    from ..hybrid.gesture import sweep_specs
+
+    base = load_hybrid_spec(args.spec or 'gesture')
+    base = base.cut(base.spiking if args.spiking is None else args.spiking,
+                    args.interval or base.interval)
+    if args.sweep:
+        return sweep_specs(base, SWEEP_SPIKING, args.intervals or SWEEP_INTERVALS)
+    cuts = [0, base.spiking] if args.no_baselines else [0, base.spiking, len(base.layers)]
+    return [base.cut(x) for x in dict.fromkeys(cuts)]
 
 
 def _table(rows: list[dict]) -> str:
