@@ -17,7 +17,7 @@ from hybrid_perception.events.pointcloud import pointcloud_to_events
 from .diagnostics import InputHealth
 from .qos import stream_qos
 
-__all__ = ['EVENT_INPUT_PARAMETERS', 'EventInput']
+__all__ = ['EVENT_INPUT_PARAMETERS', 'EventInput', 'push_resetting_after_gaps']
 
 EVENT_INPUT_PARAMETERS = {
     'reliability': ('best_effort', 'events QoS: best_effort (matches any driver) or reliable '
@@ -58,3 +58,16 @@ class EventInput:
                             f'{self.sensor.width}x{self.sensor.height} sensor and '
                             f'{drops.backwards_in_time} going back in time')
         self.callback(events, msg)
+
+
+def push_resetting_after_gaps(node: Node, cutter: Any, events: np.ndarray, stamp_us: int,
+                              reset: Callable[[], None]) -> list:
+    """``cutter.push`` (an ``EventWindows`` or the like, counting ``restarts``); when the packet
+    ends a silence longer than its gap, ``reset`` runs first: the network's state belongs to
+    the scene before the silence."""
+    restarts = cutter.restarts
+    pieces = cutter.push(events, stamp_us)
+    if cutter.restarts != restarts:
+        reset()
+        node.get_logger().info('events resumed after a gap: network reset to rest')
+    return pieces

@@ -27,7 +27,11 @@ from hybrid_perception.hybrid.stream import EventWindows
 from hybrid_perception.ros.conversions import image_to_matrix, points_to_pose_array, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
-from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
+from hybrid_perception.ros.event_input import (
+    EVENT_INPUT_PARAMETERS,
+    EventInput,
+    push_resetting_after_gaps,
+)
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RESULTS_QOS
 
@@ -80,11 +84,8 @@ class PoseSnnNode(Node):
 
     def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
         started = time.perf_counter()
-        restarts = self.steps.restarts
-        windows = self.steps.push(events, stamp_us(msg.header))
-        if self.steps.restarts != restarts:
-            self.stepper.reset()
-            self.get_logger().info('events resumed after a gap: network reset to rest')
+        windows = push_resetting_after_gaps(self, self.steps, events, stamp_us(msg.header),
+                                            self.stepper.reset)
         for window in windows:
             self._publish(self.stepper.push(window), msg.header.frame_id)
         if windows:

@@ -24,7 +24,11 @@ from hybrid_perception.hybrid.stream import EventWindows, SpikingStage, Window
 from hybrid_perception.ros.conversions import matrix_to_image, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
-from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
+from hybrid_perception.ros.event_input import (
+    EVENT_INPUT_PARAMETERS,
+    EventInput,
+    push_resetting_after_gaps,
+)
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RESULTS_QOS
 
@@ -65,11 +69,8 @@ class SnnNode(Node):
 
     def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
         started = time.perf_counter()
-        restarts = self.windows.restarts
-        windows = self.windows.push(events, stamp_us(msg.header))
-        if self.windows.restarts != restarts:
-            self.stage.reset()
-            self.get_logger().info('events resumed after a gap: network reset to rest')
+        windows = push_resetting_after_gaps(self, self.windows, events, stamp_us(msg.header),
+                                            self.stage.reset)
         for window in windows:
             self._run(window, msg.header.frame_id)
         if windows:

@@ -111,6 +111,26 @@ def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, mode
     assert probe.labels[-1].split(' ')[0] in bundle.spec.classes
 
 
+def test_events_after_a_long_silence_start_the_network_from_rest(ros, gesture_events):
+    """The same take after a gap > max_gap_s gives the same probabilities as the first time;
+    the spiking state the take left behind would change its first windows."""
+    from hybrid_perception.events.array import make_events
+    context, executor = ros
+    probe = Probe(context, executor)
+    snn, _, _ = start(context, executor)
+    gap_us = 2_000_000  # a multiple of the 40 ms window: the same cuts
+    for offset in (0, gap_us):
+        later = gesture_events.copy()
+        later['timestamp'] += offset
+        probe.publish(later, executor)
+        probe.publish(make_events([offset + 240_000], [0], [0], [1]), executor)
+        assert spin_until(executor, lambda n=offset: len(probe.probabilities) == (
+            12 if n else 6), 30.0)
+    assert snn.windows.restarts == 1
+    assert np.allclose(np.concatenate(probe.probabilities[6:]),
+                       np.concatenate(probe.probabilities[:6]), atol=1e-5)
+
+
 def test_bad_messages_are_logged_counted_and_the_graph_keeps_going(ros, gesture_events):
     from sensor_msgs.msg import Image, PointCloud2
 
