@@ -79,6 +79,7 @@ def test_chained_stages_are_the_shipped_model(clip_events, name):
 
 
 def test_decision_refuses_features_of_the_wrong_size():
-    tail = DecisionStage(load_bundle('gesture/hybrid'))
-    with pytest.raises(HybridPerceptionError, match='2048 values'):
-        tail(np.zeros((32, 63), np.float32))
+    bundle = load_bundle('gesture/hybrid')
+    size = int(np.prod(bundle.spec.feature_shape))
+    with pytest.raises(HybridPerceptionError, match=f'{size} values'):
+        DecisionStage(bundle)(np.zeros(size - 1, np.float32))
