@@ -34,14 +34,14 @@ from hybrid_perception.events.pointcloud import (
     encode_points,
     points_view,
 )
-from hybrid_perception.events.reference import (
+from hybrid_perception.events.representations import to_spike_tensor
+from hybrid_perception.io.rosbag import EventBagWriter
+from hybrid_perception.sim.reference import (
     encode_points_loop,
     simulate_step_loop,
     spike_tensor_loop,
 )
-from hybrid_perception.events.representations import to_spike_tensor
-from hybrid_perception.events.rosbag import EventBagWriter
-from hybrid_perception.events.simulator import DvsParams, DvsSimulator
+from hybrid_perception.sim.simulator import DvsParams, DvsSimulator
 
 SENSOR = SensorSize(128, 128)
 

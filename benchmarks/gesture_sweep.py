@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hybrid_perception.events.gestures import GestureClips
-from hybrid_perception.hybrid.bundle import load_bundle
-from hybrid_perception.hybrid.evaluation import count_head_ops, inference_costs
+from hybrid_perception.datasets.gestures import GestureClips
+from hybrid_perception.hybrid.gesture.bundle import load_bundle
+from hybrid_perception.hybrid.gesture.evaluation import count_head_ops, inference_costs
 
 
 def trained_sweep(folder: Path, epochs: int, quick: bool) -> list[dict]:

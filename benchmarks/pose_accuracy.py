@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from hybrid_perception.events.people import PeopleRenderer
-from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
-from hybrid_perception.hybrid.pose_evaluation import MODELS, pose_power, score_takes
-from hybrid_perception.hybrid.pose_tracker import PoseInitialiser
+from hybrid_perception.datasets.people import PeopleRenderer
+from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
+from hybrid_perception.hybrid.pose.evaluation import MODELS, pose_power, score_takes
+from hybrid_perception.hybrid.pose.tracker import PoseInitialiser
 
 
 def main() -> int:

@@ -17,11 +17,11 @@ import json
 import tempfile
 from pathlib import Path
 
-from hybrid_perception.energy import EnergyModel
-from hybrid_perception.events.datasets import MovingSquareClips
-from hybrid_perception.snn import load_spec
-from hybrid_perception.snn.compare import as_windows, compare_runtimes
-from hybrid_perception.snn.training import TrainConfig, load_checkpoint, train
+from hybrid_perception.datasets.motion import MovingSquareClips
+from hybrid_perception.networks.energy import EnergyModel
+from hybrid_perception.networks.snn import load_spec
+from hybrid_perception.networks.snn.compare import as_windows, compare_runtimes
+from hybrid_perception.networks.snn.training import TrainConfig, load_checkpoint, train
 
 PLATFORMS = ('loihi', 'loihi_calibrated', 'loihi2')
 STEP_S = 1e-3  # one SNN time step per millisecond of events (5 ms bins run at 5 steps/bin)

@@ -21,8 +21,8 @@ from hybrid_perception.events.array import SensorSize
 def _simulate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from hybrid_perception.events.rosbag import EventBagWriter
-    from hybrid_perception.events.sources import SyntheticSource, packetize
+    from hybrid_perception.io.rosbag import EventBagWriter
+    from hybrid_perception.io.sources import SyntheticSource, packetize
     sensor = SensorSize(args.width, args.height)
     source = SyntheticSource(sensor, duration_s=args.duration, seed=args.seed)
     n_frames = int(args.duration * 1e6 // source.frame_period_us)
@@ -57,7 +57,7 @@ def _record(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
-    from hybrid_perception.ros.recorder import BagRecorder
+    from hybrid_perception.ros.tools.recorder import BagRecorder
     rclpy.init()
     recorder = BagRecorder(args.out, args.topic, storage=args.storage)
     executor = SingleThreadedExecutor()
@@ -84,7 +84,7 @@ def _replay(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
-    from hybrid_perception.ros.dvs_driver import DvsDriver
+    from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
     rclpy.init()
     driver = DvsDriver(parameter_overrides=_driver_parameters(
         source='aedat4' if args.path.endswith('.aedat4') else 'rosbag', path=args.path,
@@ -110,9 +110,9 @@ def _demo(args: argparse.Namespace) -> int:
     from sensor_msgs.msg import PointCloud2
 
     from hybrid_perception.events.pointcloud import pointcloud_to_events
-    from hybrid_perception.ros.dvs_driver import DvsDriver
+    from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
     from hybrid_perception.ros.qos import stream_qos
-    from hybrid_perception.ros.recorder import BagRecorder
+    from hybrid_perception.ros.tools.recorder import BagRecorder
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     bag = out / time.strftime('synthetic-%Y%m%d-%H%M%S')

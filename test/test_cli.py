@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from hybrid_perception.events.rosbag import EventBagReader
-from hybrid_perception.hybrid.bundle import load_bundle
+from hybrid_perception.hybrid.gesture.bundle import load_bundle
+from hybrid_perception.io.rosbag import EventBagReader
 
 
 def run(*args, timeout=120):
@@ -123,12 +123,12 @@ def test_train_gesture_trains_the_cuts_asked_for_ann_first(flags, expected):
 
 def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_path):
     """Bag -> live graph -> metrics.json/report.md; the live predictions are the model's."""
-    from hybrid_perception.accumulator import SpikeAccumulator
+    from hybrid_perception.datasets.gesture_bag import read_gesture_labels
     from hybrid_perception.events.array import concatenate
-    from hybrid_perception.events.gesture_bag import read_gesture_labels
-    from hybrid_perception.events.sources import packetize
-    from hybrid_perception.hybrid.evaluation import Decision, score_gestures
-    from hybrid_perception.hybrid.stream import DecisionStage, EventWindows, SpikingStage
+    from hybrid_perception.hybrid.gesture.evaluation import Decision, score_gestures
+    from hybrid_perception.hybrid.gesture.stream import DecisionStage, EventWindows, SpikingStage
+    from hybrid_perception.io.sources import packetize
+    from hybrid_perception.networks.accumulator import SpikeAccumulator
 
     bag, out = tmp_path / 'gestures', tmp_path / 'evaluation'
     written = run('dataset', 'gesture', '--out', str(bag), '--samples', '4')
@@ -171,7 +171,7 @@ def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_p
 
 
 def test_dataset_pose_writes_a_bag_with_truth_per_view(tmp_path):
-    from hybrid_perception.events.pose_bag import read_pose_truth
+    from hybrid_perception.datasets.pose_bag import read_pose_truth
     bag = tmp_path / 'poses'
     result = run('dataset', 'pose', '--out', str(bag), '--samples', '2', '--take-seconds', '0.1')
     assert result.returncode == 0, result.stderr
@@ -197,7 +197,7 @@ def test_train_pose_from_a_trained_initialiser_keeps_its_ann_frozen(tmp_path):
     out unchanged (only the state heads and the SNNs learn)."""
     import torch
 
-    from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
+    from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
 
     out = tmp_path / 'pose-200'
     result = run('train', 'pose', '--initialiser', 'pose', '--rate', '200', '--pose-takes', '1',
@@ -221,13 +221,13 @@ def test_evaluate_pose_scores_the_live_two_camera_graph_like_the_model_offline(t
     the live ANN baseline's error is the shipped initialiser's own, computed here offline."""
     import numpy as np
 
+    from hybrid_perception.datasets.pose_bag import read_pose_truth
     from hybrid_perception.events.array import concatenate
-    from hybrid_perception.events.pose_bag import read_pose_truth
-    from hybrid_perception.events.pose_windows import pose_at
-    from hybrid_perception.events.rosbag import EventBagReader
-    from hybrid_perception.hybrid.pose_bundle import load_pose_bundle
-    from hybrid_perception.hybrid.pose_evaluation import scored_steps
-    from hybrid_perception.pose.joints import mpjpe
+    from hybrid_perception.geometry.joints import mpjpe
+    from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
+    from hybrid_perception.hybrid.pose.evaluation import scored_steps
+    from hybrid_perception.hybrid.pose.windows import pose_at
+    from hybrid_perception.io.rosbag import EventBagReader
 
     bag, out = tmp_path / 'poses', tmp_path / 'evaluation'
     written = run('dataset', 'pose', '--out', str(bag), '--samples', '2', '--take-seconds',

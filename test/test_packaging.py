@@ -45,7 +45,8 @@ def test_pip_install_puts_executables_on_the_venv_path(tmp_path):
     share = venv / 'share' / 'hybrid_perception'
     assert (share / 'package.xml').is_file()
     package = site / 'hybrid_perception'
-    for data in ('snn/specs/motion.yaml', 'hybrid/specs/gesture.yaml', 'energy/coefficients.yaml',
+    for data in ('networks/specs/motion.yaml', 'hybrid/gesture/specs/gesture.yaml',
+                 'hybrid/pose/specs/pose.yaml', 'networks/energy/coefficients.yaml',
                  'models/gesture/hybrid/snn.net', 'models/gesture/hybrid/ann.onnx'):
         assert (package / data).is_file(), f'{data} not installed'
 

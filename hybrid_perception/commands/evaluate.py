@@ -63,7 +63,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def _dataset(args: argparse.Namespace) -> int:
     if args.task == 'pose':
         return _pose_dataset(args)
-    from ..events.gesture_bag import write_gesture_bag
+    from hybrid_perception.datasets.gesture_bag import write_gesture_bag
     samples = 66 if args.samples is None else args.samples
     spans = write_gesture_bag(args.out, samples=samples, seed=args.seed, progress=True)
     seconds = (spans[-1].end_us - spans[0].start_us) * 1e-6 if spans else 0
@@ -73,7 +73,7 @@ def _dataset(args: argparse.Namespace) -> int:
 
 
 def _pose_dataset(args: argparse.Namespace) -> int:
-    from ..events.pose_bag import write_pose_bag
+    from hybrid_perception.datasets.pose_bag import write_pose_bag
     if args.take_seconds <= 0:
         raise ValueError(f'--take-seconds must be positive, got {args.take_seconds}')
     samples = 16 if args.samples is None else args.samples
@@ -87,16 +87,16 @@ def _pose_dataset(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     if args.pipeline == 'pose':
-        from .evaluate_pose import evaluate_pose
+        from hybrid_perception.commands.evaluate_pose import evaluate_pose
         return evaluate_pose(args)
     args.rate = 1.0 if args.rate is None else args.rate
-    from ..errors import HybridPerceptionError
-    from ..events.array import concatenate
-    from ..events.gesture_bag import read_gesture_labels
-    from ..events.rosbag import EventBagReader
-    from ..events.sources import packetize
-    from ..hybrid.bundle import load_bundle
-    from ..hybrid.report import write_report
+    from hybrid_perception.datasets.gesture_bag import read_gesture_labels
+    from hybrid_perception.errors import HybridPerceptionError
+    from hybrid_perception.events.array import concatenate
+    from hybrid_perception.hybrid.gesture.bundle import load_bundle
+    from hybrid_perception.hybrid.gesture.report import write_report
+    from hybrid_perception.io.rosbag import EventBagReader
+    from hybrid_perception.io.sources import packetize
 
     spans = read_gesture_labels(args.bag, args.labels_topic)
     reader = EventBagReader(args.bag, topic=args.events_topic)
@@ -136,7 +136,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _live_run(name, bundle, packets, args):
     """One replay through a fresh graph of the model's nodes, in namespace /<name>."""
-    from ..ros.live_evaluation import Replayer, live_graph, play
+    from hybrid_perception.ros.tools.live_evaluation import Replayer, live_graph, play
 
     path = str(bundle.path)
     graph = {'snn_node': {'model': path, 'backend': args.snn_backend, 'reliability': 'reliable'},
@@ -162,13 +162,13 @@ def _live_run(name, bundle, packets, args):
 def _model_metrics(bundle, run, ops, spans):
     import numpy as np
 
-    from ..energy import EnergyModel
-    from ..hybrid.evaluation import (
+    from hybrid_perception.hybrid.gesture.evaluation import (
         confusion_matrix,
         inference_costs,
         latency_summary,
         score_gestures,
     )
+    from hybrid_perception.networks.energy import EnergyModel
     binning, spec = bundle.binning, bundle.spec
     truth, predicted = score_gestures(run.decisions, spans, binning.warmup_steps * binning.bin_us)
     latencies = run.latencies()

@@ -1,7 +1,7 @@
 """``hybrid-perception evaluate --pipeline pose``: H2 and its baselines through the live graph.
 
 Each model folder (one per SNN rate) is replayed three times, once per model of
-:data:`~hybrid_perception.hybrid.pose_evaluation.MODELS`, through a fresh two-camera graph of
+:data:`~hybrid_perception.hybrid.pose.evaluation.MODELS`, through a fresh two-camera graph of
 the real nodes (config/pose.yaml's shape): per camera state_initializer_node and/or
 pose_snn_node, and skeleton_node triangulating with the bag's rig. What comes back on the
 topics is scored against the bag's ground truth. Heavy imports happen inside the functions.
@@ -23,11 +23,11 @@ GRAPHS = {'hybrid': (('state_initializer_node', 'pose_snn_node'), 'pose'),
 
 
 def evaluate_pose(args: argparse.Namespace) -> int:
-    from ..events.pose_bag import read_pose_truth
-    from ..hybrid.pose_bundle import load_pose_bundle
-    from ..hybrid.pose_evaluation import MODELS, pose_power, score_live
-    from ..hybrid.pose_report import write_pose_report
-    from ..pose.rig import save_rig
+    from hybrid_perception.datasets.pose_bag import read_pose_truth
+    from hybrid_perception.geometry.rig import save_rig
+    from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
+    from hybrid_perception.hybrid.pose.evaluation import MODELS, pose_power, score_live
+    from hybrid_perception.hybrid.pose.report import write_pose_report
 
     truth = read_pose_truth(args.bag)
     packets = _packets(args.bag, [c.name for c in truth.cameras], args.packet_us)
@@ -73,9 +73,9 @@ def evaluate_pose(args: argparse.Namespace) -> int:
 def _packets(bag, cameras: list[str], packet_us: int) -> dict:
     """Each camera's events as packets, and one empty packet 100 ms (a step at any rate) after
     the last: a live stream goes on, and the nodes close a step only once it is past its end."""
-    from ..events.array import concatenate, empty_events
-    from ..events.rosbag import EventBagReader
-    from ..events.sources import packetize
+    from hybrid_perception.events.array import concatenate, empty_events
+    from hybrid_perception.io.rosbag import EventBagReader
+    from hybrid_perception.io.sources import packetize
     packets = {}
     for camera in cameras:
         reader = EventBagReader(bag, topic=f'/{camera}/events')
@@ -91,9 +91,9 @@ def _packets(bag, cameras: list[str], packet_us: int) -> dict:
 
 def _live_run(model: str, bundle, packets: dict, rig: Path, args):
     """One replay through a fresh graph in namespace /<model>."""
-    from ..energy.operations import OpCounter, OpCounts
-    from ..hybrid.pose_evaluation import LiveTrack
-    from ..ros.live_evaluation import PoseListener, live_graph, play
+    from hybrid_perception.hybrid.pose.evaluation import LiveTrack
+    from hybrid_perception.networks.energy.operations import OpCounter, OpCounts
+    from hybrid_perception.ros.tools.live_evaluation import PoseListener, live_graph, play
 
     nodes_per_camera, pose_topic = GRAPHS[model]
     windows = bundle.spec.windows

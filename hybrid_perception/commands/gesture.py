@@ -49,8 +49,8 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
 
 
 def train_gesture(args: argparse.Namespace) -> int:
-    from ..hybrid.bundle import load_bundle
-    from ..hybrid.gesture import GestureTraining, gesture_data, train_model
+    from hybrid_perception.hybrid.gesture.bundle import load_bundle
+    from hybrid_perception.hybrid.gesture.training import GestureTraining, gesture_data, train_model
 
     settings = GestureTraining(takes=args.takes, test_takes=args.test_takes,
                                epochs=args.epochs or 15, batch_size=args.batch_size,
@@ -91,8 +91,8 @@ def train_gesture(args: argparse.Namespace) -> int:
 def models_to_train(args: argparse.Namespace) -> list:
     """The cuts the arguments ask for, in training order (each interval's all-ANN cut first:
     the others start from it)."""
-    from ..hybrid.classifier import load_hybrid_spec
-    from ..hybrid.gesture import sweep_specs
+    from hybrid_perception.hybrid.gesture.model import load_hybrid_spec
+    from hybrid_perception.hybrid.gesture.training import sweep_specs
 
     base = load_hybrid_spec(args.spec or 'gesture')
     base = base.cut(base.spiking if args.spiking is None else args.spiking,

@@ -30,8 +30,8 @@ def _run(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from ..ros.entry import init_without_signal_handlers, stop_node
-    from ..ros.graph import graph_parameters, start_graph
+    from hybrid_perception.ros.entry import init_without_signal_handlers, stop_node
+    from hybrid_perception.ros.graph import graph_parameters, start_graph
 
     graph = graph_parameters(args.config, args.set)
     stop = init_without_signal_handlers()

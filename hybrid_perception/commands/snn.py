@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .gesture import add_gesture_training_arguments, train_gesture
-from .pose import add_pose_training_arguments, train_pose
+from hybrid_perception.commands.gesture import add_gesture_training_arguments, train_gesture
+from hybrid_perception.commands.pose import add_pose_training_arguments, train_pose
 
 __all__ = ['add_commands']
 
@@ -69,8 +69,8 @@ def _train(args: argparse.Namespace) -> int:
         return train_gesture(args)
     if args.task == 'pose':
         return train_pose(args)
-    from ..snn.spec import load_spec
-    from ..snn.training import TrainConfig, load_checkpoint, train
+    from hybrid_perception.networks.snn.training import TrainConfig, load_checkpoint, train
+    from hybrid_perception.networks.spec import load_spec
 
     args.out = args.out or Path('out/motion')
     spec = load_spec(args.spec or 'motion')
@@ -90,7 +90,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..snn.training import load_checkpoint
+    from hybrid_perception.networks.snn.training import load_checkpoint
 
     out = args.out or args.checkpoint.with_name('network.net')
     if not args.checkpoint.is_file():
@@ -100,9 +100,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _run_snn(args: argparse.Namespace) -> int:
-    from ..energy import EnergyModel
-    from ..snn.compare import as_windows, compare_runtimes
-    from ..snn.model import read_spec
+    from hybrid_perception.networks.energy import EnergyModel
+    from hybrid_perception.networks.snn.compare import as_windows, compare_runtimes
+    from hybrid_perception.networks.snn.model import read_spec
 
     clips, _ = _motion_clips_for(read_spec(args.network)).generate(args.clips, seed=1234)
     windows = as_windows(clips, args.window)
@@ -125,7 +125,7 @@ def _run_snn(args: argparse.Namespace) -> int:
 
 def _motion_clips_for(spec):
     """The synthetic motion clips, if the network takes their shape (they are all we have)."""
-    from ..events.datasets import MovingSquareClips
+    from hybrid_perception.datasets.motion import MovingSquareClips
 
     dataset = MovingSquareClips()
     shape = (2, dataset.sensor.height, dataset.sensor.width)

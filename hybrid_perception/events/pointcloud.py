@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hybrid_perception.errors import EventFormatError
-
-from .array import EVENT_DTYPE
-from .kernels import columns, decode_packed, encode_packed
+from hybrid_perception.events.array import EVENT_DTYPE
+from hybrid_perception.events.kernels import columns, decode_packed, encode_packed
 
 __all__ = [
     'POINT_DTYPE', 'POINT_FIELDS', 'PointField', 'encode_points', 'decode_points', 'points_view',

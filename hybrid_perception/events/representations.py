@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .array import SensorSize
-from .kernels import bin_events, columns
+from hybrid_perception.events.array import SensorSize
+from hybrid_perception.events.kernels import bin_events, columns
 
 __all__ = [
     'to_spike_tensor', 'to_count_frame', 'render_bgr', 'SpikeTensor', 'CountFrame',

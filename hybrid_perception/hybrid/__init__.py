@@ -1,14 +1,5 @@
-"""The published hybrid systems, composed from the event, SNN, accumulator and ANN parts."""
+"""The published hybrid systems, one sub-package each with the same file names (model,
+training, bundle, stream, evaluation, report): ``gesture`` (H1) and ``pose`` (H2); ``common``
+and ``plots`` hold what they share."""
 
-from .classifier import (
-    BUILTIN_HYBRID_SPECS,
-    HybridClassifier,
-    HybridSpec,
-    IntervalObjective,
-    load_hybrid_spec,
-    stream_accuracy,
-    stream_logits,
-)
-
-__all__ = ['BUILTIN_HYBRID_SPECS', 'HybridClassifier', 'HybridSpec', 'IntervalObjective',
-           'load_hybrid_spec', 'stream_accuracy', 'stream_logits']
+__all__: list[str] = []

@@ -13,9 +13,8 @@ from sensor_msgs.msg import PointCloud2
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import EventSanitizer, SensorSize
 from hybrid_perception.events.pointcloud import pointcloud_to_events
-
-from .diagnostics import InputHealth
-from .qos import stream_qos
+from hybrid_perception.ros.diagnostics import InputHealth
+from hybrid_perception.ros.qos import stream_qos
 
 __all__ = ['EVENT_INPUT_PARAMETERS', 'EventInput', 'push_resetting_after_gaps']
 

@@ -18,20 +18,19 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from hybrid_perception.errors import HybridPerceptionError
-
-from .entry import one_torch_thread, stop_node
+from hybrid_perception.ros.entry import one_torch_thread, stop_node
 
 __all__ = ['NODE_TYPES', 'graph_parameters', 'node_path', 'parse_override', 'start_graph']
 
 
 def _node_types() -> dict[str, type[Node]]:
-    from .accumulator_node import AccumulatorNode
-    from .ann_node import AnnNode
-    from .dvs_driver import DvsDriver
-    from .pose_snn_node import PoseSnnNode
-    from .skeleton_node import SkeletonNode
-    from .snn_node import SnnNode
-    from .state_initializer_node import StateInitializerNode
+    from hybrid_perception.ros.nodes.accumulator_node import AccumulatorNode
+    from hybrid_perception.ros.nodes.ann_node import AnnNode
+    from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
+    from hybrid_perception.ros.nodes.pose_snn_node import PoseSnnNode
+    from hybrid_perception.ros.nodes.skeleton_node import SkeletonNode
+    from hybrid_perception.ros.nodes.snn_node import SnnNode
+    from hybrid_perception.ros.nodes.state_initializer_node import StateInitializerNode
     return {'dvs_driver': DvsDriver, 'snn_node': SnnNode, 'accumulator_node': AccumulatorNode,
             'ann_node': AnnNode, 'state_initializer_node': StateInitializerNode,
             'pose_snn_node': PoseSnnNode, 'skeleton_node': SkeletonNode}

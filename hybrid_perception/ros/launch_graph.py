@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .graph import node_path
+from hybrid_perception.ros.graph import node_path
 
 __all__ = ['graph_launch_description', 'launched_nodes']
 

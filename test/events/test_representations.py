@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from hybrid_perception.events.array import SensorSize, make_events
-from hybrid_perception.events.reference import spike_tensor_loop
 from hybrid_perception.events.representations import (
     OFF_BGR,
     ON_BGR,
@@ -12,6 +11,7 @@ from hybrid_perception.events.representations import (
     to_count_frame,
     to_spike_tensor,
 )
+from hybrid_perception.sim.reference import spike_tensor_loop
 
 
 def random_events(rng, n, sensor, t_max):

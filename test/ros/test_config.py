@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hybrid_perception.ros import dvs_driver
+from hybrid_perception.ros.nodes import dvs_driver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,7 +34,8 @@ def test_launch_files_are_valid_python_with_a_launch_description():
               for node in ('dvs_driver', 'state_initializer_node', 'pose_snn_node')}
      | {'skeleton_node'})])
 def test_graph_yamls_set_only_declared_parameters_with_their_types(name, nodes):
-    from hybrid_perception.ros import (
+    from hybrid_perception.ros.graph import graph_parameters, node_path
+    from hybrid_perception.ros.nodes import (
         accumulator_node,
         ann_node,
         pose_snn_node,
@@ -42,7 +43,6 @@ def test_graph_yamls_set_only_declared_parameters_with_their_types(name, nodes):
         snn_node,
         state_initializer_node,
     )
-    from hybrid_perception.ros.graph import graph_parameters, node_path
     tables = {'dvs_driver': dvs_driver.PARAMETERS, 'snn_node': snn_node.PARAMETERS,
               'accumulator_node': accumulator_node.PARAMETERS, 'ann_node': ann_node.PARAMETERS,
               'state_initializer_node': state_initializer_node.PARAMETERS,

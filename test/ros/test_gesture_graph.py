@@ -15,11 +15,11 @@ import pytest
 import torch
 from support import spin_until
 
+from hybrid_perception.datasets.gestures import GestureClips, subjects
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.events.gestures import GestureClips, subjects
-from hybrid_perception.events.rosbag import EventBagWriter
-from hybrid_perception.events.sources import packetize
-from hybrid_perception.hybrid.bundle import load_bundle
+from hybrid_perception.hybrid.gesture.bundle import load_bundle
+from hybrid_perception.io.rosbag import EventBagWriter
+from hybrid_perception.io.sources import packetize
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIPS = GestureClips()

@@ -8,13 +8,13 @@ import pytest
 import torch
 from support import spin_until
 
+from hybrid_perception.datasets.people import PeopleRenderer, people
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import make_events
-from hybrid_perception.events.people import PeopleRenderer, people
-from hybrid_perception.events.sources import packetize
-from hybrid_perception.hybrid.pose import PoseSnn, StateInitialiser, load_pose_spec
-from hybrid_perception.hybrid.pose_bundle import load_pose_bundle, save_pose_bundle
-from hybrid_perception.hybrid.pose_evaluation import score_takes
+from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
+from hybrid_perception.hybrid.pose.evaluation import score_takes
+from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitialiser, load_pose_spec
+from hybrid_perception.io.sources import packetize
 
 TAKE_US = 500_000
 
@@ -78,8 +78,8 @@ class Probe:
 def start(context, executor, model, **snn):
     from rclpy.parameter import Parameter
 
-    from hybrid_perception.ros.pose_snn_node import PoseSnnNode
-    from hybrid_perception.ros.state_initializer_node import StateInitializerNode
+    from hybrid_perception.ros.nodes.pose_snn_node import PoseSnnNode
+    from hybrid_perception.ros.nodes.state_initializer_node import StateInitializerNode
     nodes = [StateInitializerNode(context=context, parameter_overrides=[
                  Parameter('model', value=str(model)), Parameter('reliability', value='reliable')]),
              PoseSnnNode(context=context, parameter_overrides=[

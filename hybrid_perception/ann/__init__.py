@@ -1,5 +1,0 @@
-"""Dense networks: the ANN halves of the hybrids and the ANN baselines."""
-
-from .model import build_ann
-
-__all__ = ['build_ann']

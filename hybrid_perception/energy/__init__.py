@@ -1,7 +1,0 @@
-"""Operation counting and modelled energy/power for Loihi, Loihi 2, Jetson and the NCS2."""
-
-from .models import COEFFICIENTS_FILE, EnergyEstimate, EnergyModel, platforms
-from .operations import AnnOps, OpCounter, OpCounts, count_macs, count_snn_ops
-
-__all__ = ['COEFFICIENTS_FILE', 'AnnOps', 'EnergyEstimate', 'EnergyModel', 'OpCounts',
-           'count_macs', 'count_snn_ops', 'platforms', 'OpCounter']

@@ -1,0 +1,124 @@
+"""A trained classifier as it is deployed: one folder, each half in its deployment format.
+
+``model.yaml`` holds the spec and how the input is binned (and what the model scored);
+``snn.net`` is the SNN head as NetX HDF5 (Lava / Loihi), ``ann.onnx`` the ANN tail as ONNX
+(onnxruntime / TensorRT on a Jetson), ``model.pt`` the torch weights of both (the torch
+backends, fine-tuning). The nodes need nothing else, so a folder can be copied to a robot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.hybrid.gesture.model import HybridClassifier, HybridSpec
+from hybrid_perception.networks.ann.runtime import (
+    ANN_BACKENDS,
+    AnnRuntime,
+    OnnxAnn,
+    TorchAnn,
+    export_onnx,
+)
+from hybrid_perception.networks.snn.runtime import SnnRuntime
+from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
+
+__all__ = ['MODELS_DIR', 'SNN_BACKENDS', 'ClassifierBundle', 'InputBinning', 'load_bundle',
+           'save_bundle']
+
+#: Trained models shipped with the package (``models/<task>/<kind>``).
+MODELS_DIR = Path(__file__).resolve().parents[2] / 'models'
+SNN_BACKENDS = ('torch', 'lava')
+
+
+@dataclass(frozen=True)
+class InputBinning:
+    """How events become the model's input: ``bin_us`` bins, ``downsample`` pixel blocks."""
+
+    sensor_width: int = 128
+    sensor_height: int = 128
+    bin_us: int = 10_000
+    downsample: int = 4
+    warmup_steps: int = 8
+
+
+@dataclass(frozen=True)
+class ClassifierBundle:
+    path: Path
+    spec: HybridSpec
+    binning: InputBinning
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def snn_path(self) -> Path | None:
+        return self.path / 'snn.net' if self.spec.kind != 'ann' else None
+
+    @property
+    def ann_path(self) -> Path | None:
+        return self.path / 'ann.onnx' if self.spec.kind != 'snn' else None
+
+    def model(self) -> HybridClassifier:
+        model = HybridClassifier(self.spec)
+        model.load_state_dict(torch.load(self.path / 'model.pt', map_location='cpu'))
+        return model.eval()
+
+    def snn_runtime(self, backend: str = 'torch', *, lava_backend: str = 'auto') -> SnnRuntime:
+        """The SNN head stepping one interval per call, on torch or on Lava (sim or Loihi)."""
+        if self.snn_path is None:
+            raise HybridPerceptionError(f'{self.path}: an all-ANN model has no SNN')
+        if backend == 'torch':
+            return TorchRuntime(self.model().snn, self.spec.interval)
+        if backend == 'lava':
+            from hybrid_perception.networks.snn.lava_runtime import LavaRuntime
+            return LavaRuntime(self.snn_path, self.spec.interval, backend=lava_backend)
+        raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got {backend!r}')
+
+    def ann_runtime(self, backend: str = 'onnxruntime') -> AnnRuntime:
+        """The ANN tail: onnxruntime (TensorRT/CUDA providers when present) or torch."""
+        if self.ann_path is None:
+            raise HybridPerceptionError(f'{self.path}: an all-SNN model has no ANN')
+        if backend == 'onnxruntime':
+            return OnnxAnn(self.ann_path)
+        if backend == 'torch':
+            return TorchAnn(self.model().ann, self.spec.feature_shape)
+        raise HybridPerceptionError(f'ANN backend must be one of {ANN_BACKENDS}, got {backend!r}')
+
+
+def save_bundle(model: HybridClassifier, path: str | Path, binning: InputBinning,
+                metrics: dict[str, Any] | None = None) -> ClassifierBundle:
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    model = model.cpu().eval()
+    bundle = ClassifierBundle(path, model.spec, binning, dict(metrics or {}))
+    description = {'spec': model.spec.to_dict(), 'binning': asdict(binning),
+                   'metrics': bundle.metrics}
+    (path / 'model.yaml').write_text(yaml.safe_dump(description, sort_keys=False))
+    torch.save(model.state_dict(), path / 'model.pt')
+    if bundle.snn_path:
+        model.snn.export_hdf5(bundle.snn_path)
+    if bundle.ann_path:
+        export_onnx(model.ann, model.spec.feature_shape, bundle.ann_path)
+    return bundle
+
+
+def load_bundle(path: str | Path) -> ClassifierBundle:
+    """A bundle folder, or a shipped model by name (``gesture/hybrid``)."""
+    path = Path(path)
+    if not path.is_dir() and (MODELS_DIR / path).is_dir():
+        path = MODELS_DIR / path
+    try:
+        description = yaml.safe_load((path / 'model.yaml').read_text())
+        bundle = ClassifierBundle(path, HybridSpec.from_dict(description['spec']),
+                                  InputBinning(**description['binning']),
+                                  description.get('metrics') or {})
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as err:
+        raise HybridPerceptionError(f'{path} is not a model folder written by '
+                                    f'hybrid_perception ({err})') from err
+    for part in (path / 'model.pt', bundle.snn_path, bundle.ann_path):
+        if part is not None and not part.is_file():
+            raise HybridPerceptionError(f'{path}: {part.name} is missing')
+    return bundle

@@ -1,0 +1,90 @@
+"""Scoring a live run of an H1 model against ground truth: accuracy, latency, energy.
+
+A gesture's prediction is the mean of the probabilities of the intervals that lie inside its
+span after the warm-up, as in training (:class:`~.classifier.IntervalObjective`), so the live
+score and the offline test score measure the same thing. Energy is a model estimate: SNN
+operations counted from the run's spikes priced per operation (Loihi), ANN MACs priced as
+board power x modelled time (Jetson); both carry their coefficients and source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from hybrid_perception.datasets.gesture_bag import LabelSpan
+from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
+from hybrid_perception.hybrid.gesture.stream import SpikingStage
+from hybrid_perception.networks.energy import EnergyEstimate, EnergyModel, OpCounts, count_macs
+
+__all__ = ['Decision', 'confusion_matrix', 'count_head_ops', 'inference_costs',
+           'latency_summary', 'score_gestures']
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One interval's output: its input window on the sensor clock and class probabilities."""
+
+    start_us: int
+    end_us: int
+    probabilities: np.ndarray
+
+
+def score_gestures(decisions: Sequence[Decision], spans: Sequence[LabelSpan],
+                   warmup_us: int) -> tuple[np.ndarray, np.ndarray]:
+    """(true labels, predictions) of every span with at least one scored interval."""
+    starts = np.array([d.start_us for d in decisions], np.int64)
+    ends = np.array([d.end_us for d in decisions], np.int64)
+    truth, predicted = [], []
+    for span in spans:
+        inside = (starts >= span.start_us + warmup_us) & (ends <= span.end_us)
+        if not inside.any():
+            continue
+        mean = np.mean([decisions[i].probabilities for i in np.flatnonzero(inside)], axis=0)
+        truth.append(span.label)
+        predicted.append(int(mean.argmax()))
+    return np.array(truth, np.int64), np.array(predicted, np.int64)
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """Rows: true class, columns: predicted class."""
+    matrix = np.zeros((classes, classes), np.int64)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix
+
+
+def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
+    if not len(seconds):
+        return {'p50': float('nan'), 'p99': float('nan'), 'n': 0}
+    p50, p99 = np.percentile(np.asarray(seconds) * 1e3, [50, 99])
+    return {'p50': float(p50), 'p99': float(p99), 'n': len(seconds)}
+
+
+def inference_costs(bundle: ClassifierBundle, snn_ops: OpCounts | None, *,
+                    snn_platform: str = 'loihi', ann_platform: str = 'jetson_orin_nano',
+                    ) -> dict[str, tuple[OpCounts, EnergyEstimate]]:
+    """Operations and estimated energy of one decision, per side: ``snn`` (the head's window
+    on the chip, ``snn_ops`` counted from a run) and ``ann`` (the tail's MACs on the board)."""
+    parts = {}
+    if snn_ops is not None:
+        parts['snn'] = (snn_ops, EnergyModel(snn_platform).estimate(snn_ops))
+    ann = bundle.model().ann
+    if ann is not None:
+        macs = count_macs(ann, torch.zeros(1, *bundle.spec.feature_shape)).op_counts()
+        parts['ann'] = (macs, EnergyModel(ann_platform).estimate(macs))
+    return parts
+
+
+def count_head_ops(bundle: ClassifierBundle, clips: np.ndarray) -> OpCounts | None:
+    """Mean operations of the SNN head per decision, with ``clips`` (N, T, C, H, W) played as
+    one stream through the torch runtime, as the live graph runs it; None without a head."""
+    if bundle.spec.kind == 'ann':
+        return None
+    stage, interval = SpikingStage(bundle, count_ops=True), bundle.spec.interval
+    stream = np.concatenate(list(clips)).astype(np.float32)
+    for start in range(0, len(stream) - interval + 1, interval):
+        stage(stream[start:start + interval])
+    return stage.ops_per_window()

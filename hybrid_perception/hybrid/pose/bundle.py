@@ -1,0 +1,130 @@
+"""Trained H2 models as they are deployed: one folder for the initialiser and both SNNs.
+
+``model.yaml`` holds the spec and what the models scored; ``initialiser.pt`` the ANN (stored in
+half precision, which is what a Jetson runs) and ``initialiser.onnx`` the same weights as
+deployed (onnxruntime, TensorRT on a Jetson), its one output the row ``snn/state_init``
+carries;
+``snn.net`` the hybrid's SNN as NetX HDF5 (Lava / Loihi, and the torch runtime, which loads the
+same quantised weights) and ``snn.readout.pt`` its readout, which runs on the host;
+``snn_alone.*`` the SNN baseline trained from a zero state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.hybrid.gesture.bundle import MODELS_DIR, SNN_BACKENDS
+from hybrid_perception.hybrid.pose.model import (
+    PackedInitialiser,
+    PoseSnn,
+    PoseSpec,
+    StateInitialiser,
+)
+from hybrid_perception.hybrid.pose.tracker import PoseInitialiser, PoseTracker
+from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, OnnxAnn, export_onnx
+from hybrid_perception.networks.snn.model import SpikingNetwork
+from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
+
+__all__ = ['SNN_KINDS', 'PoseBundle', 'load_pose_bundle', 'save_pose_bundle']
+
+#: The two trained SNNs: ``hybrid`` runs from the initialiser's states, ``alone`` from zero.
+SNN_KINDS = {'hybrid': 'snn', 'alone': 'snn_alone'}
+
+
+@dataclass(frozen=True)
+class PoseBundle:
+    path: Path
+    spec: PoseSpec
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def initialiser(self) -> StateInitialiser:
+        model = StateInitialiser(self.spec)
+        weights = torch.load(self.path / 'initialiser.pt', map_location='cpu')
+        model.load_state_dict({name: value.float() for name, value in weights.items()})
+        return model.eval()
+
+    def pose_initialiser(self, backend: str = 'onnxruntime') -> PoseInitialiser:
+        """The initialiser as the node runs it: its ONNX export on onnxruntime (TensorRT or
+        CUDA when present), or the torch module."""
+        if backend == 'onnxruntime':
+            return PoseInitialiser(OnnxAnn(self.path / 'initialiser.onnx'), self.spec)
+        if backend == 'torch':
+            return PoseInitialiser.of(self.initialiser())
+        raise HybridPerceptionError(f'ANN backend must be one of {ANN_BACKENDS}, got '
+                                    f'{backend!r}')
+
+    def snn(self, kind: str = 'hybrid') -> PoseSnn:
+        model = PoseSnn(self.spec, alone=kind == 'alone')
+        model.network = SpikingNetwork.load_hdf5(self.snn_path(kind))
+        model.readout.load_state_dict(torch.load(_readout_path(self.snn_path(kind)),
+                                                 map_location='cpu'))
+        return model.eval()
+
+    def tracker(self, kind: str = 'hybrid', backend: str = 'torch',
+                window_steps: int = 1) -> PoseTracker:
+        """One SNN with its readout, stepping ``window_steps`` a call on torch or on Lava (sim
+        or Loihi)."""
+        snn = self.snn(kind)
+        if backend == 'torch':
+            return PoseTracker(snn, TorchRuntime(snn.network, window_steps))
+        if backend == 'lava':
+            from hybrid_perception.networks.snn.lava_runtime import LavaRuntime
+            return PoseTracker(snn, LavaRuntime(self.snn_path(kind), window_steps))
+        raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got {backend!r}')
+
+    def snn_path(self, kind: str = 'hybrid') -> Path:
+        """The NetX export of one SNN (what Lava loads)."""
+        if kind not in SNN_KINDS:
+            raise HybridPerceptionError(f'SNN kind must be one of {sorted(SNN_KINDS)}, '
+                                        f'got {kind!r}')
+        return self.path / f'{SNN_KINDS[kind]}.net'
+
+
+def save_pose_bundle(path: str | Path, spec: PoseSpec, initialiser: StateInitialiser,
+                     snns: dict[str, PoseSnn], metrics: dict[str, Any] | None = None
+                     ) -> PoseBundle:
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    bundle = PoseBundle(path, spec, dict(metrics or {}))
+    (path / 'model.yaml').write_text(yaml.safe_dump(
+        {'spec': spec.to_dict(), 'metrics': bundle.metrics}, sort_keys=False))
+    torch.save({name: value.half() for name, value in initialiser.cpu().state_dict().items()},
+               path / 'initialiser.pt')
+    export_onnx(PackedInitialiser(bundle.initialiser()), spec.ann_input_shape,
+                path / 'initialiser.onnx')     # from the stored weights: what torch runs too
+    for kind, snn in snns.items():
+        target = bundle.snn_path(kind)
+        snn.cpu().network.export_hdf5(target)
+        torch.save(snn.readout.state_dict(), _readout_path(target))
+    return bundle
+
+
+def _readout_path(snn_path: Path) -> Path:
+    return snn_path.with_suffix('.readout.pt')
+
+
+def load_pose_bundle(path: str | Path) -> PoseBundle:
+    """A pose model folder, or the shipped one by name (``pose``)."""
+    path = Path(path)
+    if not path.is_dir() and (MODELS_DIR / path).is_dir():
+        path = MODELS_DIR / path
+    try:
+        description = yaml.safe_load((path / 'model.yaml').read_text())
+        bundle = PoseBundle(path, PoseSpec.from_dict(description['spec']),
+                            description.get('metrics') or {})
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as err:
+        raise HybridPerceptionError(f'{path} is not a pose model folder written by '
+                                    f'hybrid_perception ({err})') from err
+    parts = [path / 'initialiser.pt', path / 'initialiser.onnx'] + [
+        part for kind in SNN_KINDS
+        for part in (bundle.snn_path(kind), _readout_path(bundle.snn_path(kind)))]
+    for part in parts:
+        if not part.is_file():
+            raise HybridPerceptionError(f'{path}: {part.name} is missing')
+    return bundle

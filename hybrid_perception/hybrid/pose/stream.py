@@ -1,0 +1,104 @@
+"""H2 on a live event stream: what the two pose nodes do between messages.
+
+:class:`EventHistory` gives the initialiser the events before every window boundary on the
+sensor clock; :class:`PoseStepper` steps the SNN one bin at a time and applies each
+initialisation at the boundary it was made for, waiting a bounded number of steps for it, so
+the live graph computes what the offline evaluation computes (tested against it).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hybrid_perception.events.array import concatenate, empty_events
+from hybrid_perception.hybrid.gesture.stream import Window
+from hybrid_perception.hybrid.pose.tracker import Initialisation, PoseTracker
+
+__all__ = ['EventHistory', 'PoseStepper']
+
+
+@dataclass
+class EventHistory:
+    """Event packets -> every multiple of ``period_us`` the stream passes, with the events of
+    the ``keep_us`` before it. The first boundary is the first with a whole history behind it;
+    a silence longer than ``max_gap_us`` starts over (:attr:`restarts`)."""
+
+    period_us: int
+    keep_us: int
+    max_gap_us: int = 1_000_000
+    restarts: int = field(default=0, init=False)
+    _next: int | None = field(default=None, init=False)
+    _events: list[np.ndarray] = field(default_factory=list, init=False)
+
+    def push(self, events: np.ndarray, stamp_us: int) -> list[tuple[int, np.ndarray]]:
+        """Add one packet (events in time order, none before ``stamp_us``)."""
+        horizon = max(stamp_us, int(events['timestamp'][-1]) if events.size else stamp_us)
+        if self._next is None or horizon - self._next > self.max_gap_us + self.period_us:
+            if self._next is not None:
+                self.restarts += 1
+            first = min(stamp_us, horizon) + self.keep_us
+            self._next = -(-first // self.period_us) * self.period_us
+            self._events = []
+        self._events.append(events)
+        out = []
+        while horizon >= self._next:
+            stream = concatenate(self._events) if self._events else empty_events()
+            t = stream['timestamp']
+            out.append((self._next, stream[(t >= self._next - self.keep_us) & (t < self._next)]))
+            self._next += self.period_us
+            self._events = [stream[t >= self._next - self.keep_us]]
+        return out
+
+
+@dataclass
+class PoseStepper:
+    """Steps ``tracker`` one step window at a time; at every window boundary the
+    initialisation stamped with it is written first. Steps wait for a missing one at most
+    ``wait_steps`` steps, then run on without it (:attr:`missed`)."""
+
+    tracker: PoseTracker
+    window_us: int
+    wait_steps: int
+    initialised: int = field(default=0, init=False)
+    missed: int = field(default=0, init=False)    # boundaries run without one (after the first)
+    stale: int = field(default=0, init=False)     # initialisations that came too late
+    _steps: deque = field(default_factory=deque, init=False)
+    _pending: dict[int, Initialisation] = field(default_factory=dict, init=False)
+
+    def initialise(self, stamp_us: int, initialisation: Initialisation
+                   ) -> list[tuple[int, np.ndarray]]:
+        self._pending[stamp_us] = initialisation
+        return self._drain()
+
+    def push(self, window: Window) -> list[tuple[int, np.ndarray]]:
+        """Queue one step; returns (end µs, pose (joints, 2) pixels) of every step run."""
+        self._steps.append(window)
+        return self._drain()
+
+    def reset(self) -> None:
+        self.tracker.reset()
+        self._steps.clear()
+        self._pending.clear()
+
+    def _drain(self) -> list[tuple[int, np.ndarray]]:
+        out = []
+        while self._steps:
+            window = self._steps[0]
+            for stamp in [s for s in self._pending if s < window.start_us]:
+                del self._pending[stamp]
+                self.stale += 1
+            if window.start_us % self.window_us == 0:
+                if window.start_us in self._pending:
+                    self.tracker.initialise(self._pending.pop(window.start_us))
+                    self.initialised += 1
+                elif len(self._steps) <= self.wait_steps:
+                    break
+                elif self.initialised:  # before the first, the initialiser has no history yet
+                    self.missed += 1
+            self._steps.popleft()
+            poses = self.tracker.step(window.spikes)
+            out.append((window.end_us, poses[-1]))
+        return out

@@ -1,0 +1,260 @@
+"""Training H2 on the synthetic people: the data, and the seed's recipe in three stages.
+
+1. The ANN (encoder and pose head) on the pose at the end of its 100 ms histogram. It is also
+   the ANN baseline, and is frozen from here on.
+2. The hybrid: the ANN's state heads, the SNN and the readout together, through the SNN's
+   window from the states the heads set. The loss is the seed's: 0.95 x the pose error plus
+   0.05 x the mismatch between the SNN's state at a window's end and the state the heads give
+   for the next window, so that re-initialising does not jolt the network. The pose term is
+   in units of the ANN's validation error, so the two terms are of one order.
+3. The SNN alone, from a zero state: every sample is played after the window before it, so the
+   network is warm, as in a stream, and only the second window is scored.
+
+Train, validation and test people are disjoint (the last ``val_people`` training people choose
+the epoch). Every stage keeps its best validation epoch.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from hybrid_perception.datasets.people import N_TRAIN_PEOPLE, PeopleRenderer, PoseTake
+from hybrid_perception.geometry.joints import mpjpe
+from hybrid_perception.hybrid.pose.model import PoseSnn, PoseSpec, StateInitialiser
+from hybrid_perception.hybrid.pose.windows import PoseSamples
+from hybrid_perception.networks.training import resolve_device
+
+__all__ = ['PoseTraining', 'delivered', 'following', 'pose_samples', 'split_validation',
+           'train_ann', 'train_hybrid', 'train_snn_alone']
+
+
+@dataclass(frozen=True)
+class PoseTraining:
+    """Everything that decides trained pose models, besides their spec."""
+
+    takes: int = 2                  # takes per training person and movement
+    take_us: int = 2_000_000
+    val_people: int = 2             # training people held out to choose the epoch
+    stride_us: int = 100_000        # training windows start every 100 ms (back to back)
+    ann_epochs: int = 12
+    snn_epochs: int = 8
+    batch_size: int = 16
+    lr: float = 1e-3
+    state_weight: float = 0.05      # the seed's 0.95 / 0.05 split of the loss
+    seed: int = 0
+    device: str = 'auto'
+    renderer: PeopleRenderer = field(default_factory=PeopleRenderer)
+
+    def render(self, split: str, *, progress: bool = True) -> list[PoseTake]:
+        return self.renderer.takes(split, self.takes, self.take_us, self.seed,
+                                   progress=progress)
+
+
+def pose_samples(spec: PoseSpec, takes: list[PoseTake], stride_us: int | None = None, *,
+                 progress: bool = True) -> tuple[PoseSamples, np.ndarray, np.ndarray]:
+    """Windows of every view of every take, with each window's person and stream (take x view)
+    ids, so that windows of one stream can be played in order."""
+    parts, person, stream = [], [], []
+    jobs = [(take, view) for take in takes for view in range(len(take.events))]
+    for k, (take, view) in enumerate(tqdm(jobs, desc='cutting windows', unit='view',
+                                          disable=not progress)):
+        part = spec.windows.from_take(take, view, stride_us)
+        parts.append(part)
+        person += [take.person] * len(part)
+        stream += [k] * len(part)
+    return PoseSamples.concatenate(parts), np.array(person), np.array(stream)
+
+
+def split_validation(samples: PoseSamples, person: np.ndarray, stream: np.ndarray,
+                     val_people: int) -> dict[str, tuple[PoseSamples, np.ndarray]]:
+    """Training windows by person: the last ``val_people`` validate."""
+    held_out = person >= N_TRAIN_PEOPLE - val_people
+    return {name: (samples.select(mask), stream[mask])
+            for name, mask in (('train', ~held_out), ('val', held_out))}
+
+
+def following(samples: PoseSamples, stream: np.ndarray, offset_us: int) -> np.ndarray:
+    """For each window, the index of the window of its stream that starts ``offset_us`` later
+    (negative: earlier), or -1."""
+    where = {(s, t): i for i, (s, t) in enumerate(zip(stream.tolist(),
+                                                      samples.start_us.tolist(), strict=True))}
+    return np.array([where.get((s, t + offset_us), -1)
+                     for s, t in zip(stream.tolist(), samples.start_us.tolist(), strict=True)])
+
+
+def _tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(array)).float().to(device)
+
+
+def delivered(snn: np.ndarray) -> np.ndarray:
+    """(N, 1 + steps, C, H, W) stored spikes -> SLAYER's (N, C, H, W, steps) as the runtime
+    delivers them: the lead step first, the window's last step held back."""
+    return np.moveaxis(snn[:, :-1], 1, -1)
+
+
+Loss = Callable[[np.ndarray], torch.Tensor]
+
+
+def _fit(modules: list[torch.nn.Module], loss: Loss, val_error: Callable[[], float],
+         n_train: int, epochs: int, settings: PoseTraining, name: str, *,
+         progress: bool) -> list[dict[str, float]]:
+    """Adam over ``modules``' trainable parameters, its rate annealed to zero by a cosine over
+    every batch (at a constant rate the validation error jumped by 2 px between epochs, so the
+    best epoch was luck); leaves them at the best validation epoch."""
+    parameters = [p for m in modules for p in m.parameters() if p.requires_grad]
+    optimiser = torch.optim.Adam(parameters, lr=settings.lr)
+    n_batches = max(1, n_train // settings.batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, epochs * n_batches)
+    order = np.random.default_rng(settings.seed)
+    history, best, best_state = [], np.inf, None
+    for epoch in range(1, epochs + 1):
+        for m in modules:
+            m.train()
+        batches = np.array_split(order.permutation(n_train), n_batches)
+        total = 0.0
+        bar = tqdm(batches, desc=f'{name} epoch {epoch}/{epochs}', unit='batch',
+                   disable=not progress, leave=False)
+        for index in bar:
+            value = loss(np.sort(index))
+            optimiser.zero_grad()
+            value.backward()
+            optimiser.step()
+            schedule.step()
+            total += value.item() * len(index)
+            bar.set_postfix(loss=f'{value.item():.3f}')
+        for m in modules:
+            m.eval()
+        with torch.no_grad():
+            error = val_error()
+        history.append({'epoch': epoch, 'loss': total / n_train, 'val_error_px': error})
+        if error <= best:
+            best, best_state = error, [copy.deepcopy(m.state_dict()) for m in modules]
+        if progress:
+            tqdm.write(f'{name} epoch {epoch}: loss {total / n_train:.4f}, validation error '
+                       f'{error:.2f} px')
+    for m, state in zip(modules, best_state, strict=True):
+        m.load_state_dict(state)
+    return history
+
+
+def _predict(predict: Callable[[np.ndarray], torch.Tensor], n: int,
+             size: int = 64) -> np.ndarray:
+    """``predict(index)`` of all ``n`` windows, a batch at a time (a whole split at once
+    would not fit beside the data)."""
+    batches = np.array_split(np.arange(n), max(1, -(-n // size)))
+    return np.concatenate([predict(i).cpu().numpy() for i in batches])
+
+
+def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
+              settings: PoseTraining, *, progress: bool = True
+              ) -> tuple[StateInitialiser, list[dict[str, float]]]:
+    """Stage 1: encoder and pose head on the pose at each window's start."""
+    device = resolve_device(settings.device)
+    torch.manual_seed(settings.seed)
+    model = StateInitialiser(spec).to(device)
+    train, val = data['train'][0], data['val'][0]
+
+    def loss(index: np.ndarray) -> torch.Tensor:
+        predicted = spec.to_pixels(model(_tensor(train.ann[index], device)))
+        return F.mse_loss(predicted, _tensor(train.start_pose[index], device))
+
+    def val_error() -> float:
+        return mpjpe(_predict(lambda i: spec.to_pixels(model(_tensor(val.ann[i], device))),
+                              len(val)), val.start_pose)
+
+    history = _fit([model], loss, val_error, len(train), settings.ann_epochs, settings, 'ANN',
+                   progress=progress)
+    return model.cpu(), history
+
+
+def train_hybrid(spec: PoseSpec, ann: StateInitialiser,
+                 data: dict[str, tuple[PoseSamples, np.ndarray]], settings: PoseTraining, *,
+                 progress: bool = True) -> tuple[StateInitialiser, PoseSnn, list[dict]]:
+    """Stage 2: state heads, SNN and readout from the frozen ANN's states and pose."""
+    device = resolve_device(settings.device)
+    torch.manual_seed(settings.seed)
+    initialiser = copy.deepcopy(ann).to(device)
+    for module in (initialiser.encoder, initialiser.hidden, initialiser.pose_out):
+        module.requires_grad_(False)
+    snn = PoseSnn(spec).to(device)
+    train, train_stream = data['train']
+    val = data['val'][0]
+    following_window = following(train, train_stream, spec.windows.window_us)
+    with torch.no_grad():
+        predicted = _predict(lambda i: spec.to_pixels(initialiser(_tensor(val.ann[i], device))),
+                             len(val))
+    reference = float(np.mean((predicted - val.start_pose) ** 2))
+
+    def run(samples: PoseSamples, index: np.ndarray) -> tuple[torch.Tensor, list]:
+        with torch.no_grad():
+            features = initialiser.features(_tensor(samples.ann[index], device))
+        spikes, final = snn(_tensor(delivered(samples.snn[index]), device),
+                            initialiser.states(features))
+        return spec.to_pixels(snn.read_out(spikes, initialiser.pose(features))), final
+
+    def loss(index: np.ndarray) -> torch.Tensor:
+        poses, final = run(train, index)
+        pose_loss = F.mse_loss(poses, _tensor(train.targets[index], device)) / reference
+        has_next = following_window[index] >= 0
+        if not has_next.any():
+            return pose_loss
+        with torch.no_grad():
+            features = initialiser.features(
+                _tensor(train.ann[following_window[index][has_next]], device))
+        targets = initialiser.states(features)
+        state_loss = sum(F.mse_loss(state[has_next], target)
+                         for pair, target_pair in zip(final, targets, strict=True)
+                         for state, target in zip(pair, target_pair, strict=True))
+        return ((1 - settings.state_weight) * pose_loss
+                + settings.state_weight * state_loss / (2 * len(final)))
+
+    def val_error() -> float:
+        return mpjpe(_predict(lambda i: run(val, i)[0], len(val)), val.targets)
+
+    history = _fit([initialiser, snn], loss, val_error, len(train), settings.snn_epochs,
+                   settings, 'hybrid', progress=progress)
+    return initialiser.cpu(), snn.cpu(), history
+
+
+def train_snn_alone(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
+                    settings: PoseTraining, *, progress: bool = True
+                    ) -> tuple[PoseSnn, list[dict]]:
+    """Stage 3, the baseline: the SNN from a zero state, warmed up on the window before."""
+    device = resolve_device(settings.device)
+    torch.manual_seed(settings.seed)
+    snn = PoseSnn(spec, alone=True).to(device)
+    steps = spec.windows.steps
+
+    def pairs(split: str) -> tuple[PoseSamples, np.ndarray, np.ndarray]:
+        samples, stream = data[split]
+        before = following(samples, stream, -spec.windows.window_us)
+        keep = np.flatnonzero(before >= 0)
+        return samples, keep, before[keep]
+
+    def run(samples: PoseSamples, index: np.ndarray, before: np.ndarray) -> torch.Tensor:
+        spikes = torch.cat([_tensor(delivered(samples.snn[before]), device),
+                            _tensor(delivered(samples.snn[index]), device)], dim=-1)
+        out, _ = snn(spikes)
+        return spec.to_pixels(snn.read_out(out, None))[:, steps:]
+
+    train, train_keep, train_before = pairs('train')
+    val, val_keep, val_before = pairs('val')
+
+    def loss(index: np.ndarray) -> torch.Tensor:
+        return F.mse_loss(run(train, train_keep[index], train_before[index]),
+                          _tensor(train.targets[train_keep[index]], device))
+
+    def val_error() -> float:
+        return mpjpe(_predict(lambda i: run(val, val_keep[i], val_before[i]), len(val_keep)),
+                     val.targets[val_keep])
+
+    history = _fit([snn], loss, val_error, len(train_keep), settings.snn_epochs, settings,
+                   'SNN alone', progress=progress)
+    return snn.cpu(), history

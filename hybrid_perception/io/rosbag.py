@@ -1,0 +1,248 @@
+"""Events (and any topic) in rosbag2 bags, sqlite3 or MCAP, through rosbags — no ROS needed.
+
+Bags written here carry the message definitions (MCAP) and metadata.yaml, so ``ros2 bag info``,
+``ros2 bag play`` and Foxglove read them as they read a bag recorded by ``ros2 bag record``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from hybrid_perception.errors import EventFormatError
+from hybrid_perception.events.array import SensorSize
+from hybrid_perception.events.pointcloud import (
+    POINT_FIELDS,
+    encode_points,
+    packet_layout,
+    pointcloud_to_events,
+    stamp_from_us,
+)
+
+__all__ = [
+    'POINTCLOUD2', 'CAMERA_INFO', 'typestore', 'open_bag_writer', 'EventBagWriter',
+    'EventBagReader',
+]
+
+POINTCLOUD2 = 'sensor_msgs/msg/PointCloud2'
+CAMERA_INFO = 'sensor_msgs/msg/CameraInfo'
+_BAG_VERSION = 8  # the oldest rosbags writes; read by every ROS 2 distribution from Humble on
+
+
+def typestore():
+    """The message definitions of the ROS 2 distribution our wheels come from (Kilted), and
+    the package's own (``hybrid_perception/msg/...``, from the ``.msg`` files)."""
+    from rosbags.typesys import Stores, get_typestore
+
+    from hybrid_perception.interfaces import register
+    store = get_typestore(Stores.ROS2_KILTED)
+    register(store)
+    return store
+
+
+def open_bag_writer(path: str | Path, storage: str = 'mcap'):
+    """An opened ``rosbags.rosbag2.Writer``; ``storage`` is 'mcap' or 'sqlite3'."""
+    from rosbags.rosbag2 import StoragePlugin, Writer
+    plugins = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
+    if storage not in plugins:
+        raise ValueError(f"storage must be one of {sorted(plugins)}, got {storage!r}")
+    if Path(path).exists():
+        raise FileExistsError(f'{path} exists; a bag is never overwritten')
+    writer = Writer(path, version=_BAG_VERSION, storage_plugin=plugins[storage])
+    writer.open()
+    return writer
+
+
+@dataclass
+class _Camera:
+    """One camera's topics in a bag being written; its CameraInfo goes out with its first
+    packet. ``intrinsics`` is the 3x3 K when the camera is calibrated."""
+
+    events: object
+    info: object | None
+    sensor: SensorSize
+    frame_id: str
+    intrinsics: np.ndarray | None = None
+
+
+class EventBagWriter:
+    """Writes event packets as the ``events`` contract (PointCloud2) plus camera_info.
+
+    ``camera_info_topic=None`` writes events only, as some third-party bags are. More cameras
+    (a stereo rig, DHP19's views) are added with :meth:`add_camera` and written by topic.
+    """
+
+    def __init__(self, path: str | Path, sensor: SensorSize, *, storage: str = 'mcap',
+                 topic: str = '/events', camera_info_topic: str | None = '/camera_info',
+                 frame_id: str = 'camera', intrinsics: np.ndarray | None = None) -> None:
+        self._store = typestore()
+        self._writer = open_bag_writer(path, storage)
+        self._cameras: dict[str, _Camera] = {}
+        self._others: dict[str, object] = {}
+        self.topic = topic
+        self.add_camera(topic, sensor, camera_info_topic=camera_info_topic, frame_id=frame_id,
+                        intrinsics=intrinsics)
+
+    def add_camera(self, topic: str, sensor: SensorSize, *, camera_info_topic: str | None,
+                   frame_id: str, intrinsics: np.ndarray | None = None) -> None:
+        """Another event camera; :meth:`write` to it with ``topic=``."""
+        if topic in self._cameras:
+            raise ValueError(f'{topic} is already a camera of this bag')
+        self._cameras[topic] = _Camera(
+            self._writer.add_connection(topic, POINTCLOUD2, typestore=self._store),
+            None if camera_info_topic is None else self._writer.add_connection(
+                camera_info_topic, CAMERA_INFO, typestore=self._store),
+            sensor, frame_id, intrinsics)
+
+    @property
+    def sensor(self) -> SensorSize:
+        return self._cameras[self.topic].sensor
+
+    @property
+    def frame_id(self) -> str:
+        return self._cameras[self.topic].frame_id
+
+    @property
+    def types(self) -> dict:
+        """Message classes by type name, ours included, for :meth:`write_message`."""
+        return self._store.types
+
+    def write_message(self, topic: str, msgtype: str, message, stamp_us: int) -> None:
+        """Any other message (ground truth beside the events), its definition embedded."""
+        if topic not in self._others:
+            self._others[topic] = self._writer.add_connection(topic, msgtype,
+                                                              typestore=self._store)
+        self._write(self._others[topic], message, msgtype, stamp_us)
+
+    def write(self, events: np.ndarray, stamp_us: int | None = None, *,
+              topic: str | None = None) -> None:
+        """One packet of camera ``topic`` (the first camera's by default); its stamp is the
+        first event's time unless given."""
+        camera = self._cameras[topic or self.topic]
+        if stamp_us is None:
+            stamp_us = int(events['timestamp'][0]) if events.size else 0
+        header = self.header(stamp_us, camera.frame_id)
+        if camera.info is not None:  # once, at the start
+            self._write(camera.info, self._camera_info(header, camera), CAMERA_INFO, stamp_us)
+            camera.info = None
+        self._write(camera.events, self._pointcloud(events, header, stamp_us), POINTCLOUD2,
+                    stamp_us)
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def __enter__(self) -> EventBagWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _write(self, connection, message, msgtype: str, stamp_us: int) -> None:
+        self._writer.write(connection, stamp_us * 1000,
+                           self._store.serialize_cdr(message, msgtype))
+
+    def header(self, stamp_us: int, frame_id: str | None = None):
+        """A Header at ``stamp_us`` in ``frame_id`` (the first camera's frame by default)."""
+        types = self._store.types
+        sec, nanosec = stamp_from_us(stamp_us)
+        return types['std_msgs/msg/Header'](
+            stamp=types['builtin_interfaces/msg/Time'](sec=sec, nanosec=nanosec),
+            frame_id=self.frame_id if frame_id is None else frame_id)
+
+    def _pointcloud(self, events: np.ndarray, header, stamp_us: int):
+        types = self._store.types
+        field = types['sensor_msgs/msg/PointField']
+        points = encode_points(events, stamp_us)
+        return types[POINTCLOUD2](
+            header=header, data=points.view(np.uint8), **packet_layout(points.size),
+            fields=[field(name=f.name, offset=f.offset, datatype=f.datatype, count=f.count)
+                    for f in POINT_FIELDS])
+
+    def _camera_info(self, header, camera: _Camera):
+        """Size always; K, R = I and P = K [I | 0] when calibrated (all zeros when not, which
+        is how ROS says 'uncalibrated')."""
+        types = self._store.types
+        k, r, p = np.zeros(9), np.zeros(9), np.zeros(12)
+        if camera.intrinsics is not None:
+            k, r = np.asarray(camera.intrinsics, np.float64).ravel(), np.eye(3).ravel()
+            p = np.hstack([camera.intrinsics, np.zeros((3, 1))]).ravel()
+        return types[CAMERA_INFO](
+            header=header, height=camera.sensor.height, width=camera.sensor.width,
+            distortion_model='plumb_bob' if camera.intrinsics is not None else '',
+            d=np.zeros(5 if camera.intrinsics is not None else 0), k=k, r=r, p=p,
+            binning_x=0, binning_y=0,
+            roi=types['sensor_msgs/msg/RegionOfInterest'](
+                x_offset=0, y_offset=0, height=0, width=0, do_rectify=False))
+
+
+class EventBagReader:
+    """Event packets of one PointCloud2 topic of a bag (sqlite3 or MCAP), in bag order.
+
+    The sensor size comes from the bag's CameraInfo topic when it has one, else from
+    ``sensor``; without either it is an error, because nothing downstream can size its
+    tensors.
+    """
+
+    def __init__(self, path: str | Path, *, topic: str | None = None,
+                 sensor: SensorSize | None = None) -> None:
+        from rosbags.rosbag2 import Reader
+        self.path = Path(path)
+        self._store = typestore()
+        try:
+            self._reader = Reader(self.path)
+            self._reader.open()
+        except Exception as err:  # rosbags raises its own types, plus OSError/KeyError
+            raise EventFormatError(f'{self.path}: not a readable rosbag2 bag: {err}') from err
+        clouds = [c for c in self._reader.connections if c.msgtype == POINTCLOUD2
+                  and (topic is None or c.topic == topic)]
+        if not clouds:
+            raise EventFormatError(f'{self.path}: no PointCloud2 topic '
+                                   f'{topic or ""} in the bag')
+        self.connection = clouds[0]
+        self.topic = self.connection.topic
+        self.camera_info = self._read_camera_info()
+        self.sensor = (SensorSize(int(self.camera_info.width), int(self.camera_info.height))
+                       if self.camera_info is not None else sensor)
+        if self.sensor is None:
+            raise EventFormatError(f'{self.path}: no CameraInfo topic to size the sensor; '
+                                   f'give the sensor size explicitly')
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for raw in self._messages(self.connection):
+            try:
+                yield pointcloud_to_events(self._store.deserialize_cdr(raw, POINTCLOUD2))
+            except EventFormatError:
+                raise
+            except Exception as err:  # rosbags' deserialiser on corrupt bytes: any type
+                raise EventFormatError(f'{self.path}: undecodable message: {err}') from err
+
+    def _messages(self, connection) -> Iterator[bytes]:
+        """Raw messages of one connection; a corrupt bag raises EventFormatError."""
+        try:
+            for _, _, raw in self._reader.messages(connections=[connection]):
+                yield raw
+        except Exception as err:  # rosbags on corrupt data: OverflowError, struct.error ...
+            raise EventFormatError(f'{self.path}: unreadable bag data: {err}') from err
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def _read_camera_info(self):
+        """The first CameraInfo of this camera: the one beside the events topic
+        (``<namespace>/camera_info``) when the bag has several cameras, else the only one."""
+        infos = [c for c in self._reader.connections if c.msgtype == CAMERA_INFO]
+        beside = f'{self.topic.rsplit("/", 1)[0]}/camera_info'
+        infos = [c for c in infos if c.topic == beside] or infos
+        if not infos:  # (no connections would mean all of them to rosbags)
+            return None
+        for raw in self._messages(infos[0]):
+            try:
+                return self._store.deserialize_cdr(raw, CAMERA_INFO)
+            except Exception as err:
+                raise EventFormatError(f'{self.path}: undecodable CameraInfo: {err}') from err
+        return None

@@ -1,0 +1,103 @@
+"""Running an ANN for inference: the torch module itself, or its ONNX export on onnxruntime.
+
+ONNX is the ANN's deployment boundary, as NetX HDF5 is the SNN's: on a Jetson, onnxruntime
+runs the same file with the TensorRT (or CUDA) execution provider, chosen here at run time
+from what the installed onnxruntime offers.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from hybrid_perception.errors import HybridPerceptionError
+
+__all__ = ['ANN_BACKENDS', 'AnnRuntime', 'OnnxAnn', 'TorchAnn', 'export_onnx',
+           'onnx_providers']
+
+ANN_BACKENDS = ('torch', 'onnxruntime')
+# Fastest first; onnxruntime falls back along the list for operators a provider lacks.
+_PREFERRED_PROVIDERS = ('TensorrtExecutionProvider', 'CUDAExecutionProvider',
+                        'CPUExecutionProvider')
+
+
+class AnnRuntime(ABC):
+    """(M, *input_shape) float32 -> (M, outputs) float32, on whatever backend."""
+
+    input_shape: tuple[int, ...]
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        batch = np.asarray(batch, np.float32)
+        if batch.shape[1:] != tuple(self.input_shape):
+            expected = ', '.join(map(str, self.input_shape))
+            raise HybridPerceptionError(f'ANN input must be (M, {expected}), got {batch.shape}')
+        return self._run(np.ascontiguousarray(batch))
+
+    @abstractmethod
+    def _run(self, batch: np.ndarray) -> np.ndarray: ...
+
+    @property
+    @abstractmethod
+    def device(self) -> str:
+        """Where it runs, for logs and diagnostics (e.g. 'cpu', 'TensorrtExecutionProvider')."""
+
+
+class TorchAnn(AnnRuntime):
+    def __init__(self, module: torch.nn.Module, input_shape: tuple[int, ...],
+                 device: str | torch.device = 'cpu') -> None:
+        self.input_shape = tuple(input_shape)
+        self._device = torch.device(device)
+        self.module = module.to(self._device).eval()
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return self.module(torch.from_numpy(batch).to(self._device)).cpu().numpy()
+
+    @property
+    def device(self) -> str:
+        return str(self._device)
+
+
+def onnx_providers() -> list[str]:
+    """The execution providers to ask for, best first, among those this onnxruntime has."""
+    import onnxruntime
+
+    available = set(onnxruntime.get_available_providers())
+    return [p for p in _PREFERRED_PROVIDERS if p in available]
+
+
+class OnnxAnn(AnnRuntime):
+    def __init__(self, path: str | Path, providers: list[str] | None = None) -> None:
+        import onnxruntime
+
+        try:
+            self.session = onnxruntime.InferenceSession(str(path),
+                                                        providers=providers or onnx_providers())
+        except Exception as err:  # onnxruntime raises its own untyped errors for bad files
+            raise HybridPerceptionError(f'cannot load ONNX model {path}: '
+                                        f'{str(err).splitlines()[0]}') from err
+        spec = self.session.get_inputs()[0]
+        self._input = spec.name
+        self.input_shape = tuple(int(n) for n in spec.shape[1:])
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self._input: batch})[0]
+
+    @property
+    def device(self) -> str:
+        return self.session.get_providers()[0]
+
+
+def export_onnx(module: torch.nn.Module, input_shape: tuple[int, ...], path: str | Path) -> Path:
+    """Write ``module`` as ONNX with a free batch dimension (one decision or many)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    module = module.cpu().eval()
+    torch.onnx.export(module, torch.zeros(1, *input_shape), str(path), input_names=['features'],
+                      output_names=['logits'], dynamic_axes={'features': {0: 'batch'},
+                                                             'logits': {0: 'batch'}},
+                      opset_version=17)
+    return path

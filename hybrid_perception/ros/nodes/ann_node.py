@@ -1,0 +1,119 @@
+"""ann_node: ``features`` -> the ANN tail of an H1 model -> class probabilities (the "Jetson"
+side).
+
+Publishes ``classification`` (``32FC1``, 1 x classes: the probabilities of one interval),
+``classification/label`` (the most likely class over the last ``smoothing`` intervals, and its
+probability) and ``markers`` (that label as text, for rviz2), each with the stamp of the
+features it came from. The ANN runs on onnxruntime (TensorRT, then CUDA, then CPU, whichever
+is present) or torch; an all-SNN model has no ANN and reads its output spike counts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+from std_msgs.msg import String
+from visualization_msgs.msg import Marker, MarkerArray
+
+from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.hybrid.gesture.bundle import load_bundle
+from hybrid_perception.hybrid.gesture.evaluation import inference_costs
+from hybrid_perception.hybrid.gesture.stream import DecisionStage
+from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
+from hybrid_perception.ros.conversions import header, image_to_matrix, matrix_to_image, stamp_us
+from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
+from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.parameters import declare_parameters
+from hybrid_perception.ros.qos import RESULTS_QOS
+
+PARAMETERS = {
+    'model': ('gesture/hybrid', 'model folder or shipped name (gesture/hybrid, gesture/ann, '
+                                'gesture/snn)'),
+    'backend': ('onnxruntime', f'ANN backend: {", ".join(ANN_BACKENDS)}'),
+    'class_names': ([''], 'class names for the label (default: the model\'s)'),
+    'smoothing': (1, 'intervals whose mean probabilities make the label'),
+    'energy_platform': ('jetson_orin_nano', 'hardware model of the /diagnostics energy '
+                                            'estimate'),
+}
+
+
+class AnnNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__('ann_node', **kwargs)
+        self.p = p = declare_parameters(self, PARAMETERS)
+        if p['smoothing'] < 1:
+            raise HybridPerceptionError('smoothing must be at least 1 interval')
+        self.bundle = load_bundle(p['model'])
+        spec = self.bundle.spec
+        names = [n for n in p['class_names'] if n]
+        self.classes = tuple(names) or spec.classes
+        if len(self.classes) != len(spec.classes):
+            raise HybridPerceptionError(f'class_names has {len(self.classes)} names, the model '
+                                        f'{len(spec.classes)} classes')
+        self.stage = DecisionStage(self.bundle, p['backend'])
+        self.stage.warm_up()
+        costs = inference_costs(self.bundle, None, ann_platform=p['energy_platform'])
+        self.energy = costs['ann'][1] if 'ann' in costs else None
+        self.recent: deque[np.ndarray] = deque(maxlen=p['smoothing'])
+        self.latency = Latency()
+        self.stats = {'decisions': 0}
+        self.health = InputHealth(self)
+        self.probs_pub = self.create_publisher(Image, 'classification', RESULTS_QOS)
+        self.label_pub = self.create_publisher(String, 'classification/label', RESULTS_QOS)
+        self.markers_pub = self.create_publisher(MarkerArray, 'markers', RESULTS_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
+        self.create_subscription(Image, 'features', self._on_features, RESULTS_QOS)
+        self.create_timer(1.0, self._publish_diagnostics)
+        self.get_logger().info(f'{spec.name} ({spec.kind}) from {self.bundle.path}: '
+                               f'{len(self.classes)} classes on {self.stage.device}')
+
+    def _on_features(self, msg: Image) -> None:
+        started = time.perf_counter()
+        try:
+            probabilities = self.stage(image_to_matrix(msg, '32FC1'))
+        except (ValueError, HybridPerceptionError) as err:
+            self.health.bad(f'bad features message: {err}')
+            return
+        t_us, frame_id = stamp_us(msg.header), msg.header.frame_id
+        self.probs_pub.publish(matrix_to_image(probabilities[None], '32FC1', t_us, frame_id))
+        self.recent.append(probabilities)
+        mean = np.mean(self.recent, axis=0)
+        best = int(mean.argmax())
+        text = f'{self.classes[best]} ({mean[best]:.2f})'
+        self.label_pub.publish(String(data=text))
+        self.markers_pub.publish(self._label_marker(text, t_us, frame_id))
+        self.stats['decisions'] += 1
+        self.latency.add(time.perf_counter() - started)
+
+    def _label_marker(self, text: str, t_us: int, frame_id: str) -> MarkerArray:
+        marker = Marker(header=header(t_us, frame_id), ns='classification', id=0,
+                        type=Marker.TEXT_VIEW_FACING, action=Marker.ADD, text=text)
+        marker.pose.position.z = 1.0
+        marker.pose.orientation.w = 1.0
+        marker.scale.z = 0.2
+        marker.color.r = marker.color.g = marker.color.b = marker.color.a = 1.0
+        return MarkerArray(markers=[marker])
+
+    def _publish_diagnostics(self) -> None:
+        level, message = self.health.status(self.stats['decisions'] > 0)
+        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+                  **self.latency.figures('decision'),
+                  'model': self.bundle.spec.name, 'backend': self.p['backend']}
+        if self.energy is not None:
+            values['energy_uj_per_decision_estimate'] = f'{self.energy.joules * 1e6:.4g}'
+            values['energy_model'] = str(self.energy)
+        self.diag_pub.publish(diagnostics(self, 'ANN', level, message, self.stage.device,
+                                          values))
+
+
+def main(args=None) -> None:
+    run_node(AnnNode, 'ann_node', args)
+
+
+if __name__ == '__main__':
+    main()

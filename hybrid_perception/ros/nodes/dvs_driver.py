@@ -1,0 +1,217 @@
+"""dvs_driver: events from a camera, an AEDAT4 file, a rosbag2 bag or the simulator.
+
+Publishes ``events`` (PointCloud2 packets), ``camera_info``, ``event_frame`` (bgr8, at the
+viewing rate) and ``/diagnostics``. Bad events are dropped and counted, a failing source is
+logged and retried, and a reliable publisher that meets a slow reader waits for it instead of
+dropping packets.
+"""
+
+from __future__ import annotations
+
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rclpy._rclpy_pybind11 import RCLError
+from rclpy.node import Node
+from rclpy.task import Future
+from sensor_msgs.msg import CameraInfo, Image, PointCloud2
+
+from hybrid_perception.errors import EventFormatError, HybridPerceptionError
+from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSize, concatenate
+from hybrid_perception.events.representations import render_bgr
+from hybrid_perception.io.player import PacketPlayer
+from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
+from hybrid_perception.ros.conversions import (
+    camera_info,
+    events_to_pointcloud2,
+    matrix_to_image,
+)
+from hybrid_perception.ros.diagnostics import diagnostics
+from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.parameters import declare_parameters
+from hybrid_perception.ros.qos import RELIABILITIES, RESULTS_QOS, stream_qos
+
+PARAMETERS = {
+    'source': ('synthetic', f'event source: {", ".join(SOURCE_KINDS)}'),
+    'path': ('', 'file to replay (aedat4: .aedat4 file, rosbag: bag folder or file)'),
+    'topic': ('', 'events topic inside the bag (rosbag source; empty = first PointCloud2)'),
+    'camera_serial': ('', 'camera serial number (camera source; empty = first found)'),
+    'rate': (1.0, 'replay speed of files and the simulator: 1.0 real time, 0 as fast as '
+                  'possible'),
+    'loop': (False, 'replay the file again from the start when it ends'),
+    'packet_period_us': (1000, 'time span of one events packet (latency vs per-message cost)'),
+    'sensor_width': (128, 'sensor width (synthetic source, or a bag without camera_info)'),
+    'sensor_height': (128, 'sensor height (synthetic source, or a bag without camera_info)'),
+    'seed': (0, 'random seed of the synthetic source'),
+    'frame_id': ('camera', 'frame_id of every published header'),
+    'view_rate_hz': (30.0, 'rate of event_frame and camera_info'),
+    'reliability': ('auto', 'events QoS: auto (best effort live, reliable files), reliable, '
+                            'best_effort'),
+    'wait_for_subscribers': (0, 'hold file replay until this many events subscribers match'),
+    'retry_period_s': (1.0, 'how often a source that is not there (no camera, missing file) is '
+                           'retried'),
+    'publish_timeout_s': (5.0, 'how long a reliable publish waits for a slow reader'),
+}
+
+
+def validate(p: dict) -> None:
+    """Reject values that would fail later, mid-stream, with a message naming the parameter."""
+    problems = [message for bad, message in (
+        (p['source'] not in SOURCE_KINDS, f"source must be one of {', '.join(SOURCE_KINDS)}"),
+        (p['reliability'] not in RELIABILITIES,
+         f"reliability must be one of {', '.join(RELIABILITIES)}"),
+        (p['rate'] < 0, 'rate must be >= 0 (0 = as fast as possible)'),
+        (p['packet_period_us'] <= 0, 'packet_period_us must be > 0'),
+        (p['view_rate_hz'] <= 0, 'view_rate_hz must be > 0'),
+        (p['sensor_width'] <= 0 or p['sensor_height'] <= 0, 'sensor size must be > 0'),
+        (p['retry_period_s'] <= 0 or p['publish_timeout_s'] <= 0,
+         'retry_period_s and publish_timeout_s must be > 0'),
+    ) if bad]
+    if problems:
+        raise HybridPerceptionError('invalid dvs_driver parameters: ' + '; '.join(problems))
+
+
+class DvsDriver(Node):
+    """Publishes events packets from the configured source (see PARAMETERS)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__('dvs_driver', **kwargs)
+        self.p = p = declare_parameters(self, PARAMETERS)
+        validate(p)
+        self.live = p['source'] == 'camera'
+        self.player: PacketPlayer | None = None
+        self.sensor = SensorSize(p['sensor_width'], p['sensor_height'])
+        self.finished = Future()
+        self.drops = DropCounts()  # kept across source re-opens
+        self.stats = {'events': 0, 'packets': 0, 'publish_retries': 0, 'undelivered': 0,
+                      'source_errors': 0}
+        self._since_view: list = []
+        self._last_error = ''
+        self.events_pub = self.create_publisher(
+            PointCloud2, 'events', stream_qos(p['reliability'], live=self.live))
+        self.info_pub = self.create_publisher(CameraInfo, 'camera_info', RESULTS_QOS)
+        self.frame_pub = self.create_publisher(Image, 'event_frame', RESULTS_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
+        pump_period = p['packet_period_us'] * 1e-6
+        if p['rate'] > 0 and not self.live:
+            pump_period /= p['rate']
+        self.create_timer(pump_period if p['rate'] > 0 or self.live else 1e-4, self._pump)
+        self.create_timer(1.0 / p['view_rate_hz'], self._publish_view)
+        self.create_timer(1.0, self._publish_diagnostics)
+        self._next_open = 0.0
+
+    def _open(self) -> None:
+        p = self.p
+        source = open_source(p['source'], path=p['path'], topic=p['topic'],
+                             sensor=self.sensor, serial=p['camera_serial'], seed=p['seed'])
+        self.sensor = source.sensor
+        self.player = PacketPlayer(
+            looping(lambda: source, p['loop']), EventSanitizer(self.sensor, drops=self.drops),
+            period_us=p['packet_period_us'], rate=p['rate'], live=self.live)
+        self.get_logger().info(f'source {p["source"]} {p["path"]} open: sensor '
+                               f'{self.sensor.width}x{self.sensor.height}, packets of '
+                               f'{p["packet_period_us"]} µs, rate {p["rate"]}')
+
+    def _pump(self) -> None:
+        if self.finished.done():
+            return
+        now = time.monotonic()
+        try:
+            if self.player is None:
+                if now < self._next_open or \
+                        self.events_pub.get_subscription_count() < self.p['wait_for_subscribers']:
+                    return
+                self._open()
+            budget_end = now + 0.05
+            while True:
+                packets = self.player.due(time.monotonic(), max_packets=64)
+                for stamp, events in packets:
+                    self._publish_packet(stamp, events)
+                if not packets or time.monotonic() > budget_end:
+                    break
+        except HybridPerceptionError as err:
+            self._source_failed(err)
+            return
+        if self.player.finished:
+            self._end_of_source()
+
+    def _publish_packet(self, stamp: int, events) -> None:
+        msg = events_to_pointcloud2(events, stamp, self.p['frame_id'])
+        deadline = time.monotonic() + self.p['publish_timeout_s']
+        while True:
+            try:
+                self.events_pub.publish(msg)
+                break
+            except RCLError:  # reliable KEEP_ALL history full: a reader is behind; wait for it
+                self.stats['publish_retries'] += 1
+                if time.monotonic() > deadline:
+                    self.stats['undelivered'] += events.size
+                    self.get_logger().error(
+                        f'a reader has not taken packets for {self.p["publish_timeout_s"]} s; '
+                        f'{events.size} events undelivered (total '
+                        f'{self.stats["undelivered"]})', throttle_duration_sec=5.0)
+                    return
+                time.sleep(0.0005)
+        self.stats['events'] += events.size
+        self.stats['packets'] += 1
+        if self.frame_pub.get_subscription_count():
+            self._since_view.append(events)
+
+    def _source_failed(self, err: Exception) -> None:
+        """Log the failure; retry a camera or a file not there yet, never a broken file.
+
+        A broken file (truncated, corrupt: EventFormatError) fails again at the same place, and
+        re-opening it mid-replay would publish its good part again, going back in time.
+        """
+        self.stats['source_errors'] += 1
+        self._last_error = str(err)
+        retry = self.live or not isinstance(err, EventFormatError)
+        self.player = None
+        if retry:
+            self._next_open = time.monotonic() + self.p['retry_period_s']
+            suffix = f'retrying every {self.p["retry_period_s"]} s'
+        else:
+            self._next_open = float('inf')
+            suffix = 'replay stopped'
+        self.get_logger().error(f'source {self.p["source"]}: {err} ({suffix})',
+                                throttle_duration_sec=10.0)
+
+    def _end_of_source(self) -> None:
+        self.get_logger().info(f'end of {self.p["path"]}: {self.stats["events"]} events in '
+                               f'{self.stats["packets"]} packets, {self.drops.total} dropped')
+        self._publish_diagnostics()
+        self.finished.set_result(self.stats['events'])
+
+    def _publish_view(self) -> None:
+        now_us = time.time_ns() // 1000
+        self.info_pub.publish(camera_info(self.sensor, now_us, self.p['frame_id']))
+        if not self._since_view:
+            return
+        events = concatenate(self._since_view)
+        self._since_view = []
+        stamp = int(events['timestamp'][-1])
+        self.frame_pub.publish(matrix_to_image(render_bgr(events, self.sensor), 'bgr8', stamp,
+                                               self.p['frame_id']))
+
+    def _publish_diagnostics(self) -> None:
+        drops = self.drops
+        level = DiagnosticStatus.OK
+        message = 'streaming' if self.player else 'waiting for source'
+        if self._last_error and self.player is None:
+            level, message = DiagnosticStatus.ERROR, self._last_error
+        elif drops.total or self.stats['undelivered']:
+            level, message = DiagnosticStatus.WARN, 'events dropped (see values)'
+        values = {**self.stats, 'dropped_out_of_bounds': drops.out_of_bounds,
+                  'dropped_backwards_in_time': drops.backwards_in_time,
+                  'source': self.p['source'],
+                  'sensor': f'{self.sensor.width}x{self.sensor.height}'}
+        self.diag_pub.publish(diagnostics(self, 'event stream', level, message,
+                                          self.p['path'] or self.p['source'], values))
+
+
+def main(args=None) -> None:
+    run_node(DvsDriver, 'dvs_driver', args)
+
+
+if __name__ == '__main__':
+    main()

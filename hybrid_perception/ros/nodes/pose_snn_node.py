@@ -1,0 +1,123 @@
+"""pose_snn_node: events + ``snn/state_init`` -> H2's SNN -> ``pose``
+at the high rate (the "Loihi" side of H2).
+
+Events are cut into one bin per step (10 ms at 100 Hz), each step runs through the SNN (torch,
+or Lava: simulated here, Loihi when lava-loihi finds one) and the host's readout, and the pose
+at the step's end goes out as a PoseArray in the camera's pixels (x = column, y = row). At a
+window boundary the step waits (at most ``wait_steps`` steps) for the initialisation stamped
+with it and writes its states into the runtime first. ``snn: alone`` runs the SNN-alone
+baseline, which takes no initialisation.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PoseArray
+from rclpy.node import Node
+from sensor_msgs.msg import Image, PointCloud2
+
+from hybrid_perception.hybrid.gesture.bundle import SNN_BACKENDS
+from hybrid_perception.hybrid.gesture.stream import EventWindows
+from hybrid_perception.hybrid.pose.bundle import SNN_KINDS, load_pose_bundle
+from hybrid_perception.hybrid.pose.stream import PoseStepper
+from hybrid_perception.hybrid.pose.tracker import Initialisation
+from hybrid_perception.ros.conversions import image_to_matrix, points_to_pose_array, stamp_us
+from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
+from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.event_input import (
+    EVENT_INPUT_PARAMETERS,
+    EventInput,
+    push_resetting_after_gaps,
+)
+from hybrid_perception.ros.parameters import declare_parameters
+from hybrid_perception.ros.qos import RESULTS_QOS
+
+PARAMETERS = {
+    'model': ('pose', 'pose model folder, or the shipped one by name (pose)'),
+    'snn': ('hybrid', f'which SNN: {", ".join(SNN_KINDS)} (alone: the baseline from a zero '
+                      'state, it ignores snn/state_init)'),
+    'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
+                         'lava-loihi finds one, else in simulation)'),
+    'wait_steps': (10, 'steps a window boundary may wait for its initialisation'),
+    **EVENT_INPUT_PARAMETERS,
+}
+
+
+class PoseSnnNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__('pose_snn_node', **kwargs)
+        self.p = p = declare_parameters(self, PARAMETERS)
+        self.bundle = load_pose_bundle(p['model'])
+        self.spec = spec = self.bundle.spec
+        # the SNN alone takes no initialisation: its steps never wait for one
+        self.stepper = PoseStepper(self.bundle.tracker(p['snn'], p['backend']),
+                                   spec.windows.window_us,
+                                   int(p['wait_steps']) if p['snn'] == 'hybrid' else 0)
+        self.stepper.tracker.warm_up()
+        self.steps = EventWindows(spec.windows.sensor, spec.windows.step_us, 1,
+                                  spec.windows.downsample, int(p['max_gap_s'] * 1e6))
+        self.latency = Latency()
+        self.stats = {'steps': 0}
+        self.health = InputHealth(self)
+        self.pose_pub = self.create_publisher(PoseArray, 'pose', RESULTS_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
+        self.input = EventInput(self, spec.windows.sensor, p, self.health, self._on_events)
+        if p['snn'] == 'hybrid':
+            self.create_subscription(Image, 'snn/state_init', self._on_state_init, RESULTS_QOS)
+        self.create_timer(1.0, self._publish_diagnostics)
+        self.get_logger().info(
+            f'pose SNN ({p["snn"]}) from {self.bundle.path}: {spec.windows.rate_hz} Hz, '
+            f'initialised every {spec.windows.window_us} µs, backend {p["backend"]}')
+
+    def _on_state_init(self, msg: Image) -> None:
+        try:
+            initialisation = Initialisation.unpack(image_to_matrix(msg, '32FC1'),
+                                                   self.spec.joints, self.spec.snn.layer_shapes())
+        except ValueError as err:
+            self.health.bad(f'bad snn/state_init: {err}')
+            return
+        self._publish(self.stepper.initialise(stamp_us(msg.header), initialisation),
+                      msg.header.frame_id)
+
+    def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
+        started = time.perf_counter()
+        windows = push_resetting_after_gaps(self, self.steps, events, stamp_us(msg.header),
+                                            self.stepper.reset)
+        for window in windows:
+            self._publish(self.stepper.push(window), msg.header.frame_id)
+        if windows:
+            self.latency.add((time.perf_counter() - started) / len(windows))
+
+    def _publish(self, poses: list, frame_id: str) -> None:
+        for end_us, pose in poses:
+            self.pose_pub.publish(points_to_pose_array(pose, end_us, frame_id))
+            self.stats['steps'] += 1
+
+    def _publish_diagnostics(self) -> None:
+        level, message = self.health.status(self.stats['steps'] > 0)
+        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+                  'initialised': self.stepper.initialised, 'missed': self.stepper.missed,
+                  'stale': self.stepper.stale, **self.latency.figures('step'),
+                  'dropped_events': self.input.dropped,
+                  'late_events': self.steps.late_events, 'restarts': self.steps.restarts,
+                  'snn': self.p['snn'], 'backend': self.p['backend']}
+        ops = self.stepper.tracker.counter.per_step()
+        if ops is not None:         # counted on the torch runtime (Lava keeps no layer spikes)
+            values.update({'synaptic_ops_per_step': f'{ops.synaptic_op:.0f}',
+                           'spikes_per_step': f'{ops.spike_out:.0f}'})
+        self.diag_pub.publish(diagnostics(self, 'pose SNN', level, message,
+                                          type(self.stepper.tracker.runtime).__name__, values))
+
+    def close(self) -> None:
+        self.stepper.tracker.runtime.close()
+
+
+def main(args=None) -> None:
+    run_node(PoseSnnNode, 'pose_snn_node', args)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,110 @@
+"""snn_node: events -> the SNN head of an H1 model -> ``snn/spikes`` (the "Loihi" side).
+
+Event packets are cut into the model's input windows (I bins of ``bin_us``, aligned on the
+sensor clock); each window runs through the SNN (torch, or Lava: simulated here, Loihi when
+lava-loihi finds one) and its output spikes go out as a ``mono8`` raster, rows = neurons
+(C-order flattening of the layer's (C, H, W)), cols = the window's time steps, 255 = spike.
+The stamp is the window's end on the sensor clock. An all-ANN model has no SNN: its raster is
+the binned input, which the accumulator turns into event frames.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.node import Node
+from sensor_msgs.msg import Image, PointCloud2
+
+from hybrid_perception.events.array import SensorSize
+from hybrid_perception.hybrid.gesture.bundle import SNN_BACKENDS, load_bundle
+from hybrid_perception.hybrid.gesture.stream import EventWindows, SpikingStage, Window
+from hybrid_perception.networks.energy import EnergyModel
+from hybrid_perception.ros.conversions import matrix_to_image, stamp_us
+from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
+from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.event_input import (
+    EVENT_INPUT_PARAMETERS,
+    EventInput,
+    push_resetting_after_gaps,
+)
+from hybrid_perception.ros.parameters import declare_parameters
+from hybrid_perception.ros.qos import RESULTS_QOS
+
+PARAMETERS = {
+    'model': ('gesture/hybrid', 'model folder, or a shipped model by name (gesture/hybrid, '
+                                'gesture/ann, gesture/snn)'),
+    'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
+                         'lava-loihi finds one, else in simulation)'),
+    **EVENT_INPUT_PARAMETERS,
+    'energy_platform': ('loihi', 'hardware model of the /diagnostics energy estimate'),
+}
+
+
+class SnnNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__('snn_node', **kwargs)
+        self.p = p = declare_parameters(self, PARAMETERS)
+        self.bundle = load_bundle(p['model'])
+        self.energy = EnergyModel(p['energy_platform'])
+        self.stage = SpikingStage(self.bundle, p['backend'], count_ops=True)
+        self.stage.warm_up()
+        binning = self.bundle.binning
+        self.sensor = SensorSize(binning.sensor_width, binning.sensor_height)
+        self.windows = EventWindows(self.sensor, binning.bin_us, self.bundle.spec.interval,
+                                    binning.downsample, int(p['max_gap_s'] * 1e6))
+        self.latency = Latency()
+        self.stats = {'windows': 0}
+        self.health = InputHealth(self)
+        self.spikes_pub = self.create_publisher(Image, 'snn/spikes', RESULTS_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
+        self.input = EventInput(self, self.sensor, p, self.health, self._on_events)
+        self.create_timer(1.0, self._publish_diagnostics)
+        spec = self.bundle.spec
+        self.get_logger().info(
+            f'{spec.name} ({spec.kind}) from {self.bundle.path}: {self.stage.neurons} neurons '
+            f'out, windows of {spec.interval} x {binning.bin_us} µs, backend {p["backend"]} '
+            f'({self.stage.device})')
+
+    def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
+        started = time.perf_counter()
+        windows = push_resetting_after_gaps(self, self.windows, events, stamp_us(msg.header),
+                                            self.stage.reset)
+        for window in windows:
+            self._run(window, msg.header.frame_id)
+        if windows:
+            self.latency.add(time.perf_counter() - started)
+
+    def _run(self, window: Window, frame_id: str) -> None:
+        spikes = self.stage(window.spikes)
+        self.spikes_pub.publish(matrix_to_image(spikes.T * 255, 'mono8', window.end_us,
+                                                frame_id))
+        self.stats['windows'] += 1
+
+    def _publish_diagnostics(self) -> None:
+        level, message = self.health.status(self.stats['windows'] > 0)
+        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+                  **self.latency.figures('window'),
+                  'dropped_events': self.input.dropped,
+                  'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
+                  'model': self.bundle.spec.name, 'backend': self.p['backend']}
+        ops = self.stage.ops_per_window()
+        if ops is not None:
+            estimate = self.energy.estimate(ops)
+            values.update({'synaptic_ops_per_window': f'{ops.synaptic_op:.0f}',
+                           'energy_uj_per_window_estimate': f'{estimate.joules * 1e6:.4g}',
+                           'energy_model': str(estimate)})
+        self.diag_pub.publish(diagnostics(self, 'SNN', level, message, self.stage.device,
+                                          values))
+
+    def close(self) -> None:
+        self.stage.close()
+
+
+def main(args=None) -> None:
+    run_node(SnnNode, 'snn_node', args)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,1 @@
+"""ROS tools that are not nodes of a graph: the raw bag recorder and the live evaluation."""

@@ -1,0 +1,231 @@
+"""Replaying events through a live graph and timing its outputs as a subscriber sees them.
+
+The player publishes aligned packets paced on the wall clock (``rate`` x real time), on one
+topic per camera, and notes when each went out; subclasses hear the graph's outputs and note
+when each arrived. Every output carries the stamp of its window's (or step's) end, so latency
+is measured from the packet that completed it: the first one of that camera stamped at or
+after the end (a window cannot be closed before the stream has passed it).
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+from geometry_msgs.msg import PoseArray
+from rclpy.node import Node
+from sensor_msgs.msg import Image, PointCloud2
+
+from hybrid_perception.hybrid.gesture.evaluation import Decision
+from hybrid_perception.ros.conversions import (
+    events_to_pointcloud2,
+    image_to_matrix,
+    pose_array_to_points,
+    stamp_us,
+)
+from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+
+__all__ = ['STAGE_TOPICS', 'LiveRun', 'PacketPlayer', 'PoseListener', 'Published', 'Replayer',
+           'live_graph', 'play', 'spin_until']
+
+STAGE_TOPICS = ('snn/spikes', 'features', 'classification')
+
+
+@dataclass
+class Published:
+    """When each packet of one topic went out: stamps (µs, ascending) and wall times (s)."""
+
+    stamps_us: list[int] = field(default_factory=list)
+    wall_s: list[float] = field(default_factory=list)
+
+    def completed_at(self, end_us: int) -> float | None:
+        """When the packet that completed the window ending at ``end_us`` went out."""
+        i = bisect.bisect_left(self.stamps_us, end_us)
+        return self.wall_s[i] if i < len(self.wall_s) else None
+
+
+@dataclass
+class LiveRun:
+    """What one replay saw: publish times by packet stamp, arrival times by topic and stamp."""
+
+    window_us: int
+    published: Published = field(default_factory=Published)
+    arrived_s: dict[str, dict[int, float]] = field(
+        default_factory=lambda: {topic: {} for topic in STAGE_TOPICS})
+    decisions: list[Decision] = field(default_factory=list)
+
+    def latencies(self) -> dict[str, list[float]]:
+        """Seconds per window: end to end, and each stage from the one before it."""
+        out: dict[str, list[float]] = {'end_to_end': [], 'snn': [], 'accumulator': [], 'ann': []}
+        spikes, features, decided = (self.arrived_s[t] for t in STAGE_TOPICS)
+        for stamp, t_decided in decided.items():
+            t0 = self.published.completed_at(stamp)
+            if t0 is None or stamp not in spikes or stamp not in features:
+                continue
+            out['end_to_end'].append(t_decided - t0)
+            out['snn'].append(spikes[stamp] - t0)
+            out['accumulator'].append(features[stamp] - spikes[stamp])
+            out['ann'].append(t_decided - features[stamp])
+        return out
+
+
+class PacketPlayer(Node):
+    """Publishes ``packets`` {topic: [(stamp µs, events)]} in stamp order, paced at ``rate``
+    x real time (0: as fast as the readers take them), and notes when each went out."""
+
+    def __init__(self, name: str, packets: dict[str, list[tuple[int, np.ndarray]]], *,
+                 rate: float = 1.0, period_s: float = 1e-3, frame_ids: dict[str, str] | None =
+                 None, **kwargs) -> None:
+        super().__init__(name, **kwargs)
+        self.queue = sorted(((stamp, topic, events) for topic, part in packets.items()
+                             for stamp, events in part), key=lambda item: item[0])
+        self.rate = rate
+        self.frame_ids = frame_ids or {}
+        self.published_by_topic = {topic: Published() for topic in packets}
+        self._next = 0
+        self._wall0: float | None = None
+        qos = stream_qos('reliable', live=False)
+        self.publishers_by_topic = {topic: self.create_publisher(PointCloud2, topic, qos)
+                                    for topic in packets}
+        # A timer, not a loop of our own: the executor serves every ready callback of the
+        # graph between two ticks, so the graph runs as it would beside a driver.
+        self._timer = self.create_timer(period_s / rate if rate > 0 else 1e-3, self.publish_due)
+        self._timer.cancel()
+
+    def start(self) -> None:
+        self._timer.reset()
+
+    def readers(self) -> int:
+        """Subscribers of the topic with the fewest (all are served once this is non-zero)."""
+        return min(p.get_subscription_count() for p in self.publishers_by_topic.values())
+
+    @property
+    def published(self) -> int:
+        return self._next
+
+    @property
+    def done_publishing(self) -> bool:
+        return self._next >= len(self.queue)
+
+    def publish_due(self) -> None:
+        """Publish every packet whose time has come (all of them at ``rate`` 0)."""
+        now = time.perf_counter()
+        if self._wall0 is None:
+            self._wall0 = now
+        if self.done_publishing:
+            self._timer.cancel()
+            return
+        t0 = self.queue[0][0]
+        while not self.done_publishing:
+            stamp, topic, events = self.queue[self._next]
+            if self.rate > 0 and (stamp - t0) * 1e-6 / self.rate > now - self._wall0:
+                break
+            self.publishers_by_topic[topic].publish(
+                events_to_pointcloud2(events, stamp, self.frame_ids.get(topic, 'camera')))
+            self.published_by_topic[topic].stamps_us.append(stamp)
+            self.published_by_topic[topic].wall_s.append(time.perf_counter())
+            self._next += 1
+
+
+class Replayer(PacketPlayer):
+    """H1: publishes ``packets`` [(stamp µs, events)] on ``events`` and records the stages'
+    outputs."""
+
+    def __init__(self, packets: list[tuple[int, np.ndarray]], window_us: int, *,
+                 rate: float = 1.0, period_s: float = 1e-3, **kwargs) -> None:
+        super().__init__('replayer', {'events': packets}, rate=rate, period_s=period_s,
+                         **kwargs)
+        self.run = LiveRun(window_us, self.published_by_topic['events'])
+        for topic in STAGE_TOPICS:
+            self.create_subscription(Image, topic, lambda m, t=topic: self._arrived(t, m),
+                                     RESULTS_QOS)
+
+    def _arrived(self, topic: str, msg: Image) -> None:
+        now = time.perf_counter()
+        stamp = stamp_us(msg.header)
+        self.run.arrived_s[topic][stamp] = now
+        if topic == 'classification':
+            self.run.decisions.append(Decision(stamp - self.run.window_us, stamp,
+                                               image_to_matrix(msg, '32FC1')[0]))
+
+
+class PoseListener(PacketPlayer):
+    """H2: publishes each camera's packets on ``<camera>/events`` and keeps every pose the
+    graph sends back ({topic: {stamp: points}}) with its latency from the completing packet."""
+
+    def __init__(self, packets: dict[str, list[tuple[int, np.ndarray]]],
+                 pose_topics: dict[str, str], *, rate: float = 1.0, period_s: float = 1e-3,
+                 **kwargs) -> None:
+        """``pose_topics`` maps each pose topic to the camera whose packets complete its
+        steps ('' for one that needs every camera, like the triangulated pose)."""
+        super().__init__('pose_listener', {f'{c}/events': p for c, p in packets.items()},
+                         rate=rate, period_s=period_s,
+                         frame_ids={f'{c}/events': c for c in packets}, **kwargs)
+        # the cameras whose packets complete each topic's steps
+        self.completing = {topic: [self.published_by_topic[f'{c}/events']
+                                   for c in ([camera] if camera else packets)]
+                           for topic, camera in pose_topics.items()}
+        self.poses: dict[str, dict[int, np.ndarray]] = {t: {} for t in pose_topics}
+        self.latency_s: dict[str, list[float]] = {t: [] for t in pose_topics}
+        for topic in pose_topics:
+            self.create_subscription(PoseArray, topic, lambda m, t=topic: self._arrived(t, m),
+                                     RESULTS_QOS)
+
+    def _arrived(self, topic: str, msg: PoseArray) -> None:
+        now = time.perf_counter()
+        stamp = stamp_us(msg.header)
+        self.poses[topic][stamp] = pose_array_to_points(msg)
+        sent = [published.completed_at(stamp) for published in self.completing[topic]]
+        if all(t is not None for t in sent):
+            self.latency_s[topic].append(now - max(sent))
+
+
+@contextmanager
+def live_graph(graph: dict, namespace: str) -> Iterator[tuple]:
+    """A fresh ROS context running ``graph``'s nodes in ``namespace`` on one executor; yields
+    (context, executor, nodes). Nodes the caller appends to ``nodes`` (a player) are added to
+    the executor by :func:`play` and stopped with the rest, whatever happens."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    from hybrid_perception.ros.entry import stop_node
+    from hybrid_perception.ros.graph import start_graph
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    executor = SingleThreadedExecutor(context=context)
+    nodes = []
+    try:
+        nodes.extend(start_graph(graph, namespace=namespace, context=context))
+        for node in nodes:
+            executor.add_node(node)
+        yield context, executor, nodes
+    finally:
+        for node in nodes:
+            stop_node(node)
+        executor.shutdown()
+        context.try_shutdown()
+
+
+def spin_until(executor, done: Callable[[], bool], timeout_s: float) -> None:
+    end = time.monotonic() + timeout_s
+    while not done() and time.monotonic() < end:
+        executor.spin_once(timeout_sec=0.05)
+
+
+def play(executor, player: PacketPlayer, readers: int, desc: str) -> None:
+    """Once every topic has ``readers`` subscribers (or 10 s passed), publish all of the
+    player's packets, serving the graph between them, with a progress bar."""
+    from tqdm import tqdm
+
+    executor.add_node(player)
+    spin_until(executor, lambda: player.readers() >= readers, 10.0)
+    player.start()
+    with tqdm(total=len(player.queue), desc=desc, unit='packet') as bar:
+        while not player.done_publishing:
+            executor.spin_once(timeout_sec=0.01)
+            bar.update(player.published - bar.n)

@@ -1,0 +1,66 @@
+"""The synthetic DVS-Gesture-like data: subjects, the gestures' geometry, determinism."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from hybrid_perception.datasets.gestures import (
+    GESTURE_CLASSES,
+    GestureClips,
+    GestureRenderer,
+    subjects,
+)
+from hybrid_perception.events.array import SensorSize
+
+RIGHT_ARM_ONLY = ('right_hand_wave', 'right_arm_clockwise', 'right_arm_counter_clockwise')
+LEFT_ARM_ONLY = ('left_hand_wave', 'left_arm_clockwise', 'left_arm_counter_clockwise')
+
+
+def test_train_and_test_subjects_are_disjoint_and_differ():
+    train, test = subjects('train'), subjects('test')
+    assert len(train) == 23 and len(test) == 6
+    assert {s.seed for s in train}.isdisjoint(s.seed for s in test)
+    assert len({s.scale for s in train + test}) == 29
+    assert subjects('train', seed=1) != train
+    with pytest.raises(ValueError, match='split'):
+        subjects('validation')
+
+
+@pytest.mark.parametrize('gesture', RIGHT_ARM_ONLY + LEFT_ARM_ONLY)
+def test_one_arm_gestures_move_on_the_side_of_that_arm(gesture):
+    """The subject faces the camera: their right arm is on the image's left."""
+    renderer = GestureRenderer(sensor=SensorSize(64, 64))
+    subject = replace(subjects('train')[0], shot_noise_hz=0.0, hot_pixel_fraction=0.0)
+    events = renderer.events(GESTURE_CLASSES.index(gesture), subject, 200_000,
+                             np.random.default_rng(0))
+    neck_x = (64 + subject.offset[0]) / 2
+    left_of_neck = np.mean(events['x'] < neck_x)
+    assert (left_of_neck > 0.9) if gesture in RIGHT_ARM_ONLY else (left_of_neck < 0.1)
+
+
+@pytest.mark.parametrize('gesture, clockwise', [
+    ('right_arm_clockwise', True), ('right_arm_counter_clockwise', False),
+    ('left_arm_clockwise', True), ('left_arm_counter_clockwise', False)])
+def test_arm_circles_turn_the_named_way_on_the_image(gesture, clockwise):
+    renderer = GestureRenderer()
+    label = GESTURE_CLASSES.index(gesture)
+    motion = renderer.motion(label, subjects('train')[0], np.random.default_rng(3))
+    side = 0 if gesture.startswith('right') else 1
+    hands = np.array([motion.pose(t).hands[side] for t in np.linspace(0, 0.2, 21)])
+    centred = hands - hands.mean(axis=0)
+    turn = np.cross(centred[:-1], centred[1:]).sum()
+    # Image y points down, so a positive cross product is clockwise on the screen.
+    assert (turn > 0) == clockwise
+
+
+def test_clips_are_reproducible_binary_and_balanced():
+    clips = GestureClips(n_bins=4, warmup_bins=2)
+    a, labels, ids = clips.generate('test', takes=1, seed=5)
+    b, _, _ = clips.generate('test', takes=1, seed=5)
+    assert a.shape == (66, 6, 2, 32, 32) and a.dtype == np.uint8
+    assert np.array_equal(a, b) and a.max() == 1
+    assert np.bincount(labels).tolist() == [6] * 11
+    assert set(ids.tolist()) == set(range(23, 29))
+    # every clip has motion events beyond the background noise
+    assert (a.reshape(len(a), -1).sum(axis=1) > 100).all()

@@ -1,0 +1,85 @@
+"""The live stages: event packets in any chunking give the clips training saw, and chained
+stages give the trained model's per-interval probabilities."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hybrid_perception.datasets.gestures import GestureClips, subjects
+from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.events.array import SensorSize, make_events
+from hybrid_perception.hybrid.gesture.bundle import load_bundle
+from hybrid_perception.hybrid.gesture.stream import DecisionStage, EventWindows, SpikingStage
+from hybrid_perception.networks.accumulator import SpikeAccumulator
+
+SENSOR = SensorSize(128, 128)
+
+
+@pytest.fixture(scope='module')
+def clip_events():
+    clips = GestureClips()
+    rng = np.random.default_rng(5)
+    subject = subjects('test', seed=5)[0]
+    events = clips.renderer.events(3, subject, clips.total_bins * clips.bin_us, rng)
+    return clips, events
+
+
+def _windows(events, cuts, n_bins=4):
+    windows = EventWindows(SENSOR, 10_000, n_bins, downsample=4)
+    out = []
+    for piece in np.split(events, cuts):
+        stamp = int(piece['timestamp'][0]) if piece.size else None
+        if stamp is not None:
+            out += windows.push(piece, stamp)
+    out += windows.push(events[:0], 240_000)  # the stream moved on: the last window is complete
+    return windows, out
+
+
+@given(st.lists(st.integers(0, 10**6), max_size=30))
+def test_windows_are_the_training_clips_bins_whatever_the_packets(clip_events, cuts):
+    clips, events = clip_events
+    cuts = sorted(c % events.size for c in cuts)
+    _, windows = _windows(events, cuts)
+    expected = clips.to_clip(events)
+    assert [w.start_us for w in windows] == list(range(0, 240_000, 40_000))
+    assert np.array_equal(np.concatenate([w.spikes for w in windows]) > 0, expected > 0)
+
+
+def test_a_long_silence_restarts_instead_of_filling_empty_windows():
+    windows = EventWindows(SENSOR, 10_000, 4, max_gap_us=100_000)
+    first = make_events([5_000, 45_000], [1, 2], [1, 2], [1, 0])
+    assert [w.start_us for w in windows.push(first, 0)] == [0]
+    late = make_events([5_000_123], [3], [3], [1])
+    assert windows.push(late, 5_000_000) == [] and windows.restarts == 1
+    after = make_events([5_040_001], [3], [3], [1])
+    assert [w.start_us for w in windows.push(after, 5_040_000)] == [5_000_000]
+
+
+def test_events_before_a_cut_window_are_counted_not_binned():
+    windows = EventWindows(SENSOR, 10_000, 1)
+    windows.push(make_events([15_000], [1], [1], [1]), 15_000)
+    windows.push(make_events([3_000, 16_000], [1, 1], [1, 1], [1, 1]), 16_000)
+    assert windows.late_events == 1
+
+
+@pytest.mark.parametrize('name', ['gesture/hybrid', 'gesture/ann', 'gesture/snn'])
+def test_chained_stages_are_the_shipped_model(clip_events, name):
+    clips, events = clip_events
+    bundle = load_bundle(name)
+    interval = bundle.spec.interval
+    _, windows = _windows(events, [events.size // 3], n_bins=interval)
+    head, tail = SpikingStage(bundle), DecisionStage(bundle)
+    accumulator = SpikeAccumulator((head.neurons,), interval)
+    probabilities = [tail(counts) for w in windows for counts in accumulator.push(head(w.spikes))]
+    with torch.no_grad():
+        expected = bundle.model()(torch.from_numpy(clips.to_clip(events) > 0).float()[None])
+    assert np.allclose(probabilities, expected[0].softmax(-1).numpy(), atol=1e-4)
+
+
+def test_decision_refuses_features_of_the_wrong_size():
+    bundle = load_bundle('gesture/hybrid')
+    size = int(np.prod(bundle.spec.feature_shape))
+    with pytest.raises(HybridPerceptionError, match=f'{size} values'):
+        DecisionStage(bundle)(np.zeros(size - 1, np.float32))

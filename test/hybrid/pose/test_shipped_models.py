@@ -1,0 +1,47 @@
+"""The trained pose model that ships with the package loads, runs as deployed, and has learnt."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from hybrid_perception.datasets.people import PeopleRenderer, people
+from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
+from hybrid_perception.hybrid.pose.evaluation import MODELS, score_takes
+
+
+@pytest.mark.parametrize('name', ['pose', 'pose-200'])
+def test_shipped_pose_model_tracks_an_unseen_person_far_better_than_a_guess(name):
+    bundle = load_pose_bundle(name)
+    spec = bundle.spec
+    take = PeopleRenderer().take(2, people('test', seed=99)[3], 600_000,
+                                 np.random.default_rng(99))
+    trackers = [bundle.tracker(kind, 'torch', spec.windows.steps) for kind in ('hybrid', 'alone')]
+    scores = score_takes([take], bundle.pose_initialiser('torch'), *trackers)
+    truth = scores.truth[0]
+    centre = np.array([spec.windows.sensor.width, spec.windows.sensor.height]) / 2
+    guess = np.linalg.norm(truth - centre, axis=-1).mean()   # every joint at the centre
+    for model in MODELS:
+        assert scores.mpjpe_2d(model) < 0.5 * guess, (model, scores.mpjpe_2d(model), guess)
+    assert {'ann_val_error_px', 'hybrid_val_error_px', 'snn_val_error_px'} <= set(bundle.metrics)
+
+
+def test_on_lava_the_states_written_between_runs_give_the_torch_poses():
+    """The hybrid on Lava (NetX, Loihi's fixed point, simulated): each window's initial states
+    are written into the Lava processes between runs, and the poses are torch's."""
+    bundle = load_pose_bundle('pose')
+    steps = bundle.spec.windows.steps
+    take = PeopleRenderer().take(5, people('test', seed=7)[1], 400_000, np.random.default_rng(7))
+    take = replace(take, events=take.events[:1], joints_2d=take.joints_2d[:1])  # one view
+    initialiser = bundle.pose_initialiser('torch')
+    predicted = {}
+    for backend in ('torch', 'lava'):
+        trackers = [bundle.tracker(kind, backend, steps) for kind in ('hybrid', 'alone')]
+        try:
+            predicted[backend] = score_takes([take], initialiser, *trackers).predicted
+        finally:
+            for tracker in trackers:
+                tracker.runtime.close()
+    for model in ('hybrid', 'snn'):
+        np.testing.assert_allclose(predicted['lava'][model][0], predicted['torch'][model][0],
+                                   atol=1e-6)

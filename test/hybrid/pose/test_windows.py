@@ -1,0 +1,49 @@
+"""H2's samples cut from takes: the ANN's history, the SNN's steps, the truth at every step."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from hybrid_perception.datasets.people import PeopleRenderer, people
+from hybrid_perception.hybrid.pose.windows import PoseWindows, pose_at
+
+
+@pytest.fixture(scope='module')
+def take():
+    person = replace(people('train')[1], shot_noise_hz=0.0, hot_pixel_fraction=0.0)
+    return PeopleRenderer().take(2, person, 400_000, np.random.default_rng(3))
+
+
+@pytest.mark.parametrize('rate_hz', [100, 200])
+def test_windows_follow_the_rate_and_hold_every_event(take, rate_hz):
+    windows = PoseWindows(rate_hz=rate_hz)
+    samples = windows.from_take(take, view=1)
+    ann, snn, targets, initial = samples.ann, samples.snn, samples.targets, samples.start_pose
+    steps = 10 if rate_hz == 100 else 20
+    assert ann.shape == (3, 20, 64, 64) and snn.shape == (3, 1 + steps, 2, 64, 64)
+    assert list(samples.start_us) == [100_000, 200_000, 300_000]
+    assert targets.shape == (3, steps, 13, 2) and initial.shape == (3, 13, 2)
+    events, t = take.events[1], take.events[1]['timestamp']
+    # the ANN sees every event of the window before; ON counts are the second half
+    second = (t >= 100_000) & (t < 200_000)
+    assert ann[1].sum() == second.sum()
+    assert ann[1, 10:].sum() == (second & (events['polarity'] > 0)).sum()
+    # the SNN steps through the next window: a step spikes where that step's events are, and
+    # the step before the window leads (it is delivered in the window's first step)
+    step = (t >= 200_000) & (t < 200_000 + windows.step_us)
+    x, y = events['x'][step] // 2, events['y'][step] // 2
+    assert snn[1, 1].max() == 1 and snn[1, 1].sum(axis=0)[y, x].all()
+    np.testing.assert_array_equal(snn[1, 0], snn[0, -1])
+    # targets are the labelled truth at step ends (labels every 10 ms)
+    np.testing.assert_allclose(targets[1, steps - 1], take.joints_2d[1, 30])
+    np.testing.assert_allclose(initial[1], take.joints_2d[1, 20])
+    np.testing.assert_allclose(targets[0, -1], initial[1])   # one window ends where the next starts
+
+
+def test_poses_between_labels_are_interpolated_and_bad_rates_refused():
+    label_us = np.array([0, 10_000])
+    joints = np.array([[[0.0, 0.0]], [[10.0, 20.0]]])
+    np.testing.assert_allclose(pose_at(label_us, joints, np.array([5_000]))[0, 0], [5.0, 10.0])
+    with pytest.raises(ValueError, match='whole number'):
+        PoseWindows(rate_hz=300)
