@@ -32,7 +32,7 @@ setup(
     python_requires='>=3.10',
     entry_points={
         'console_scripts': [
-            'hybrid-perception = hybrid_perception.cli:main',
+            'hybrid-perception = hybrid_perception.cli.main:main',
             'dvs_driver = hybrid_perception.ros.nodes.dvs_driver:main',
             'snn_node = hybrid_perception.ros.nodes.snn_node:main',
             'accumulator_node = hybrid_perception.ros.nodes.accumulator_node:main',

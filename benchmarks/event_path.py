@@ -129,6 +129,7 @@ def driver_throughput(bag: Path, n_events: int) -> dict:
     from sensor_msgs.msg import PointCloud2
 
     from hybrid_perception.events.pointcloud import pointcloud_to_events
+    from hybrid_perception.ros.entry import spin_until
     from hybrid_perception.ros.qos import stream_qos
     context = rclpy.Context()
     rclpy.init(context=context)
@@ -151,9 +152,7 @@ def driver_throughput(bag: Path, n_events: int) -> dict:
         [executable, '--ros-args', '-p', 'source:=rosbag', '-p',
          f'path:={bag}', '-p', 'rate:=0.0', '-p', 'wait_for_subscribers:=1',
          '--log-level', 'warn'], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while received['events'] < n_events and time.monotonic() < deadline:
-        executor.spin_once(timeout_sec=0.1)
+    spin_until(executor, lambda: received['events'] >= n_events, 300.0, period_s=0.1)
     seconds = time.perf_counter() - received['first']
     driver.send_signal(signal.SIGINT)
     driver.wait(timeout=20)

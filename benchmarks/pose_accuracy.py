@@ -1,9 +1,9 @@
 """H2 side by side: the hybrid, the ANN at the SNN's rate and the SNN alone on unseen people.
 
 Renders takes of the 5 test people (every movement), runs each view as a stream through the
-three models exactly as the live graph does (initialiser once a window, SNN on the torch
+three models exactly as the live graph does (initializer once a window, SNN on the torch
 runtime every step, readout on the host), and prints 2D and 3D errors, the error at each step
-of an initialisation window (the seed's figure), and estimated power: the ANN's MACs on a
+of an initialization window (the seed's figure), and estimated power: the ANN's MACs on a
 Jetson Orin Nano board model, the SNN's counted operations on Loihi (coefficients and sources
 printed; nothing here is measured on that hardware). Ends with one JSON line of the figures.
 
@@ -18,7 +18,7 @@ import json
 from hybrid_perception.datasets.people import PeopleRenderer
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose.evaluation import MODELS, pose_power, score_takes
-from hybrid_perception.hybrid.pose.tracker import PoseInitialiser
+from hybrid_perception.hybrid.pose.tracker import PoseInitializer
 
 
 def main() -> int:
@@ -45,9 +45,9 @@ def score_model(bundle, takes, cameras) -> dict:
     """Print one model's table, ratios, error by step and power estimates; return its figures."""
     spec = bundle.spec
     trackers = [bundle.tracker(kind, 'torch', spec.windows.steps) for kind in ('hybrid', 'alone')]
-    initialiser = bundle.initialiser()
-    scores = score_takes(takes, PoseInitialiser.of(initialiser), *trackers, progress=True)
-    power = pose_power(initialiser, spec, {m: scores.ops_per_step(m) for m in ('hybrid', 'snn')})
+    initializer = bundle.initializer()
+    scores = score_takes(takes, PoseInitializer.of(initializer), *trackers, progress=True)
+    power = pose_power(initializer, spec, {m: scores.ops_per_step(m) for m in ('hybrid', 'snn')})
     figures = {m: {'mpjpe_2d_px': scores.mpjpe_2d(m), 'mpjpe_3d_mm': scores.mpjpe_3d_mm(m, cameras),
                    'power_w': power[m]['power_w'],
                    'energy_mj_per_s': power[m]['energy_mj_per_s'],

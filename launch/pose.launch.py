@@ -3,7 +3,7 @@
     [rig:=RIG.yaml] [rate:=1.0] [config:=FILE]
 
 H2 on a robot: one process per node of config/pose.yaml (the file `hybrid-perception run`
-reads too): per camera a driver, the ANN initialiser (the Jetson side) and the pose SNN (the
+reads too): per camera a driver, the ANN initializer (the Jetson side) and the pose SNN (the
 Loihi side) in the camera's namespace, and skeleton_node joining the views into the 3D pose
 and rviz markers. With live cameras, set source:=camera and each driver's camera_serial in a
 copy of the YAML. `rviz2 -d $(ros2 pkg prefix hybrid_perception)/share/hybrid_perception/
@@ -22,7 +22,7 @@ ARGUMENTS = {  # argument: (default, description, {node: parameter}), every came
     'snn': ('', 'hybrid | alone (the SNN-alone baseline)', {'pose_snn_node': 'snn'}),
     'snn_backend': ('', 'torch | lava', {'pose_snn_node': 'backend'}),
     'ann_backend': ('', 'onnxruntime | torch', {'state_initializer_node': 'backend'}),
-    'init_rate_hz': ('', 'initialisations per second (the SNN rate = the ANN baseline)',
+    'init_rate_hz': ('', 'initializations per second (the SNN rate = the ANN baseline)',
                      {'state_initializer_node': 'rate_hz'}),
     'rig': ('', 'camera rig YAML; "" = the YAML\'s (synthetic)', {'skeleton_node': 'rig'}),
 }

@@ -20,7 +20,7 @@ os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
 
 @pytest.fixture
 def ros():
-    """An initialised rclpy context and an executor on it; shut down after the test."""
+    """An initialized rclpy context and an executor on it; shut down after the test."""
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import time
+from hybrid_perception.ros.entry import spin_until as _spin_until
 
 
 def spin_until(executor, predicate, timeout_s: float = 10.0) -> bool:
-    """Spin until ``predicate()`` holds; False if the timeout came first."""
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        executor.spin_once(timeout_sec=0.02)
-    return predicate()
+    """The package's spin helper, with a timeout always: a test waits 10 s, not forever."""
+    return _spin_until(executor, predicate, timeout_s, period_s=0.02)

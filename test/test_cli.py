@@ -14,7 +14,7 @@ from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.io.rosbag import EventBagReader
 
 
-def run(*args, timeout=120):
+def run(*args, timeout=600):
     return subprocess.run([sys.executable, '-m', 'hybrid_perception.cli', *args],
                           capture_output=True, text=True, timeout=timeout)
 
@@ -114,8 +114,8 @@ def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
 ])
 def test_train_gesture_trains_the_cuts_asked_for_ann_first(flags, expected):
     """--intervals splits the seed's sweep between processes sharing one --out."""
-    from hybrid_perception.cli import build_parser
-    from hybrid_perception.commands.gesture import models_to_train
+    from hybrid_perception.cli.main import build_parser
+    from hybrid_perception.cli.train_gesture import models_to_train
 
     specs = models_to_train(build_parser().parse_args(['train', 'gesture', *flags]))
     assert [(spec.spiking, spec.interval) for spec in specs] == expected
@@ -125,8 +125,9 @@ def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_p
     """Bag -> live graph -> metrics.json/report.md; the live predictions are the model's."""
     from hybrid_perception.datasets.gesture_bag import read_gesture_labels
     from hybrid_perception.events.array import concatenate
+    from hybrid_perception.hybrid.common import EventWindows
     from hybrid_perception.hybrid.gesture.evaluation import Decision, score_gestures
-    from hybrid_perception.hybrid.gesture.stream import DecisionStage, EventWindows, SpikingStage
+    from hybrid_perception.hybrid.gesture.stream import DecisionStage, SpikingStage
     from hybrid_perception.io.sources import packetize
     from hybrid_perception.networks.accumulator import SpikeAccumulator
 
@@ -192,7 +193,7 @@ def test_train_pose_refuses_takes_too_short_for_two_windows(tmp_path):
     assert not (tmp_path / 'pose').exists()
 
 
-def test_train_pose_from_a_trained_initialiser_keeps_its_ann_frozen(tmp_path):
+def test_train_pose_from_a_trained_initializer_keeps_its_ann_frozen(tmp_path):
     """Stage 1 skipped: the 200 Hz SNNs train on the shipped 100 Hz model's ANN, which comes
     out unchanged (only the state heads and the SNNs learn)."""
     import torch
@@ -200,25 +201,25 @@ def test_train_pose_from_a_trained_initialiser_keeps_its_ann_frozen(tmp_path):
     from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
 
     out = tmp_path / 'pose-200'
-    result = run('train', 'pose', '--initialiser', 'pose', '--rate', '200', '--pose-takes', '1',
+    result = run('train', 'pose', '--initializer', 'pose', '--rate', '200', '--pose-takes', '1',
                  '--take-seconds', '0.4', '--epochs', '1', '--out', str(out))
     assert result.returncode == 0, result.stderr
     assert 'stage 1 skipped' in result.stdout
     trained, shipped = load_pose_bundle(out), load_pose_bundle('pose')
     assert trained.spec == shipped.spec.at_rate(200)
-    assert trained.metrics['settings']['initialiser'] == str(shipped.path)
-    before, after = shipped.initialiser().state_dict(), trained.initialiser().state_dict()
+    assert trained.metrics['settings']['initializer'] == str(shipped.path)
+    before, after = shipped.initializer().state_dict(), trained.initializer().state_dict()
     frozen = [name for name in before if not name.startswith('state_heads')]
     assert frozen and all(torch.equal(before[n], after[n]) for n in frozen)
     assert any(not torch.equal(before[n], after[n]) for n in before if n not in frozen)
-    refused = run('train', 'pose', '--initialiser', 'pose', '--spec', 'pose', '--out',
+    refused = run('train', 'pose', '--initializer', 'pose', '--spec', 'pose', '--out',
                   str(tmp_path / 'both'))
     assert refused.returncode == 2 and 'leave out --spec' in refused.stderr
 
 
 def test_evaluate_pose_scores_the_live_two_camera_graph_like_the_model_offline(tmp_path):
     """Pose bag -> three live graphs -> metrics.json/report.md; nothing is lost on the way, and
-    the live ANN baseline's error is the shipped initialiser's own, computed here offline."""
+    the live ANN baseline's error is the shipped initializer's own, computed here offline."""
     import numpy as np
 
     from hybrid_perception.datasets.pose_bag import read_pose_truth
@@ -250,7 +251,7 @@ def test_evaluate_pose_scores_the_live_two_camera_graph_like_the_model_offline(t
         assert (out / plot).stat().st_size > 0 and plot in (out / 'report.md').read_text()
 
     bundle = load_pose_bundle('pose')
-    windows, initialiser = bundle.spec.windows, bundle.pose_initialiser('torch')
+    windows, initializer = bundle.spec.windows, bundle.pose_initializer('torch')
     truth = read_pose_truth(bag)
     predicted, true = [], []
     for camera in truth.cameras:
@@ -258,7 +259,7 @@ def test_evaluate_pose_scores_the_live_two_camera_graph_like_the_model_offline(t
         events = concatenate(list(reader))
         reader.close()
         for labels, ends in scored_steps(truth, windows):
-            predicted.append(initialiser.poses(np.stack(
+            predicted.append(initializer.poses(np.stack(
                 [windows.ann_input(events, int(end)) for end in ends])))
             true.append(pose_at(truth.label_us[labels], truth.joints_2d[camera.name][labels],
                                 ends))

@@ -17,7 +17,7 @@ from hybrid_perception.events.array import SensorSize, concatenate
 from hybrid_perception.events.representations import to_spike_tensor
 from hybrid_perception.sim.simulator import DvsParams, DvsSimulator
 
-__all__ = ['MOTION_CLASSES', 'MovingSquareClips']
+__all__ = ['MOTION_CLASSES', 'MovingSquareClips', 'motion_clips_for']
 
 MOTION_CLASSES = ('right', 'left', 'down', 'up')
 _VELOCITY = {'right': (1, 0), 'left': (-1, 0), 'down': (0, 1), 'up': (0, -1)}
@@ -68,3 +68,13 @@ class MovingSquareClips:
                                        disable=not progress, leave=False)):
             clips[i] = self.clip(int(label), rng)
         return clips, labels.astype(np.int64)
+
+
+def motion_clips_for(input_shape: tuple[int, ...]) -> MovingSquareClips:
+    """The motion clips, if a network takes their shape (they are what the motion SNN is
+    trained and run on)."""
+    dataset = MovingSquareClips()
+    shape = (2, dataset.sensor.height, dataset.sensor.width)
+    if tuple(input_shape) != shape:
+        raise ValueError(f'the motion clips are {shape}; the network takes {input_shape}')
+    return dataset

@@ -18,15 +18,16 @@ from tqdm import tqdm
 from hybrid_perception.datasets.people import MOVEMENTS, PeopleRenderer, people
 from hybrid_perception.datasets.splits import round_robin
 from hybrid_perception.errors import EventFormatError
-from hybrid_perception.events.array import SensorSize
+from hybrid_perception.events.array import SensorSize, empty_events
 from hybrid_perception.events.pointcloud import us_from_stamp
 from hybrid_perception.geometry.cameras import Camera
 from hybrid_perception.geometry.joints import JOINTS
 from hybrid_perception.geometry.rig import camera_from_pose
 from hybrid_perception.io.rosbag import CAMERA_INFO, EventBagWriter, typestore
-from hybrid_perception.io.sources import packetize
+from hybrid_perception.io.sources import packetize, read_packets
 
-__all__ = ['JOINTS_2D', 'JOINTS_3D', 'PoseTruth', 'read_pose_truth', 'write_pose_bag']
+__all__ = ['JOINTS_2D', 'JOINTS_3D', 'PoseTruth', 'read_camera_packets', 'read_pose_truth',
+           'write_pose_bag']
 
 JOINTS_2D = 'hybrid_perception/msg/Joints2D'
 JOINTS_3D = 'hybrid_perception/msg/Joints3D'
@@ -158,3 +159,15 @@ def _camera(name: str, info, transform) -> Camera:
                                 [t.x, t.y, t.z], [q.x, q.y, q.z, q.w])
     except ValueError as err:
         raise EventFormatError(str(err)) from err
+
+
+def read_camera_packets(path: str | Path, cameras: list[str], packet_us: int
+                        ) -> dict[str, list[tuple[int, np.ndarray]]]:
+    """Each camera's events (``/<camera>/events``) as packets, and one empty packet 100 ms (a
+    step at any rate) after the last: a live stream goes on, and the nodes close a step only
+    once it is past its end."""
+    packets = {camera: read_packets(path, f'/{camera}/events', packet_us) for camera in cameras}
+    end = max(stamp for part in packets.values() for stamp, _ in part[-1:]) + 100_000
+    for part in packets.values():
+        part.append((end, empty_events()))
+    return packets

@@ -20,7 +20,8 @@ from hybrid_perception.io.rosbag import EventBagReader
 from hybrid_perception.sim.scenes import MovingBarsScene
 from hybrid_perception.sim.simulator import DvsParams, DvsSimulator
 
-__all__ = ['SyntheticSource', 'CameraSource', 'Packetizer', 'packetize', 'open_source', 'looping',
+__all__ = ['SyntheticSource', 'CameraSource', 'Packetizer', 'packetize', 'read_packets',
+           'open_source', 'looping',
            'SOURCE_KINDS']
 
 SOURCE_KINDS = ('synthetic', 'camera', 'aedat4', 'rosbag')
@@ -167,3 +168,14 @@ def packetize(chunks: Iterable[np.ndarray], period_us: int) -> Iterator[tuple[in
     for chunk in chunks:
         yield from packetizer.push(chunk)
     yield from packetizer.flush()
+
+
+def read_packets(bag: str | Path, topic: str | None, period_us: int
+                 ) -> list[tuple[int, np.ndarray]]:
+    """A bag's events on ``topic`` (None: the first PointCloud2 topic) as aligned packets of
+    ``period_us``, read whole: what an evaluation replays."""
+    reader = EventBagReader(bag, topic=topic)
+    try:
+        return list(packetize([concatenate(list(reader))], period_us))
+    finally:
+        reader.close()

@@ -1,6 +1,8 @@
 """The supervised training loop every model here shares: SNNs, hybrids and their baselines.
 
-What differs between models is an :class:`Objective` (how clips become the model's input, the
+:func:`train_epochs` is the loop itself (Adam, optionally cosine-annealed; progress bars; one
+line per epoch), used by H1's classifiers through :func:`fit` and by H2's three stages. What
+differs between classifiers is an :class:`Objective` (how clips become the model's input, the
 loss, the prediction); the loop, seeding, device choice, progress bars and checkpoints are one.
 Deterministic for a seed on one device: the seed fixes the initial weights and the batch order.
 Each epoch writes ``last.pt``, and ``best.pt`` when validation accuracy improves; both hold the
@@ -9,7 +11,7 @@ model's spec, so a checkpoint alone rebuilds the model.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -19,7 +21,7 @@ import torch
 from tqdm import tqdm
 
 __all__ = ['EpochStats', 'Objective', 'TrainConfig', 'TrainResult', 'evaluate', 'fit',
-           'resolve_device']
+           'plot_history', 'resolve_device', 'train_epochs']
 
 Dataset = tuple[np.ndarray, np.ndarray]  # clips (N, T, C, H, W), labels (N,)
 
@@ -77,40 +79,76 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def train_epochs(modules: Sequence[torch.nn.Module], batches: Callable[[], Iterable],
+                 step: Callable[[object], tuple[torch.Tensor, int]],
+                 end_epoch: Callable[[int, float], str], *, epochs: int, lr: float,
+                 n_batches: int, anneal: bool = False, name: str = '',
+                 progress: bool = True) -> None:
+    """Adam over ``modules``' trainable parameters for ``epochs``: each epoch puts them in
+    training mode, runs ``step`` (a batch -> its mean loss, its size) on every batch of
+    ``batches()``, then hands the mean loss per sample to ``end_epoch(epoch, loss)``, which
+    validates, keeps what it keeps and returns the rest of the epoch's line.
+
+    With ``anneal`` the rate falls to zero by a cosine over every batch (H2: at a constant rate
+    its validation error jumped by 2 px between epochs, so the best epoch was luck).
+    """
+    parameters = [p for m in modules for p in m.parameters() if p.requires_grad]
+    optimiser = torch.optim.Adam(parameters, lr=lr)
+    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, epochs * n_batches)
+                if anneal else None)
+    label = f'{name} epoch' if name else 'epoch'
+    for epoch in range(1, epochs + 1):
+        for m in modules:
+            m.train()
+        total, seen = 0.0, 0
+        bar = tqdm(batches(), total=n_batches, desc=f'{label} {epoch}/{epochs}', unit='batch',
+                   disable=not progress, leave=False)
+        for batch in bar:
+            loss, size = step(batch)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            if schedule is not None:
+                schedule.step()
+            total += loss.item() * size
+            seen += size
+            bar.set_postfix(loss=f'{loss.item():.3f}')
+        for m in modules:
+            m.eval()
+        line = end_epoch(epoch, total / max(seen, 1))
+        if progress:
+            tqdm.write(f'{label} {epoch}: loss {total / max(seen, 1):.4f}, {line}')
+
+
 def fit(model: torch.nn.Module, objective: Objective, train_data: Dataset, val_data: Dataset,
         config: TrainConfig, checkpoint_dir: str | Path, *,
         progress: bool = True) -> TrainResult:
-    """Train ``model`` (already seeded and built by the caller) and keep the best epoch.
+    """Train a classifier (already seeded and built by the caller) and keep the best epoch.
 
     Checkpoints hold ``model.spec.to_dict()``, which is what rebuilds the model.
     """
     device = resolve_device(config.device)
     model.to(device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     order = torch.Generator().manual_seed(config.seed)
     checkpoint_dir = Path(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     result = TrainResult(model)
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        total_loss, correct = 0.0, 0
-        bar = tqdm(_batches(train_data, config.batch_size, order),
-                   total=-(-len(train_data[1]) // config.batch_size),
-                   desc=f'epoch {epoch}/{config.epochs}', unit='batch', disable=not progress,
-                   leave=False)
-        for clips, labels in bar:
-            labels = labels.to(device)
-            clips = objective.augment(clips, order)
-            output = model(objective.inputs(clips.to(device)))
-            loss = objective.loss(output, labels) + objective.penalty(model)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            total_loss += loss.item() * len(labels)
-            correct += int((objective.predict(output) == labels).sum())
-            bar.set_postfix(loss=f'{loss.item():.3f}')
-        n = len(train_data[1])
-        stats = EpochStats(epoch, total_loss / n, correct / n,
+    correct = [0]
+
+    def batches() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        correct[0] = 0
+        return _batches(train_data, config.batch_size, order)
+
+    def step(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        clips, labels = batch
+        labels = labels.to(device)
+        clips = objective.augment(clips, order)
+        output = model(objective.inputs(clips.to(device)))
+        correct[0] += int((objective.predict(output) == labels).sum())
+        return objective.loss(output, labels) + objective.penalty(model), len(labels)
+
+    def end_epoch(epoch: int, loss: float) -> str:
+        stats = EpochStats(epoch, loss, correct[0] / len(train_data[1]),
                            evaluate(model, objective, val_data, config.batch_size))
         result.history.append(stats)
         saved = {'spec': model.spec.to_dict(), 'state_dict': model.state_dict(),
@@ -119,9 +157,11 @@ def fit(model: torch.nn.Module, objective: Objective, train_data: Dataset, val_d
         if stats.val_accuracy >= result.best_val_accuracy:
             result.best_checkpoint = checkpoint_dir / 'best.pt'
             torch.save(saved, result.best_checkpoint)
-        if progress:
-            tqdm.write(f'epoch {epoch}: loss {stats.loss:.4f}, train accuracy '
-                       f'{stats.train_accuracy:.3f}, validation accuracy {stats.val_accuracy:.3f}')
+        return (f'train accuracy {stats.train_accuracy:.3f}, validation accuracy '
+                f'{stats.val_accuracy:.3f}')
+
+    train_epochs([model], batches, step, end_epoch, epochs=config.epochs, lr=config.lr,
+                 n_batches=-(-len(train_data[1]) // config.batch_size), progress=progress)
     return result
 
 
@@ -147,3 +187,23 @@ def _batches(data: Dataset, size: int,
     index = torch.randperm(len(labels), generator=order) if order else torch.arange(len(labels))
     for i in index.split(size):
         yield clips[i].float(), labels[i]
+
+
+def plot_history(history: list[EpochStats], path: Path) -> Path:
+    """Loss and train/validation accuracy by epoch, as a PNG: a run is judged at a glance."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    epochs = [s.epoch for s in history]
+    fig, (loss, accuracy) = plt.subplots(1, 2, figsize=(9, 3.5))
+    loss.plot(epochs, [s.loss for s in history], marker='o')
+    loss.set(xlabel='epoch', ylabel='loss per clip', title='training loss')
+    accuracy.plot(epochs, [s.train_accuracy for s in history], marker='o', label='train')
+    accuracy.plot(epochs, [s.val_accuracy for s in history], marker='o', label='validation')
+    accuracy.set(xlabel='epoch', ylabel='accuracy', ylim=(0, 1), title='accuracy')
+    accuracy.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

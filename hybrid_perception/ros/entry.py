@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import rclpy
@@ -15,7 +16,8 @@ from rclpy.signals import SignalHandlerOptions
 
 from hybrid_perception.errors import HybridPerceptionError
 
-__all__ = ['init_without_signal_handlers', 'one_torch_thread', 'run_node', 'stop_node']
+__all__ = ['init_without_signal_handlers', 'one_torch_thread', 'run_node', 'spin_until',
+           'spin_until_quiet', 'stop_node']
 
 
 def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
@@ -32,8 +34,7 @@ def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = No
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
-        while not stop.is_set():
-            executor.spin_once(timeout_sec=0.05)
+        spin_until(executor, stop.is_set)
     finally:
         stop_node(node)
         rclpy.try_shutdown()
@@ -68,3 +69,39 @@ def stop_node(node: Node) -> None:
     if close:
         close()
     node.destroy_node()
+
+
+def spin_until(executor, done: Callable[[], bool], timeout_s: float | None = None, *,
+               period_s: float = 0.05) -> bool:
+    """Serve ``executor`` until ``done()``, ``timeout_s`` or the end of its context (a signal
+    shut it down: a normal stop); returns ``done()``. Every command, tool and test that spins
+    spins here."""
+    context = executor.context
+    end = None if timeout_s is None else time.monotonic() + timeout_s
+    while context.ok() and not done() and (end is None or time.monotonic() < end):
+        try:
+            executor.spin_once(timeout_sec=period_s)
+        except Exception:
+            # SIGTERM/SIGINT shut the context down while spin_once was building its wait set
+            # (rclpy raises ExternalShutdownException or its RCLError then): a normal stop.
+            # Anything else is a real error.
+            if context.ok():
+                raise
+            break
+    return done()
+
+
+def spin_until_quiet(executor, count: Callable[[], int], quiet_s: float,
+                     done: Callable[[], bool] = lambda: False) -> None:
+    """Serve ``executor`` until ``done()``, or until ``count()`` (outputs heard so far) has not
+    changed for ``quiet_s``: the graph has finished what it was given."""
+    seen, last = count(), time.monotonic()
+
+    def settled() -> bool:
+        nonlocal seen, last
+        now, latest = time.monotonic(), count()
+        if latest != seen:
+            seen, last = latest, now
+        return done() or now - last >= quiet_s
+
+    spin_until(executor, settled, period_s=0.01)

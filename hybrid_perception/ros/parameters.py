@@ -10,8 +10,9 @@ from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 
-__all__ = ['declare_parameters']
+__all__ = ['declare_parameters', 'overrides']
 
 ParameterTable = dict[str, tuple[Any, str]]
 
@@ -22,3 +23,8 @@ def declare_parameters(node: Node, table: ParameterTable) -> dict[str, Any]:
         node.declare_parameter(name, default, ParameterDescriptor(description=description,
                                                                   read_only=True))
     return {name: node.get_parameter(name).value for name in table}
+
+
+def overrides(**values: Any) -> list[Parameter]:
+    """``parameter_overrides`` for a node made in this process; the rest keep their defaults."""
+    return [Parameter(name, value=value) for name, value in values.items()]

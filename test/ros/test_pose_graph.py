@@ -13,7 +13,7 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import make_events
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
 from hybrid_perception.hybrid.pose.evaluation import score_takes
-from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitialiser, load_pose_spec
+from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer, load_pose_spec
 from hybrid_perception.io.sources import packetize
 
 TAKE_US = 500_000
@@ -29,7 +29,7 @@ def model(tmp_path_factory):
         for snn in snns.values():
             snn.readout.weight.normal_(std=0.02)
     return save_pose_bundle(tmp_path_factory.mktemp('pose') / 'model', spec,
-                            StateInitialiser(spec), snns).path
+                            StateInitializer(spec), snns).path
 
 
 @pytest.fixture(scope='module')
@@ -99,17 +99,17 @@ def test_the_live_pair_gives_the_offline_poses(ros, model, take, snn, scored):
     events = take.events[0]
     probe.publish(events, executor)
     probe.publish(make_events([TAKE_US + 20_000], [0], [0], [1]), executor)  # the stream goes on
-    # the stream passed 500 ms: five initialisations, each written in at its boundary (the
+    # the stream passed 500 ms: five initializations, each written in at its boundary (the
     # SNN alone ignores them)
-    initialisations = 5 if snn == 'hybrid' else 0
-    assert spin_until(executor, lambda: nodes[1].stepper.initialised == initialisations
+    initializations = 5 if snn == 'hybrid' else 0
+    assert spin_until(executor, lambda: nodes[1].stepper.initialized == initializations
                       and len(probe.ann_poses) == 5 and probe.poses
                       and max(probe.poses) >= TAKE_US, 60.0)
     bundle = load_pose_bundle(model)
-    initialiser = bundle.pose_initialiser('torch')
+    initializer = bundle.pose_initializer('torch')
     trackers = [bundle.tracker(kind, 'torch', bundle.spec.windows.steps)
                 for kind in ('hybrid', 'alone')]
-    scores = score_takes([take], initialiser, *trackers)
+    scores = score_takes([take], initializer, *trackers)
     step = bundle.spec.windows.step_us
     ends = range(100_000 + step, TAKE_US + 1, step)
     live = np.stack([probe.poses[end] for end in ends])
@@ -118,11 +118,11 @@ def test_the_live_pair_gives_the_offline_poses(ros, model, take, snn, scored):
     for boundary in range(100_000, TAKE_US + 1, 100_000):
         np.testing.assert_allclose(
             probe.ann_poses[boundary],
-            initialiser(windows.ann_input(events, boundary)).pose, atol=1e-3)
+            initializer(windows.ann_input(events, boundary)).pose, atol=1e-3)
     assert nodes[1].stepper.missed == 0 and nodes[1].stepper.stale == 0
 
 
-def test_bad_initialisations_are_logged_and_the_snn_keeps_going(ros, model, take):
+def test_bad_initializations_are_logged_and_the_snn_keeps_going(ros, model, take):
     from hybrid_perception.ros.conversions import matrix_to_image
     context, executor = ros
     probe = Probe(context, executor)
@@ -134,7 +134,7 @@ def test_bad_initialisations_are_logged_and_the_snn_keeps_going(ros, model, take
     assert spin_until(executor, lambda: max(probe.poses, default=0) >= 300_000, 30.0)
     assert spin_until(executor, lambda: int(probe.status.get('pose_snn_node', {}).get(
         'bad_messages', 0)) == 1, 5.0)
-    assert snn.stepper.initialised >= 1
+    assert snn.stepper.initialized >= 1
 
 
 def test_a_missing_model_is_refused(ros, tmp_path):

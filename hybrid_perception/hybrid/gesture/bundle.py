@@ -16,6 +16,7 @@ import torch
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.gesture.model import HybridClassifier, HybridSpec
 from hybrid_perception.networks.ann.runtime import (
     ANN_BACKENDS,
@@ -27,12 +28,7 @@ from hybrid_perception.networks.ann.runtime import (
 from hybrid_perception.networks.snn.runtime import SnnRuntime
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 
-__all__ = ['MODELS_DIR', 'SNN_BACKENDS', 'ClassifierBundle', 'InputBinning', 'load_bundle',
-           'save_bundle']
-
-#: Trained models shipped with the package (``models/<task>/<kind>``).
-MODELS_DIR = Path(__file__).resolve().parents[2] / 'models'
-SNN_BACKENDS = ('torch', 'lava')
+__all__ = ['ClassifierBundle', 'InputBinning', 'load_bundle', 'save_bundle']
 
 
 @dataclass(frozen=True)
@@ -107,9 +103,7 @@ def save_bundle(model: HybridClassifier, path: str | Path, binning: InputBinning
 
 def load_bundle(path: str | Path) -> ClassifierBundle:
     """A bundle folder, or a shipped model by name (``gesture/hybrid``)."""
-    path = Path(path)
-    if not path.is_dir() and (MODELS_DIR / path).is_dir():
-        path = MODELS_DIR / path
+    path = model_folder(path)
     try:
         description = yaml.safe_load((path / 'model.yaml').read_text())
         bundle = ClassifierBundle(path, HybridSpec.from_dict(description['spec']),

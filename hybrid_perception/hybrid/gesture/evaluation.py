@@ -1,7 +1,7 @@
 """Scoring a live run of an H1 model against ground truth: accuracy, latency, energy.
 
 A gesture's prediction is the mean of the probabilities of the intervals that lie inside its
-span after the warm-up, as in training (:class:`~.classifier.IntervalObjective`), so the live
+span after the warm-up, as in training (:class:`~.model.IntervalObjective`), so the live
 score and the offline test score measure the same thing. Energy is a model estimate: SNN
 operations counted from the run's spikes priced per operation (Loihi), ANN MACs priced as
 board power x modelled time (Jetson); both carry their coefficients and source.
@@ -16,12 +16,13 @@ import numpy as np
 import torch
 
 from hybrid_perception.datasets.gesture_bag import LabelSpan
+from hybrid_perception.hybrid.common import latency_summary
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.energy import EnergyEstimate, EnergyModel, OpCounts, count_macs
 
-__all__ = ['Decision', 'confusion_matrix', 'count_head_ops', 'inference_costs',
-           'latency_summary', 'score_gestures']
+__all__ = ['Decision', 'confusion_matrix', 'count_head_ops', 'gesture_metrics',
+           'inference_costs', 'score_gestures']
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,6 @@ def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> 
     return matrix
 
 
-def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
-    if not len(seconds):
-        return {'p50': float('nan'), 'p99': float('nan'), 'n': 0}
-    p50, p99 = np.percentile(np.asarray(seconds) * 1e3, [50, 99])
-    return {'p50': float(p50), 'p99': float(p99), 'n': len(seconds)}
-
-
 def inference_costs(bundle: ClassifierBundle, snn_ops: OpCounts | None, *,
                     snn_platform: str = 'loihi', ann_platform: str = 'jetson_orin_nano',
                     ) -> dict[str, tuple[OpCounts, EnergyEstimate]]:
@@ -88,3 +82,40 @@ def count_head_ops(bundle: ClassifierBundle, clips: np.ndarray) -> OpCounts | No
     for start in range(0, len(stream) - interval + 1, interval):
         stage(stream[start:start + interval])
     return stage.ops_per_window()
+
+
+def gesture_metrics(bundle: ClassifierBundle, decisions: Sequence[Decision],
+                    latencies: dict[str, list[float]], ops: OpCounts | None,
+                    spans: Sequence[LabelSpan]) -> dict:
+    """One model's live run as metrics.json holds it: accuracy over the labelled gestures,
+    latency end to end and per stage (ms), operations and the estimated energy (coefficients
+    and source with every figure)."""
+    binning, spec = bundle.binning, bundle.spec
+    truth, predicted = score_gestures(decisions, spans, binning.warmup_steps * binning.bin_us)
+    costs = inference_costs(bundle, ops)
+    joules = sum(e.joules for _, e in costs.values())
+    interval_s = spec.interval * binning.bin_us * 1e-6
+    return {
+        'spec': spec.name, 'kind': spec.kind, 'interval': spec.interval,
+        'model_path': str(bundle.path),
+        'accuracy': float(np.mean(truth == predicted)) if len(truth) else float('nan'),
+        'gestures': int(len(truth)), 'decisions': len(decisions),
+        'offline_test_accuracy': bundle.metrics.get('test_accuracy'),
+        'latency_ms': latency_summary(latencies['end_to_end']),
+        'stage_latency_ms': {s: latency_summary(latencies[s])
+                             for s in ('snn', 'accumulator', 'ann')},
+        'synaptic_ops_per_inference': float(ops.synaptic_op) if ops else 0.0,
+        'neuron_updates_per_inference': float(ops.neuron_update_active
+                                              + ops.neuron_update_inactive) if ops else 0.0,
+        'macs_per_inference': float(costs['ann'][0].mac) if 'ann' in costs else 0.0,
+        'energy_mj_per_inference': joules * 1e3,
+        'power_mw': joules / interval_s * 1e3,
+        'energy_is_estimate': True,
+        'energy_estimates': {part: {'platform': e.platform, 'mj': e.joules * 1e3,
+                                    'coefficients': e.coefficients, 'source': e.source,
+                                    'text': str(e)} for part, (_, e) in costs.items()},
+        'energy_uj_per_layer': {part: {layer: j * 1e6 for layer, j in
+                                       EnergyModel(e.platform).per_layer(counts).items()}
+                                for part, (counts, e) in costs.items()},
+        'confusion': confusion_matrix(truth, predicted, len(spec.classes)).tolist(),
+    }

@@ -12,81 +12,15 @@ the same stream agree on where intervals start without talking to each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.events.array import SensorSize, concatenate, empty_events
-from hybrid_perception.events.representations import to_spike_tensor
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.model import READOUT_GAIN
 from hybrid_perception.networks.energy import OpCounter, OpCounts
 
-__all__ = ['DecisionStage', 'EventWindows', 'SpikingStage', 'Window']
-
-
-@dataclass(frozen=True)
-class Window:
-    start_us: int
-    end_us: int
-    spikes: np.ndarray   # (I, C, H, W) binary input spikes
-
-
-@dataclass
-class EventWindows:
-    """Event packets -> complete input windows of ``n_bins`` bins of ``bin_us``.
-
-    A window is complete once the stream has moved past its end (an event or packet stamp at
-    or after it): packets arrive in time order, so nothing more can land in it. A silence
-    longer than ``max_gap_us`` is not filled with empty windows; the stream restarts after
-    it and :attr:`restarts` counts it, so the caller can reset the state it keeps.
-    """
-
-    sensor: SensorSize
-    bin_us: int
-    n_bins: int
-    downsample: int = 1
-    max_gap_us: int = 1_000_000
-    restarts: int = field(default=0, init=False)
-    late_events: int = field(default=0, init=False)
-    _start: int | None = field(default=None, init=False)
-    _pending: list[np.ndarray] = field(default_factory=list, init=False)
-
-    @property
-    def window_us(self) -> int:
-        return self.bin_us * self.n_bins
-
-    def push(self, events: np.ndarray, stamp_us: int) -> list[Window]:
-        """Add one packet (events in time order, none before ``stamp_us``)."""
-        horizon = max(stamp_us, int(events['timestamp'][-1]) if events.size else stamp_us)
-        if self._start is None or horizon - self._start > self.max_gap_us + self.window_us:
-            if self._start is not None:
-                self.restarts += 1
-            self._start = min(stamp_us, horizon) // self.window_us * self.window_us
-            self._pending = []
-        late = events['timestamp'] < self._start
-        if late.any():
-            self.late_events += int(late.sum())
-            events = events[~late]
-        self._pending.append(events)
-        windows = []
-        while horizon >= self._start + self.window_us:
-            windows.append(self._cut())
-        return windows
-
-    def _cut(self) -> Window:
-        stream = concatenate(self._pending) if self._pending else empty_events()
-        end = self._start + self.window_us
-        split = int(np.searchsorted(stream['timestamp'], end, side='left'))
-        spikes = to_spike_tensor(stream[:split], self.sensor, t_start_us=self._start,
-                                 bin_us=self.bin_us, n_bins=self.n_bins,
-                                 downsample=self.downsample, binary=True)
-        window = Window(self._start, end, spikes)
-        self._pending = [stream[split:]]
-        self._start = end
-        return window
+__all__ = ['DecisionStage', 'SpikingStage']
 
 
 class SpikingStage:

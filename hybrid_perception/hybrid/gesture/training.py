@@ -5,7 +5,7 @@ last ``val_subjects`` for choosing the epoch, and the 6 test subjects are touche
 score the chosen model.
 
 The recipe: the all-ANN cut is trained first, and every cut with spiking layers starts from its
-weights (:meth:`~.classifier.HybridClassifier.copy_layers_from`) and is then trained through
+weights (:meth:`~.model.HybridClassifier.copy_layers_from`) and is then trained through
 the surrogate gradient with each clip preceded by another (``context_steps``), as in a stream.
 """
 

@@ -1,7 +1,7 @@
-"""Trained H2 models as they are deployed: one folder for the initialiser and both SNNs.
+"""Trained H2 models as they are deployed: one folder for the initializer and both SNNs.
 
-``model.yaml`` holds the spec and what the models scored; ``initialiser.pt`` the ANN (stored in
-half precision, which is what a Jetson runs) and ``initialiser.onnx`` the same weights as
+``model.yaml`` holds the spec and what the models scored; ``initializer.pt`` the ANN (stored in
+half precision, which is what a Jetson runs) and ``initializer.onnx`` the same weights as
 deployed (onnxruntime, TensorRT on a Jetson), its one output the row ``snn/state_init``
 carries;
 ``snn.net`` the hybrid's SNN as NetX HDF5 (Lava / Loihi, and the torch runtime, which loads the
@@ -19,21 +19,21 @@ import torch
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.hybrid.gesture.bundle import MODELS_DIR, SNN_BACKENDS
+from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.pose.model import (
-    PackedInitialiser,
+    PackedInitializer,
     PoseSnn,
     PoseSpec,
-    StateInitialiser,
+    StateInitializer,
 )
-from hybrid_perception.hybrid.pose.tracker import PoseInitialiser, PoseTracker
+from hybrid_perception.hybrid.pose.tracker import PoseInitializer, PoseTracker
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, OnnxAnn, export_onnx
 from hybrid_perception.networks.snn.model import SpikingNetwork
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 
 __all__ = ['SNN_KINDS', 'PoseBundle', 'load_pose_bundle', 'save_pose_bundle']
 
-#: The two trained SNNs: ``hybrid`` runs from the initialiser's states, ``alone`` from zero.
+#: The two trained SNNs: ``hybrid`` runs from the initializer's states, ``alone`` from zero.
 SNN_KINDS = {'hybrid': 'snn', 'alone': 'snn_alone'}
 
 
@@ -43,19 +43,19 @@ class PoseBundle:
     spec: PoseSpec
     metrics: dict[str, Any] = field(default_factory=dict)
 
-    def initialiser(self) -> StateInitialiser:
-        model = StateInitialiser(self.spec)
-        weights = torch.load(self.path / 'initialiser.pt', map_location='cpu')
+    def initializer(self) -> StateInitializer:
+        model = StateInitializer(self.spec)
+        weights = torch.load(self.path / 'initializer.pt', map_location='cpu')
         model.load_state_dict({name: value.float() for name, value in weights.items()})
         return model.eval()
 
-    def pose_initialiser(self, backend: str = 'onnxruntime') -> PoseInitialiser:
-        """The initialiser as the node runs it: its ONNX export on onnxruntime (TensorRT or
+    def pose_initializer(self, backend: str = 'onnxruntime') -> PoseInitializer:
+        """The initializer as the node runs it: its ONNX export on onnxruntime (TensorRT or
         CUDA when present), or the torch module."""
         if backend == 'onnxruntime':
-            return PoseInitialiser(OnnxAnn(self.path / 'initialiser.onnx'), self.spec)
+            return PoseInitializer(OnnxAnn(self.path / 'initializer.onnx'), self.spec)
         if backend == 'torch':
-            return PoseInitialiser.of(self.initialiser())
+            return PoseInitializer.of(self.initializer())
         raise HybridPerceptionError(f'ANN backend must be one of {ANN_BACKENDS}, got '
                                     f'{backend!r}')
 
@@ -86,7 +86,7 @@ class PoseBundle:
         return self.path / f'{SNN_KINDS[kind]}.net'
 
 
-def save_pose_bundle(path: str | Path, spec: PoseSpec, initialiser: StateInitialiser,
+def save_pose_bundle(path: str | Path, spec: PoseSpec, initializer: StateInitializer,
                      snns: dict[str, PoseSnn], metrics: dict[str, Any] | None = None
                      ) -> PoseBundle:
     path = Path(path)
@@ -94,10 +94,10 @@ def save_pose_bundle(path: str | Path, spec: PoseSpec, initialiser: StateInitial
     bundle = PoseBundle(path, spec, dict(metrics or {}))
     (path / 'model.yaml').write_text(yaml.safe_dump(
         {'spec': spec.to_dict(), 'metrics': bundle.metrics}, sort_keys=False))
-    torch.save({name: value.half() for name, value in initialiser.cpu().state_dict().items()},
-               path / 'initialiser.pt')
-    export_onnx(PackedInitialiser(bundle.initialiser()), spec.ann_input_shape,
-                path / 'initialiser.onnx')     # from the stored weights: what torch runs too
+    torch.save({name: value.half() for name, value in initializer.cpu().state_dict().items()},
+               path / 'initializer.pt')
+    export_onnx(PackedInitializer(bundle.initializer()), spec.ann_input_shape,
+                path / 'initializer.onnx')     # from the stored weights: what torch runs too
     for kind, snn in snns.items():
         target = bundle.snn_path(kind)
         snn.cpu().network.export_hdf5(target)
@@ -111,9 +111,7 @@ def _readout_path(snn_path: Path) -> Path:
 
 def load_pose_bundle(path: str | Path) -> PoseBundle:
     """A pose model folder, or the shipped one by name (``pose``)."""
-    path = Path(path)
-    if not path.is_dir() and (MODELS_DIR / path).is_dir():
-        path = MODELS_DIR / path
+    path = model_folder(path)
     try:
         description = yaml.safe_load((path / 'model.yaml').read_text())
         bundle = PoseBundle(path, PoseSpec.from_dict(description['spec']),
@@ -121,7 +119,7 @@ def load_pose_bundle(path: str | Path) -> PoseBundle:
     except (OSError, yaml.YAMLError, KeyError, TypeError) as err:
         raise HybridPerceptionError(f'{path} is not a pose model folder written by '
                                     f'hybrid_perception ({err})') from err
-    parts = [path / 'initialiser.pt', path / 'initialiser.onnx'] + [
+    parts = [path / 'initializer.pt', path / 'initializer.onnx'] + [
         part for kind in SNN_KINDS
         for part in (bundle.snn_path(kind), _readout_path(bundle.snn_path(kind)))]
     for part in parts:

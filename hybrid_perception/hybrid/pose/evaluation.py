@@ -2,7 +2,7 @@
 
 Three models see the same steps: the hybrid (the ANN sets the SNN's state and pose at every
 window start, the SNN steps in between), the ANN run at the SNN's rate (a histogram of the last
-100 ms at every step's end) and the SNN alone (never initialised; it runs from the stream's
+100 ms at every step's end) and the SNN alone (never initialized; it runs from the stream's
 start, so it is warm). The first window of a take is the ANN's history, so scoring starts at
 the second. 2D errors are in sensor pixels; 3D errors triangulate both views' 2D poses.
 
@@ -22,9 +22,9 @@ from hybrid_perception.datasets.people import PoseTake
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.geometry.cameras import Camera, triangulate
 from hybrid_perception.geometry.joints import mpjpe
-from hybrid_perception.hybrid.gesture.evaluation import latency_summary
-from hybrid_perception.hybrid.pose.model import PoseSpec, StateInitialiser
-from hybrid_perception.hybrid.pose.tracker import PoseInitialiser, PoseTracker
+from hybrid_perception.hybrid.common import latency_summary
+from hybrid_perception.hybrid.pose.model import PoseSpec, StateInitializer
+from hybrid_perception.hybrid.pose.tracker import PoseInitializer, PoseTracker
 from hybrid_perception.hybrid.pose.windows import PoseWindows, pose_at
 from hybrid_perception.networks.energy import EnergyModel
 from hybrid_perception.networks.energy.operations import OpCounts, count_macs
@@ -62,7 +62,7 @@ class PoseScores:
                             np.concatenate(self.truth_3d).reshape(-1, 3))
 
     def error_by_step(self, model: str) -> list[float]:
-        """2D error at each step of an initialisation window (the seed's figure)."""
+        """2D error at each step of an initialization window (the seed's figure)."""
         steps = self.spec.windows.steps
         columns = []
         for p, t in zip(self.predicted[model], self.truth, strict=True):
@@ -77,7 +77,7 @@ class PoseScores:
         return self.snn_ops_per_step.get(model) or OpCounts()
 
 
-def track_take(take: PoseTake, initialiser: PoseInitialiser, hybrid: PoseTracker,
+def track_take(take: PoseTake, initializer: PoseInitializer, hybrid: PoseTracker,
                alone: PoseTracker, scores: PoseScores) -> None:
     """Run every model over every view of ``take`` and add its steps to ``scores``."""
     windows: PoseWindows = scores.spec.windows
@@ -93,12 +93,12 @@ def track_take(take: PoseTake, initialiser: PoseInitialiser, hybrid: PoseTracker
         steps = {'hybrid': [], 'snn': []}
         for start in starts:
             spikes = windows.snn_input(events, int(start))
-            hybrid.initialise(initialiser(windows.ann_input(events, int(start))))
+            hybrid.initialize(initializer(windows.ann_input(events, int(start))))
             for model, tracker in (('hybrid', hybrid), ('snn', alone)):
                 steps[model].append(tracker.step(spikes))
         predicted['hybrid'].append(np.concatenate(steps['hybrid']))
         predicted['snn'].append(np.concatenate(steps['snn']))
-        predicted['ann'].append(initialiser.poses(
+        predicted['ann'].append(initializer.poses(
             np.stack([windows.ann_input(events, int(end)) for end in ends])))
     for model in MODELS:
         scores.predicted[model].append(np.stack(predicted[model]))
@@ -107,18 +107,18 @@ def track_take(take: PoseTake, initialiser: PoseInitialiser, hybrid: PoseTracker
     scores.truth_3d.append(pose_at(take.label_us, take.joints_3d, ends))
 
 
-def score_takes(takes: list[PoseTake], initialiser: PoseInitialiser, hybrid: PoseTracker,
+def score_takes(takes: list[PoseTake], initializer: PoseInitializer, hybrid: PoseTracker,
                 alone: PoseTracker, *, progress: bool = False) -> PoseScores:
-    scores = PoseScores(initialiser.spec)
+    scores = PoseScores(initializer.spec)
     for take in tqdm(takes, desc='tracking test takes', unit='take', disable=not progress):
-        track_take(take, initialiser, hybrid, alone, scores)
+        track_take(take, initializer, hybrid, alone, scores)
     scores.snn_ops_per_step = {m: t.counter.per_step() for m, t in (('hybrid', hybrid),
                                                                      ('snn', alone))
                                if t.counter.per_step()}
     return scores
 
 
-def pose_power(model: StateInitialiser, spec: PoseSpec, ops_per_step: dict[str, OpCounts],
+def pose_power(model: StateInitializer, spec: PoseSpec, ops_per_step: dict[str, OpCounts],
                rate_hz: float | None = None) -> dict[str, dict]:
     """Estimated power of each model at ``rate_hz`` SNN steps a second (default: the spec's):
     the ANN's work is priced on a Jetson, the SNN's on Loihi. Every figure is an ESTIMATE and
@@ -128,7 +128,7 @@ def pose_power(model: StateInitialiser, spec: PoseSpec, ops_per_step: dict[str, 
     windows_per_s = 1e6 / spec.windows.window_us
     example = torch.zeros(1, *spec.ann_input_shape)
     ann_macs = count_macs(model, example).total
-    init_macs = count_macs(model, example, model.initialise).total
+    init_macs = count_macs(model, example, model.initialize).total
     jetson, loihi = EnergyModel(JETSON), EnergyModel(LOIHI)
 
     def board(macs: float, per_s: float):
@@ -147,7 +147,7 @@ def pose_power(model: StateInitialiser, spec: PoseSpec, ops_per_step: dict[str, 
         out[name] = {'power_w': watts, 'energy_mj_per_s': watts * 1e3,
                      'estimate': [f'{per_s:g}/s x {estimate}' for estimate, per_s in terms]}
     out['ann']['macs_per_inference'] = ann_macs
-    out['hybrid']['macs_per_initialisation'] = init_macs
+    out['hybrid']['macs_per_initialization'] = init_macs
     for name in ('hybrid', 'snn'):
         out[name]['snn_ops_per_step'] = ops_per_step[name].as_dict()
     return out
@@ -156,7 +156,7 @@ def pose_power(model: StateInitialiser, spec: PoseSpec, ops_per_step: dict[str, 
 def scored_steps(truth, windows: PoseWindows) -> list[tuple[slice, np.ndarray]]:
     """Per take of a pose bag (a :class:`~hybrid_perception.datasets.pose_bag.PoseTruth`), its
     labels and the step ends (µs) to score: from the first window boundary with a whole window
-    of the take behind it (the initialiser's history; until then the graph still sees the take
+    of the take behind it (the initializer's history; until then the graph still sees the take
     before) to the take's last label. A take starts where the subject or movement changes."""
     label_us = truth.label_us
     names = list(zip(truth.subjects, truth.movements, strict=True))
@@ -185,7 +185,7 @@ class LiveTrack:
 
 def score_live(truth, track: LiveTrack, windows: PoseWindows) -> dict:
     """2D and 3D errors of one live run at every scored step (see :func:`scored_steps`), the
-    error at each step of an initialisation window, and the share of steps that came back."""
+    error at each step of an initialization window, and the share of steps that came back."""
     errors, errors_3d, positions, expected = [], [], [], 0
     for labels, ends in scored_steps(truth, windows):
         expected += len(ends) * len(track.poses_2d)

@@ -1,6 +1,6 @@
 """H2: a low-rate ANN that sets the state of a high-rate SNN, for human pose (Aydin et al.).
 
-Once per initialisation window (10 Hz) the ANN (the "Jetson" side) looks at a histogram of the
+Once per initialization window (10 Hz) the ANN (the "Jetson" side) looks at a histogram of the
 last 100 ms of events and gives the pose and, through one state head per spiking layer, every
 neuron's current and voltage. The SNN (the "Loihi" side) then runs from that state on one bin
 of spikes per step (100 or 200 Hz), and a non-spiking readout on the host turns its last
@@ -45,7 +45,7 @@ from hybrid_perception.networks.spec import (
     read_yaml_mapping,
 )
 
-__all__ = ['BUILTIN_POSE_SPECS', 'PackedInitialiser', 'PoseSnn', 'PoseSpec', 'StateInitialiser',
+__all__ = ['BUILTIN_POSE_SPECS', 'PackedInitializer', 'PoseSnn', 'PoseSpec', 'StateInitializer',
            'States', 'load_pose_spec']
 
 _SPECS_DIR = Path(__file__).parent / 'specs'
@@ -146,7 +146,7 @@ def load_pose_spec(name_or_path: str | Path) -> PoseSpec:
     return PoseSpec.from_dict(read_yaml_mapping(find_spec_file(name_or_path, _SPECS_DIR)))
 
 
-class StateInitialiser(torch.nn.Module):
+class StateInitializer(torch.nn.Module):
     """The ANN: an encoder on the event histogram, a pose head, and a state head per spiking
     layer (a 1x1 conv giving current and voltage for a conv layer, a linear layer for a dense
     one). Alone, encoder and pose head are the ANN baseline."""
@@ -195,23 +195,23 @@ class StateInitialiser(torch.nn.Module):
         """(N, 2 x bins, H, W) counts -> (N, joints, 2) normalised pose: the ANN baseline."""
         return self.pose(self.features(histogram))
 
-    def initialise(self, histogram: torch.Tensor) -> tuple[torch.Tensor, States]:
+    def initialize(self, histogram: torch.Tensor) -> tuple[torch.Tensor, States]:
         """What the hybrid's ANN does once a window: the pose and every layer's state."""
         features = self.features(histogram)
         return self.pose(features), self.states(features)
 
 
-class PackedInitialiser(torch.nn.Module):
-    """The initialiser as deployed: one row per histogram, laid out as ``snn/state_init``
+class PackedInitializer(torch.nn.Module):
+    """The initializer as deployed: one row per histogram, laid out as ``snn/state_init``
     carries it (the pose in pixels, then every layer's current and voltage in C order), so
     one output of one ONNX file serves the node whatever the runtime."""
 
-    def __init__(self, model: StateInitialiser) -> None:
+    def __init__(self, model: StateInitializer) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, histogram: torch.Tensor) -> torch.Tensor:
-        pose, states = self.model.initialise(histogram)
+        pose, states = self.model.initialize(histogram)
         parts = [self.model.spec.to_pixels(pose)] + [t for state in states for t in state]
         return torch.cat([part.flatten(1) for part in parts], dim=1)
 

@@ -1,5 +1,5 @@
 """``report.md`` of ``evaluate --pipeline pose`` and its plots: the error at each step of an
-initialisation window (the seed's figure) and the error against estimated power."""
+initialization window (the seed's figure) and the error against estimated power."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def write_pose_report(metrics: dict[str, Any], out: Path) -> Path:
                 f'{m["latency_3d_ms"]["p50"]:.2f} | {m["steps_returned"]:.1%} | '
                 f'{m["power_w"] * 1e3:.3g} | {m["energy_mj_per_s"]:.3g} |')
     lines += ['', _targets(models), '',
-              '![error at each step of an initialisation window](error_by_step.png)', '',
+              '![error at each step of an initialization window](error_by_step.png)', '',
               '![error against estimated power](error_power.png)', '',
               '## Power models (estimates)', '']
     for name, rates in models.items():
@@ -73,9 +73,9 @@ def _error_by_step_plot(by_step: dict[str, list], path: Path) -> None:
         steps = [k + 1 for k, e in enumerate(errors) if e is not None]
         ax.plot(steps, [e for e in errors if e is not None], marker='o', label=label,
                 color=COLOURS.get(model), linestyle='-' if label.endswith('100hz') else '--')
-    ax.set_xlabel('step since the window\'s initialisation')
+    ax.set_xlabel('step since the window\'s initialization')
     ax.set_ylabel('2D MPJPE (px)')
-    ax.set_title('Error within an initialisation window')
+    ax.set_title('Error within an initialization window')
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()

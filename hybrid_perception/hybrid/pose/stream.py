@@ -1,8 +1,8 @@
 """H2 on a live event stream: what the two pose nodes do between messages.
 
-:class:`EventHistory` gives the initialiser the events before every window boundary on the
+:class:`EventHistory` gives the initializer the events before every window boundary on the
 sensor clock; :class:`PoseStepper` steps the SNN one bin at a time and applies each
-initialisation at the boundary it was made for, waiting a bounded number of steps for it, so
+initialization at the boundary it was made for, waiting a bounded number of steps for it, so
 the live graph computes what the offline evaluation computes (tested against it).
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hybrid_perception.events.array import concatenate, empty_events
-from hybrid_perception.hybrid.gesture.stream import Window
-from hybrid_perception.hybrid.pose.tracker import Initialisation, PoseTracker
+from hybrid_perception.hybrid.common import Window
+from hybrid_perception.hybrid.pose.tracker import Initialization, PoseTracker
 
 __all__ = ['EventHistory', 'PoseStepper']
 
@@ -56,21 +56,21 @@ class EventHistory:
 @dataclass
 class PoseStepper:
     """Steps ``tracker`` one step window at a time; at every window boundary the
-    initialisation stamped with it is written first. Steps wait for a missing one at most
+    initialization stamped with it is written first. Steps wait for a missing one at most
     ``wait_steps`` steps, then run on without it (:attr:`missed`)."""
 
     tracker: PoseTracker
     window_us: int
     wait_steps: int
-    initialised: int = field(default=0, init=False)
+    initialized: int = field(default=0, init=False)
     missed: int = field(default=0, init=False)    # boundaries run without one (after the first)
-    stale: int = field(default=0, init=False)     # initialisations that came too late
+    stale: int = field(default=0, init=False)     # initializations that came too late
     _steps: deque = field(default_factory=deque, init=False)
-    _pending: dict[int, Initialisation] = field(default_factory=dict, init=False)
+    _pending: dict[int, Initialization] = field(default_factory=dict, init=False)
 
-    def initialise(self, stamp_us: int, initialisation: Initialisation
+    def initialize(self, stamp_us: int, initialization: Initialization
                    ) -> list[tuple[int, np.ndarray]]:
-        self._pending[stamp_us] = initialisation
+        self._pending[stamp_us] = initialization
         return self._drain()
 
     def push(self, window: Window) -> list[tuple[int, np.ndarray]]:
@@ -92,11 +92,11 @@ class PoseStepper:
                 self.stale += 1
             if window.start_us % self.window_us == 0:
                 if window.start_us in self._pending:
-                    self.tracker.initialise(self._pending.pop(window.start_us))
-                    self.initialised += 1
+                    self.tracker.initialize(self._pending.pop(window.start_us))
+                    self.initialized += 1
                 elif len(self._steps) <= self.wait_steps:
                     break
-                elif self.initialised:  # before the first, the initialiser has no history yet
+                elif self.initialized:  # before the first, the initializer has no history yet
                     self.missed += 1
             self._steps.popleft()
             poses = self.tracker.step(window.spikes)

@@ -1,4 +1,4 @@
-"""H2 as it runs live: the initialiser once a window, the SNN on a runtime every step, and the
+"""H2 as it runs live: the initializer once a window, the SNN on a runtime every step, and the
 readout on the host. The nodes and the offline evaluation both run these, so what is measured
 offline is what the graph does.
 """
@@ -10,20 +10,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from hybrid_perception.hybrid.pose.model import (
-    PackedInitialiser,
+    PackedInitializer,
     PoseSnn,
     PoseSpec,
-    StateInitialiser,
+    StateInitializer,
 )
 from hybrid_perception.networks.ann.runtime import AnnRuntime, TorchAnn
 from hybrid_perception.networks.energy.operations import OpCounter
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
-__all__ = ['Initialisation', 'PoseInitialiser', 'PoseTracker']
+__all__ = ['Initialization', 'PoseInitializer', 'PoseTracker']
 
 
 @dataclass(frozen=True)
-class Initialisation:
+class Initialization:
     """What the ANN hands the SNN: the pose (joints, 2) in sensor pixels and every spiking
     layer's state, laid out as the runtimes take it."""
 
@@ -38,13 +38,13 @@ class Initialisation:
 
     @classmethod
     def unpack(cls, vector: np.ndarray, joints: int,
-               shapes: list[tuple[int, ...]]) -> Initialisation:
+               shapes: list[tuple[int, ...]]) -> Initialization:
         """The inverse of :meth:`pack` for a network of layer ``shapes``; ValueError names
         the size a vector of the wrong length should have had."""
         sizes = [joints * 2] + [int(np.prod(s)) for s in shapes for _ in range(2)]
         vector = np.asarray(vector, np.float32).ravel()
         if vector.size != sum(sizes):
-            raise ValueError(f'an initialisation of this model holds {sum(sizes)} values '
+            raise ValueError(f'an initialization of this model holds {sum(sizes)} values '
                              f'({joints} joints and {len(shapes)} layers of states), got '
                              f'{vector.size}')
         parts = np.split(vector, np.cumsum(sizes)[:-1])
@@ -53,9 +53,9 @@ class Initialisation:
         return cls(parts[0].reshape(joints, 2), states)
 
 
-class PoseInitialiser:
+class PoseInitializer:
     """The ANN on any ANN runtime: a histogram (2 x bins, H, W) of event counts in, pose and
-    states out. The runtime runs :class:`~.pose.PackedInitialiser` (on torch, or its ONNX
+    states out. The runtime runs :class:`~.model.PackedInitializer` (on torch, or its ONNX
     export on onnxruntime), whose one output row is already what ``snn/state_init`` carries."""
 
     def __init__(self, runtime: AnnRuntime, spec: PoseSpec) -> None:
@@ -64,16 +64,16 @@ class PoseInitialiser:
         self._shapes = spec.snn.layer_shapes()
 
     @classmethod
-    def of(cls, model: StateInitialiser) -> PoseInitialiser:
-        """A trained initialiser on torch."""
-        return cls(TorchAnn(PackedInitialiser(model.eval()), model.spec.ann_input_shape),
+    def of(cls, model: StateInitializer) -> PoseInitializer:
+        """A trained initializer on torch."""
+        return cls(TorchAnn(PackedInitializer(model.eval()), model.spec.ann_input_shape),
                    model.spec)
 
-    def __call__(self, histogram: np.ndarray) -> Initialisation:
+    def __call__(self, histogram: np.ndarray) -> Initialization:
         if np.shape(histogram) != self.spec.ann_input_shape:
-            raise ValueError(f'the initialiser takes a {self.spec.ann_input_shape} histogram, '
+            raise ValueError(f'the initializer takes a {self.spec.ann_input_shape} histogram, '
                              f'got {np.shape(histogram)}')
-        return Initialisation.unpack(self.runtime(np.asarray(histogram)[None])[0],
+        return Initialization.unpack(self.runtime(np.asarray(histogram)[None])[0],
                                      self.spec.joints, self._shapes)
 
     def warm_up(self) -> None:
@@ -82,7 +82,7 @@ class PoseInitialiser:
 
     def poses(self, histograms: np.ndarray) -> np.ndarray:
         """(N, 2 x bins, H, W) -> (N, joints, 2) pixels: the ANN baseline, which runs the
-        same network as the hybrid's initialiser at the SNN's rate."""
+        same network as the hybrid's initializer at the SNN's rate."""
         joints = self.spec.joints
         return self.runtime(histograms)[:, :2 * joints].reshape(-1, joints, 2)
 
@@ -90,8 +90,8 @@ class PoseInitialiser:
 class PoseTracker:
     """The SNN stepping on a runtime, its output spikes read out into a pose every step.
 
-    Between initialisations the readout's pose carries on (``y_t = decay y_(t-1) + W s_t + b``);
-    :meth:`initialise` writes the ANN's states into the runtime and restarts the readout from
+    Between initializations the readout's pose carries on (``y_t = decay y_(t-1) + W s_t + b``);
+    :meth:`initialize` writes the ANN's states into the runtime and restarts the readout from
     the ANN's pose.
     """
 
@@ -118,10 +118,10 @@ class PoseTracker:
         self.runtime.reset()
         self._pose = np.zeros(self.spec.joints * 2)
 
-    def initialise(self, initialisation: Initialisation) -> None:
-        for layer, state in enumerate(initialisation.states):
+    def initialize(self, initialization: Initialization) -> None:
+        for layer, state in enumerate(initialization.states):
             self.runtime.set_state(layer, state)
-        self._pose = (np.asarray(initialisation.pose, np.float64) / self._scale).ravel()
+        self._pose = (np.asarray(initialization.pose, np.float64) / self._scale).ravel()
 
     def step(self, spikes: np.ndarray) -> np.ndarray:
         """(T, C, H, W) input spikes of the runtime's window -> (T, joints, 2) pixels, the pose

@@ -5,7 +5,7 @@
 2. The hybrid: the ANN's state heads, the SNN and the readout together, through the SNN's
    window from the states the heads set. The loss is the seed's: 0.95 x the pose error plus
    0.05 x the mismatch between the SNN's state at a window's end and the state the heads give
-   for the next window, so that re-initialising does not jolt the network. The pose term is
+   for the next window, so that re-initializing does not jolt the network. The pose term is
    in units of the ANN's validation error, so the two terms are of one order.
 3. The SNN alone, from a zero state: every sample is played after the window before it, so the
    network is warm, as in a stream, and only the second window is scored.
@@ -27,9 +27,9 @@ from tqdm import tqdm
 
 from hybrid_perception.datasets.people import N_TRAIN_PEOPLE, PeopleRenderer, PoseTake
 from hybrid_perception.geometry.joints import mpjpe
-from hybrid_perception.hybrid.pose.model import PoseSnn, PoseSpec, StateInitialiser
+from hybrid_perception.hybrid.pose.model import PoseSnn, PoseSpec, StateInitializer
 from hybrid_perception.hybrid.pose.windows import PoseSamples
-from hybrid_perception.networks.training import resolve_device
+from hybrid_perception.networks.training import resolve_device, train_epochs
 
 __all__ = ['PoseTraining', 'delivered', 'following', 'pose_samples', 'split_validation',
            'train_ann', 'train_hybrid', 'train_snn_alone']
@@ -105,41 +105,27 @@ Loss = Callable[[np.ndarray], torch.Tensor]
 def _fit(modules: list[torch.nn.Module], loss: Loss, val_error: Callable[[], float],
          n_train: int, epochs: int, settings: PoseTraining, name: str, *,
          progress: bool) -> list[dict[str, float]]:
-    """Adam over ``modules``' trainable parameters, its rate annealed to zero by a cosine over
-    every batch (at a constant rate the validation error jumped by 2 px between epochs, so the
-    best epoch was luck); leaves them at the best validation epoch."""
-    parameters = [p for m in modules for p in m.parameters() if p.requires_grad]
-    optimiser = torch.optim.Adam(parameters, lr=settings.lr)
+    """The shared loop (:func:`~hybrid_perception.networks.training.train_epochs`) with its
+    rate annealed, over windows in random batches; leaves ``modules`` at the best validation
+    epoch."""
     n_batches = max(1, n_train // settings.batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, epochs * n_batches)
     order = np.random.default_rng(settings.seed)
-    history, best, best_state = [], np.inf, None
-    for epoch in range(1, epochs + 1):
-        for m in modules:
-            m.train()
-        batches = np.array_split(order.permutation(n_train), n_batches)
-        total = 0.0
-        bar = tqdm(batches, desc=f'{name} epoch {epoch}/{epochs}', unit='batch',
-                   disable=not progress, leave=False)
-        for index in bar:
-            value = loss(np.sort(index))
-            optimiser.zero_grad()
-            value.backward()
-            optimiser.step()
-            schedule.step()
-            total += value.item() * len(index)
-            bar.set_postfix(loss=f'{value.item():.3f}')
-        for m in modules:
-            m.eval()
+    history: list[dict[str, float]] = []
+    best: list = [np.inf, None]
+
+    def end_epoch(epoch: int, mean_loss: float) -> str:
         with torch.no_grad():
             error = val_error()
-        history.append({'epoch': epoch, 'loss': total / n_train, 'val_error_px': error})
-        if error <= best:
-            best, best_state = error, [copy.deepcopy(m.state_dict()) for m in modules]
-        if progress:
-            tqdm.write(f'{name} epoch {epoch}: loss {total / n_train:.4f}, validation error '
-                       f'{error:.2f} px')
-    for m, state in zip(modules, best_state, strict=True):
+        history.append({'epoch': epoch, 'loss': mean_loss, 'val_error_px': error})
+        if error <= best[0]:
+            best[:] = error, [copy.deepcopy(m.state_dict()) for m in modules]
+        return f'validation error {error:.2f} px'
+
+    train_epochs(modules, lambda: np.array_split(order.permutation(n_train), n_batches),
+                 lambda index: (loss(np.sort(index)), len(index)), end_epoch, epochs=epochs,
+                 lr=settings.lr, n_batches=n_batches, anneal=True, name=name,
+                 progress=progress)
+    for m, state in zip(modules, best[1], strict=True):
         m.load_state_dict(state)
     return history
 
@@ -154,11 +140,11 @@ def _predict(predict: Callable[[np.ndarray], torch.Tensor], n: int,
 
 def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
               settings: PoseTraining, *, progress: bool = True
-              ) -> tuple[StateInitialiser, list[dict[str, float]]]:
+              ) -> tuple[StateInitializer, list[dict[str, float]]]:
     """Stage 1: encoder and pose head on the pose at each window's start."""
     device = resolve_device(settings.device)
     torch.manual_seed(settings.seed)
-    model = StateInitialiser(spec).to(device)
+    model = StateInitializer(spec).to(device)
     train, val = data['train'][0], data['val'][0]
 
     def loss(index: np.ndarray) -> torch.Tensor:
@@ -174,30 +160,30 @@ def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
     return model.cpu(), history
 
 
-def train_hybrid(spec: PoseSpec, ann: StateInitialiser,
+def train_hybrid(spec: PoseSpec, ann: StateInitializer,
                  data: dict[str, tuple[PoseSamples, np.ndarray]], settings: PoseTraining, *,
-                 progress: bool = True) -> tuple[StateInitialiser, PoseSnn, list[dict]]:
+                 progress: bool = True) -> tuple[StateInitializer, PoseSnn, list[dict]]:
     """Stage 2: state heads, SNN and readout from the frozen ANN's states and pose."""
     device = resolve_device(settings.device)
     torch.manual_seed(settings.seed)
-    initialiser = copy.deepcopy(ann).to(device)
-    for module in (initialiser.encoder, initialiser.hidden, initialiser.pose_out):
+    initializer = copy.deepcopy(ann).to(device)
+    for module in (initializer.encoder, initializer.hidden, initializer.pose_out):
         module.requires_grad_(False)
     snn = PoseSnn(spec).to(device)
     train, train_stream = data['train']
     val = data['val'][0]
     following_window = following(train, train_stream, spec.windows.window_us)
     with torch.no_grad():
-        predicted = _predict(lambda i: spec.to_pixels(initialiser(_tensor(val.ann[i], device))),
+        predicted = _predict(lambda i: spec.to_pixels(initializer(_tensor(val.ann[i], device))),
                              len(val))
     reference = float(np.mean((predicted - val.start_pose) ** 2))
 
     def run(samples: PoseSamples, index: np.ndarray) -> tuple[torch.Tensor, list]:
         with torch.no_grad():
-            features = initialiser.features(_tensor(samples.ann[index], device))
+            features = initializer.features(_tensor(samples.ann[index], device))
         spikes, final = snn(_tensor(delivered(samples.snn[index]), device),
-                            initialiser.states(features))
-        return spec.to_pixels(snn.read_out(spikes, initialiser.pose(features))), final
+                            initializer.states(features))
+        return spec.to_pixels(snn.read_out(spikes, initializer.pose(features))), final
 
     def loss(index: np.ndarray) -> torch.Tensor:
         poses, final = run(train, index)
@@ -206,9 +192,9 @@ def train_hybrid(spec: PoseSpec, ann: StateInitialiser,
         if not has_next.any():
             return pose_loss
         with torch.no_grad():
-            features = initialiser.features(
+            features = initializer.features(
                 _tensor(train.ann[following_window[index][has_next]], device))
-        targets = initialiser.states(features)
+        targets = initializer.states(features)
         state_loss = sum(F.mse_loss(state[has_next], target)
                          for pair, target_pair in zip(final, targets, strict=True)
                          for state, target in zip(pair, target_pair, strict=True))
@@ -218,9 +204,9 @@ def train_hybrid(spec: PoseSpec, ann: StateInitialiser,
     def val_error() -> float:
         return mpjpe(_predict(lambda i: run(val, i)[0], len(val)), val.targets)
 
-    history = _fit([initialiser, snn], loss, val_error, len(train), settings.snn_epochs,
+    history = _fit([initializer, snn], loss, val_error, len(train), settings.snn_epochs,
                    settings, 'hybrid', progress=progress)
-    return initialiser.cpu(), snn.cpu(), history
+    return initializer.cpu(), snn.cpu(), history
 
 
 def train_snn_alone(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],

@@ -1,6 +1,6 @@
-"""H2's training samples: what the initialiser sees, what the SNN then sees, and the truth.
+"""H2's training samples: what the initializer sees, what the SNN then sees, and the truth.
 
-H2 runs in initialisation windows (100 ms at the seed's 10 Hz). At a window's start the ANN
+H2 runs in initialization windows (100 ms at the seed's 10 Hz). At a window's start the ANN
 looks at the window before it (a 10-bin x 2-polarity histogram, the seed's ANN input) and sets
 the SNN's state; the SNN then takes one bin of spikes per step (10 ms at 100 Hz, 5 ms at
 200 Hz) and predicts the pose at the end of every step. The seed's ANN takes the last 7,500
@@ -23,7 +23,7 @@ __all__ = ['PoseSamples', 'PoseWindows', 'pose_at']
 
 @dataclass(frozen=True)
 class PoseWindows:
-    """Cuts takes into initialisation windows; pixels are down-sampled by ``downsample``."""
+    """Cuts takes into initialization windows; pixels are down-sampled by ``downsample``."""
 
     rate_hz: int = 100
     window_us: int = 100_000

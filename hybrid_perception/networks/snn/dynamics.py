@@ -2,7 +2,7 @@
 initial state.
 
 H2 sets every layer's current and voltage from the ANN and trains through that: the loss must
-reach the state initialiser. SLAYER's fixed-point dynamics return no gradient for the initial
+reach the state initializer. SLAYER's fixed-point dynamics return no gradient for the initial
 state, so this module re-implements them. The forward is SLAYER's integer arithmetic exactly
 (states in integers of 1/4096, Loihi's ``STATE_SCALE``; decays of 1/4096 applied with a shift
 toward zero; reset to zero on a spike), so a network trained here is the network SLAYER, NetX

@@ -4,9 +4,9 @@ at the high rate (the "Loihi" side of H2).
 Events are cut into one bin per step (10 ms at 100 Hz), each step runs through the SNN (torch,
 or Lava: simulated here, Loihi when lava-loihi finds one) and the host's readout, and the pose
 at the step's end goes out as a PoseArray in the camera's pixels (x = column, y = row). At a
-window boundary the step waits (at most ``wait_steps`` steps) for the initialisation stamped
+window boundary the step waits (at most ``wait_steps`` steps) for the initialization stamped
 with it and writes its states into the runtime first. ``snn: alone`` runs the SNN-alone
-baseline, which takes no initialisation.
+baseline, which takes no initialization.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
-from hybrid_perception.hybrid.gesture.bundle import SNN_BACKENDS
-from hybrid_perception.hybrid.gesture.stream import EventWindows
+from hybrid_perception.hybrid.common import SNN_BACKENDS, EventWindows
 from hybrid_perception.hybrid.pose.bundle import SNN_KINDS, load_pose_bundle
 from hybrid_perception.hybrid.pose.stream import PoseStepper
-from hybrid_perception.hybrid.pose.tracker import Initialisation
+from hybrid_perception.hybrid.pose.tracker import Initialization
 from hybrid_perception.ros.conversions import image_to_matrix, points_to_pose_array, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
@@ -41,7 +40,7 @@ PARAMETERS = {
                       'state, it ignores snn/state_init)'),
     'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
                          'lava-loihi finds one, else in simulation)'),
-    'wait_steps': (10, 'steps a window boundary may wait for its initialisation'),
+    'wait_steps': (10, 'steps a window boundary may wait for its initialization'),
     **EVENT_INPUT_PARAMETERS,
 }
 
@@ -52,7 +51,7 @@ class PoseSnnNode(Node):
         self.p = p = declare_parameters(self, PARAMETERS)
         self.bundle = load_pose_bundle(p['model'])
         self.spec = spec = self.bundle.spec
-        # the SNN alone takes no initialisation: its steps never wait for one
+        # the SNN alone takes no initialization: its steps never wait for one
         self.stepper = PoseStepper(self.bundle.tracker(p['snn'], p['backend']),
                                    spec.windows.window_us,
                                    int(p['wait_steps']) if p['snn'] == 'hybrid' else 0)
@@ -70,16 +69,16 @@ class PoseSnnNode(Node):
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(
             f'pose SNN ({p["snn"]}) from {self.bundle.path}: {spec.windows.rate_hz} Hz, '
-            f'initialised every {spec.windows.window_us} µs, backend {p["backend"]}')
+            f'initialized every {spec.windows.window_us} µs, backend {p["backend"]}')
 
     def _on_state_init(self, msg: Image) -> None:
         try:
-            initialisation = Initialisation.unpack(image_to_matrix(msg, '32FC1'),
+            initialization = Initialization.unpack(image_to_matrix(msg, '32FC1'),
                                                    self.spec.joints, self.spec.snn.layer_shapes())
         except ValueError as err:
             self.health.bad(f'bad snn/state_init: {err}')
             return
-        self._publish(self.stepper.initialise(stamp_us(msg.header), initialisation),
+        self._publish(self.stepper.initialize(stamp_us(msg.header), initialization),
                       msg.header.frame_id)
 
     def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
@@ -99,7 +98,7 @@ class PoseSnnNode(Node):
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['steps'] > 0)
         values = {**self.stats, 'bad_messages': self.health.bad_messages,
-                  'initialised': self.stepper.initialised, 'missed': self.stepper.missed,
+                  'initialized': self.stepper.initialized, 'missed': self.stepper.missed,
                   'stale': self.stepper.stale, **self.latency.figures('step'),
                   'dropped_events': self.input.dropped,
                   'late_events': self.steps.late_events, 'restarts': self.steps.restarts,

@@ -18,8 +18,9 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
 from hybrid_perception.events.array import SensorSize
-from hybrid_perception.hybrid.gesture.bundle import SNN_BACKENDS, load_bundle
-from hybrid_perception.hybrid.gesture.stream import EventWindows, SpikingStage, Window
+from hybrid_perception.hybrid.common import SNN_BACKENDS, EventWindows, Window
+from hybrid_perception.hybrid.gesture.bundle import load_bundle
+from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.energy import EnergyModel
 from hybrid_perception.ros.conversions import matrix_to_image, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics

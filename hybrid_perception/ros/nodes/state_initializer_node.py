@@ -32,7 +32,7 @@ from hybrid_perception.ros.qos import RESULTS_QOS
 
 PARAMETERS = {
     'model': ('pose', 'pose model folder, or the shipped one by name (pose)'),
-    'rate_hz': (10.0, 'initialisations per second: 10 is one per SNN window (the hybrid); the '
+    'rate_hz': (10.0, 'initializations per second: 10 is one per SNN window (the hybrid); the '
                       'SNN\'s rate (100) makes this node the ANN baseline'),
     'backend': ('onnxruntime', f'ANN backend: {", ".join(ANN_BACKENDS)} (onnxruntime uses '
                                'TensorRT or CUDA when present)'),
@@ -49,12 +49,12 @@ class StateInitializerNode(Node):
                                         f'{p["rate_hz"]}')
         self.bundle = load_pose_bundle(p['model'])
         self.windows = self.bundle.spec.windows
-        self.initialiser = self.bundle.pose_initialiser(p['backend'])
-        self.initialiser.warm_up()
+        self.initializer = self.bundle.pose_initializer(p['backend'])
+        self.initializer.warm_up()
         self.history = EventHistory(int(1e6 / p['rate_hz']), self.windows.window_us,
                                     int(p['max_gap_s'] * 1e6))
         self.latency = Latency()
-        self.stats = {'initialisations': 0}
+        self.stats = {'initializations': 0}
         self.health = InputHealth(self)
         self.state_pub = self.create_publisher(Image, 'snn/state_init', RESULTS_QOS)
         self.pose_pub = self.create_publisher(PoseArray, 'ann/pose', RESULTS_QOS)
@@ -62,29 +62,29 @@ class StateInitializerNode(Node):
         self.input = EventInput(self, self.windows.sensor, p, self.health, self._on_events)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(
-            f'pose initialiser from {self.bundle.path} on {self.initialiser.runtime.device}: '
+            f'pose initializer from {self.bundle.path} on {self.initializer.runtime.device}: '
             f'{p["rate_hz"]:g} Hz, histograms of '
             f'{self.windows.ann_bins} x {self.windows.window_us // self.windows.ann_bins} µs')
 
     def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
         for boundary, before in self.history.push(events, stamp_us(msg.header)):
             started = time.perf_counter()
-            initialisation = self.initialiser(self.windows.ann_input(before, boundary))
+            initialization = self.initializer(self.windows.ann_input(before, boundary))
             frame = msg.header.frame_id
-            self.state_pub.publish(matrix_to_image(initialisation.pack()[None], '32FC1',
+            self.state_pub.publish(matrix_to_image(initialization.pack()[None], '32FC1',
                                                    boundary, frame))
-            self.pose_pub.publish(points_to_pose_array(initialisation.pose, boundary, frame))
+            self.pose_pub.publish(points_to_pose_array(initialization.pose, boundary, frame))
             self.latency.add(time.perf_counter() - started)
-            self.stats['initialisations'] += 1
+            self.stats['initializations'] += 1
 
     def _publish_diagnostics(self) -> None:
-        level, message = self.health.status(self.stats['initialisations'] > 0)
+        level, message = self.health.status(self.stats['initializations'] > 0)
         values = {**self.stats, 'bad_messages': self.health.bad_messages,
-                  **self.latency.figures('initialisation'),
+                  **self.latency.figures('initialization'),
                   'dropped_events': self.input.dropped,
                   'restarts': self.history.restarts, 'model': str(self.bundle.path)}
-        self.diag_pub.publish(diagnostics(self, 'pose initialiser', level, message,
-                                          self.initialiser.runtime.device, values))
+        self.diag_pub.publish(diagnostics(self, 'pose initializer', level, message,
+                                          self.initializer.runtime.device, values))
 
 
 def main(args=None) -> None:

@@ -1,6 +1,6 @@
 """Replaying events through a live graph and timing its outputs as a subscriber sees them.
 
-The player publishes aligned packets paced on the wall clock (``rate`` x real time), on one
+The replayer publishes aligned packets paced on the wall clock (``rate`` x real time), on one
 topic per camera, and notes when each went out; subclasses hear the graph's outputs and note
 when each arrived. Every output carries the stamp of its window's (or step's) end, so latency
 is measured from the packet that completed it: the first one of that camera stamped at or
@@ -11,26 +11,32 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
+from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.evaluation import Decision
+from hybrid_perception.hybrid.pose.bundle import PoseBundle
+from hybrid_perception.hybrid.pose.evaluation import LiveTrack
+from hybrid_perception.networks.energy.operations import OpCounter, OpCounts
 from hybrid_perception.ros.conversions import (
     events_to_pointcloud2,
     image_to_matrix,
     pose_array_to_points,
     stamp_us,
 )
+from hybrid_perception.ros.entry import spin_until, spin_until_quiet, stop_node
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
-__all__ = ['STAGE_TOPICS', 'LiveRun', 'PacketPlayer', 'PoseListener', 'Published', 'Replayer',
-           'live_graph', 'play', 'spin_until']
+__all__ = ['STAGE_TOPICS', 'GestureReplayer', 'LiveRun', 'PacketReplayer', 'PoseReplayer',
+           'Published', 'live_graph', 'play', 'replay_gesture_graph', 'replay_pose_graph']
 
 STAGE_TOPICS = ('snn/spikes', 'features', 'classification')
 
@@ -73,7 +79,7 @@ class LiveRun:
         return out
 
 
-class PacketPlayer(Node):
+class PacketReplayer(Node):
     """Publishes ``packets`` {topic: [(stamp µs, events)]} in stamp order, paced at ``rate``
     x real time (0: as fast as the readers take them), and notes when each went out."""
 
@@ -131,13 +137,13 @@ class PacketPlayer(Node):
             self._next += 1
 
 
-class Replayer(PacketPlayer):
+class GestureReplayer(PacketReplayer):
     """H1: publishes ``packets`` [(stamp µs, events)] on ``events`` and records the stages'
     outputs."""
 
     def __init__(self, packets: list[tuple[int, np.ndarray]], window_us: int, *,
                  rate: float = 1.0, period_s: float = 1e-3, **kwargs) -> None:
-        super().__init__('replayer', {'events': packets}, rate=rate, period_s=period_s,
+        super().__init__('gesture_replayer', {'events': packets}, rate=rate, period_s=period_s,
                          **kwargs)
         self.run = LiveRun(window_us, self.published_by_topic['events'])
         for topic in STAGE_TOPICS:
@@ -153,7 +159,7 @@ class Replayer(PacketPlayer):
                                                image_to_matrix(msg, '32FC1')[0]))
 
 
-class PoseListener(PacketPlayer):
+class PoseReplayer(PacketReplayer):
     """H2: publishes each camera's packets on ``<camera>/events`` and keeps every pose the
     graph sends back ({topic: {stamp: points}}) with its latency from the completing packet."""
 
@@ -162,7 +168,7 @@ class PoseListener(PacketPlayer):
                  **kwargs) -> None:
         """``pose_topics`` maps each pose topic to the camera whose packets complete its
         steps ('' for one that needs every camera, like the triangulated pose)."""
-        super().__init__('pose_listener', {f'{c}/events': p for c, p in packets.items()},
+        super().__init__('pose_replayer', {f'{c}/events': p for c, p in packets.items()},
                          rate=rate, period_s=period_s,
                          frame_ids={f'{c}/events': c for c in packets}, **kwargs)
         # the cameras whose packets complete each topic's steps
@@ -187,12 +193,11 @@ class PoseListener(PacketPlayer):
 @contextmanager
 def live_graph(graph: dict, namespace: str) -> Iterator[tuple]:
     """A fresh ROS context running ``graph``'s nodes in ``namespace`` on one executor; yields
-    (context, executor, nodes). Nodes the caller appends to ``nodes`` (a player) are added to
+    (context, executor, nodes). Nodes the caller appends to ``nodes`` (a replayer) are added to
     the executor by :func:`play` and stopped with the rest, whatever happens."""
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from hybrid_perception.ros.entry import stop_node
     from hybrid_perception.ros.graph import start_graph
 
     context = rclpy.Context()
@@ -211,21 +216,85 @@ def live_graph(graph: dict, namespace: str) -> Iterator[tuple]:
         context.try_shutdown()
 
 
-def spin_until(executor, done: Callable[[], bool], timeout_s: float) -> None:
-    end = time.monotonic() + timeout_s
-    while not done() and time.monotonic() < end:
-        executor.spin_once(timeout_sec=0.05)
-
-
-def play(executor, player: PacketPlayer, readers: int, desc: str) -> None:
+def play(executor, replayer: PacketReplayer, readers: int, desc: str) -> None:
     """Once every topic has ``readers`` subscribers (or 10 s passed), publish all of the
-    player's packets, serving the graph between them, with a progress bar."""
+    replayer's packets, serving the graph between them, with a progress bar."""
     from tqdm import tqdm
 
-    executor.add_node(player)
-    spin_until(executor, lambda: player.readers() >= readers, 10.0)
-    player.start()
-    with tqdm(total=len(player.queue), desc=desc, unit='packet') as bar:
-        while not player.done_publishing:
-            executor.spin_once(timeout_sec=0.01)
-            bar.update(player.published - bar.n)
+    executor.add_node(replayer)
+    spin_until(executor, lambda: replayer.readers() >= readers, 10.0)
+    replayer.start()
+    with tqdm(total=len(replayer.queue), desc=desc, unit='packet') as bar:
+        def published() -> bool:
+            bar.update(replayer.published - bar.n)
+            return replayer.done_publishing
+        spin_until(executor, published, period_s=0.01)
+
+
+def replay_gesture_graph(name: str, bundle: ClassifierBundle,
+                         packets: list[tuple[int, np.ndarray]], *, rate: float, packet_us: int,
+                         snn_backend: str = 'torch', ann_backend: str = 'onnxruntime'
+                         ) -> tuple[LiveRun, OpCounts | None]:
+    """H1: one replay through a fresh graph of the model's three nodes, in namespace /<name>;
+    what the graph sent back, and the SNN's operations per window."""
+    path = str(bundle.path)
+    graph = {'snn_node': {'model': path, 'backend': snn_backend, 'reliability': 'reliable'},
+             'accumulator_node': {'model': path},
+             'ann_node': {'model': path, 'backend': ann_backend}}
+    window_us = bundle.binning.bin_us * bundle.spec.interval
+    expected = (packets[-1][0] // window_us) - (packets[0][0] // window_us) if packets else 0
+    with live_graph(graph, f'/{name}') as (context, executor, nodes):
+        replayer = GestureReplayer(packets, window_us, rate=rate, period_s=packet_us * 1e-6,
+                                   namespace=f'/{name}', context=context)
+        nodes.append(replayer)
+        decided = replayer.run.arrived_s['classification']
+        play(executor, replayer, 1, f'replaying for {name}')
+        spin_until_quiet(executor, lambda: len(decided), 5.0,
+                         done=lambda: len(decided) >= expected)
+        snn_node = next(n for n in nodes if n.get_name() == 'snn_node')
+        return replayer.run, snn_node.stage.ops_per_window()
+
+
+#: H2: what each model runs per camera, and where its 2D pose comes out (/<model>/<camera>/)
+POSE_GRAPHS = {'hybrid': (('state_initializer_node', 'pose_snn_node'), 'pose'),
+               'ann': (('state_initializer_node',), 'ann/pose'),
+               'snn': (('pose_snn_node',), 'pose')}
+
+
+def replay_pose_graph(model: str, bundle: PoseBundle,
+                      packets: dict[str, list[tuple[int, np.ndarray]]], rig: Path, *,
+                      rate: float, packet_us: int, snn_backend: str = 'torch',
+                      ann_backend: str = 'onnxruntime') -> LiveTrack:
+    """H2: one replay of every camera's packets through a fresh graph of ``model``
+    (:data:`POSE_GRAPHS`) in namespace /<model>, skeleton_node triangulating with ``rig``;
+    the poses it sent back, their latencies and the SNN's operations per step."""
+    nodes_per_camera, pose_topic = POSE_GRAPHS[model]
+    windows = bundle.spec.windows
+    path = str(bundle.path)
+    parameters = {
+        'state_initializer_node': {'model': path, 'reliability': 'reliable',
+                                   'backend': ann_backend,
+                                   'rate_hz': float(windows.rate_hz if model == 'ann'
+                                                    else 1e6 / windows.window_us)},
+        'pose_snn_node': {'model': path, 'reliability': 'reliable', 'backend': snn_backend,
+                          'snn': 'alone' if model == 'snn' else 'hybrid'}}
+    graph = {f'/{camera}/{node}': parameters[node] for camera in packets
+             for node in nodes_per_camera}
+    graph['skeleton_node'] = {'views': list(packets), 'rig': str(rig), 'frame_id': 'world',
+                              'pose_topic': pose_topic}
+    with live_graph(graph, f'/{model}') as (context, executor, nodes):
+        topics = {f'{camera}/{pose_topic}': camera for camera in packets}
+        replayer = PoseReplayer(packets, {**topics, 'pose': ''}, rate=rate,
+                                period_s=packet_us * 1e-6, namespace=f'/{model}',
+                                context=context)
+        nodes.append(replayer)
+        play(executor, replayer, len(nodes_per_camera), f'replaying for {model}')
+        spin_until_quiet(executor, lambda: sum(len(p) for p in replayer.poses.values()), 2.0)
+        counters = [n.stepper.tracker.counter for n in nodes if n.get_name() == 'pose_snn_node']
+        counted = sum(counters, OpCounter(bundle.spec.snn))     # none in the ANN's graph
+        return LiveTrack(
+            poses_2d={camera: replayer.poses[topic] for topic, camera in topics.items()},
+            poses_3d=replayer.poses['pose'],
+            latency_2d_s=[s for topic in topics for s in replayer.latency_s[topic]],
+            latency_3d_s=replayer.latency_s['pose'],
+            ops_per_step=counted.per_step() or OpCounts())

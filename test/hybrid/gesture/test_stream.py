@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from hybrid_perception.datasets.gestures import GestureClips, subjects
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import SensorSize, make_events
+from hybrid_perception.hybrid.common import EventWindows
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
-from hybrid_perception.hybrid.gesture.stream import DecisionStage, EventWindows, SpikingStage
+from hybrid_perception.hybrid.gesture.stream import DecisionStage, SpikingStage
 from hybrid_perception.networks.accumulator import SpikeAccumulator
 
 SENSOR = SensorSize(128, 128)

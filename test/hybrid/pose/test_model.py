@@ -15,10 +15,10 @@ from hybrid_perception.hybrid.pose.model import (
     BUILTIN_POSE_SPECS,
     PoseSnn,
     PoseSpec,
-    StateInitialiser,
+    StateInitializer,
     load_pose_spec,
 )
-from hybrid_perception.hybrid.pose.tracker import Initialisation, PoseInitialiser, PoseTracker
+from hybrid_perception.hybrid.pose.tracker import Initialization, PoseInitializer, PoseTracker
 from hybrid_perception.hybrid.pose.training import (
     PoseTraining,
     delivered,
@@ -100,13 +100,13 @@ def test_training_runs_the_snn_exactly_as_the_runtime_does(spec):
 
 def test_the_pose_loss_reaches_the_state_heads_through_the_snn(spec):
     torch.manual_seed(0)
-    initialiser, snn = StateInitialiser(spec), PoseSnn(spec)
+    initializer, snn = StateInitializer(spec), PoseSnn(spec)
     histogram = torch.rand(2, *spec.ann_input_shape) * 4
     spikes = (torch.rand(2, *spec.snn.input_shape, spec.windows.steps) < 0.2).float()
-    pose, states = initialiser.initialise(histogram)
+    pose, states = initializer.initialize(histogram)
     out, _ = snn(spikes, states)
     snn.read_out(out, pose.detach()).sum().backward()
-    for head in initialiser.state_heads:
+    for head in initializer.state_heads:
         assert head.weight.grad is not None and head.weight.grad.abs().sum() > 0
 
 
@@ -118,7 +118,7 @@ def test_the_tracker_reads_out_as_training_does(spec):
     tracker = PoseTracker(snn, TorchRuntime(snn.network, spec.windows.steps))
     start = np.random.default_rng(0).uniform(20, 100, (spec.joints, 2))
     states = _random_states(spec, torch.Generator().manual_seed(2))
-    tracker.initialise(Initialisation(start, [NeuronState(c[0].numpy(), v[0].numpy())
+    tracker.initialize(Initialization(start, [NeuronState(c[0].numpy(), v[0].numpy())
                                               for c, v in states]))
     window = (np.random.default_rng(3).random((spec.windows.steps, *spec.snn.input_shape))
               < 0.2).astype(np.float32)
@@ -137,14 +137,14 @@ def test_the_tracker_reads_out_as_training_does(spec):
 
 def test_the_bundle_keeps_what_was_trained_and_refuses_a_broken_folder(spec, tmp_path):
     torch.manual_seed(2)
-    initialiser, snn, alone = StateInitialiser(spec), PoseSnn(spec), PoseSnn(spec, alone=True)
-    bundle = save_pose_bundle(tmp_path / 'pose', spec, initialiser,
+    initializer, snn, alone = StateInitializer(spec), PoseSnn(spec), PoseSnn(spec, alone=True)
+    bundle = save_pose_bundle(tmp_path / 'pose', spec, initializer,
                               {'hybrid': snn, 'alone': alone}, {'note': 'test'})
     loaded = load_pose_bundle(bundle.path)
     assert loaded.spec == spec and loaded.metrics == {'note': 'test'}
     histogram = torch.rand(1, *spec.ann_input_shape) * 3
     with torch.no_grad():
-        np.testing.assert_allclose(loaded.initialiser()(histogram), initialiser(histogram),
+        np.testing.assert_allclose(loaded.initializer()(histogram), initializer(histogram),
                                    atol=2e-3)
     window = (np.random.default_rng(0).random((spec.windows.steps, *spec.snn.input_shape))
               < 0.3).astype(np.float32)
@@ -153,16 +153,16 @@ def test_the_bundle_keeps_what_was_trained_and_refuses_a_broken_folder(spec, tmp
         np.testing.assert_array_equal(
             TorchRuntime(loaded.snn(kind).network, spec.windows.steps).step(window),
             TorchRuntime(model.network, spec.windows.steps).step(window))
-    # the deployed ONNX initialiser is the stored one, its row what snn/state_init carries
-    deployed = loaded.pose_initialiser('onnxruntime')(histogram[0].numpy())
+    # the deployed ONNX initializer is the stored one, its row what snn/state_init carries
+    deployed = loaded.pose_initializer('onnxruntime')(histogram[0].numpy())
     with torch.no_grad():
-        pose, states = loaded.initialiser().initialise(histogram)
+        pose, states = loaded.initializer().initialize(histogram)
     np.testing.assert_allclose(deployed.pose, spec.to_pixels(pose)[0], atol=1e-3)
     for (current, voltage), state in zip(states, deployed.states, strict=True):
         np.testing.assert_allclose(state.current, current[0], atol=1e-4)
         np.testing.assert_allclose(state.voltage, voltage[0], atol=1e-4)
     with pytest.raises(HybridPerceptionError, match='ANN backend must be'):
-        loaded.pose_initialiser('tensorflow')
+        loaded.pose_initializer('tensorflow')
     (bundle.path / 'snn_alone.readout.pt').unlink()
     with pytest.raises(HybridPerceptionError, match='snn_alone.readout.pt is missing'):
         load_pose_bundle(bundle.path)
@@ -193,26 +193,26 @@ def test_three_stages_train_and_keep_their_best_epoch(spec, takes):
             - torch.from_numpy(val.start_pose).float()
     assert error.norm(dim=-1).mean().item() == pytest.approx(
         min(h['val_error_px'] for h in history), rel=1e-4)
-    initialiser, snn, history = train_hybrid(spec, ann, data, settings, progress=False)
+    initializer, snn, history = train_hybrid(spec, ann, data, settings, progress=False)
     assert len(history) == 2 and all(np.isfinite(h['loss']) for h in history)
     # the frozen ANN is untouched, only its state heads trained
-    for frozen, trained in zip(ann.encoder.parameters(), initialiser.encoder.parameters(),
+    for frozen, trained in zip(ann.encoder.parameters(), initializer.encoder.parameters(),
                                strict=True):
         assert torch.equal(frozen, trained)
-    assert not torch.equal(ann.state_heads[0].weight, initialiser.state_heads[0].weight)
+    assert not torch.equal(ann.state_heads[0].weight, initializer.state_heads[0].weight)
     alone, history = train_snn_alone(spec, data, settings, progress=False)
     assert len(history) == 2 and all(np.isfinite(h['val_error_px']) for h in history)
 
 
 def test_scoring_starts_each_window_from_the_anns_pose(spec, takes):
     """With a silent readout that keeps its pose, the hybrid holds the ANN's pose of each
-    window's start: the wiring of initialisation, windows and scoring, checked end to end."""
+    window's start: the wiring of initialization, windows and scoring, checked end to end."""
     torch.manual_seed(3)
     held = replace(spec, readout_decay=1.0)
-    initialiser, snn, alone = StateInitialiser(held), PoseSnn(held), PoseSnn(held)
+    initializer, snn, alone = StateInitializer(held), PoseSnn(held), PoseSnn(held)
     with torch.no_grad():
         snn.readout.weight.zero_()
-    ann = PoseInitialiser.of(initialiser)
+    ann = PoseInitializer.of(initializer)
     trackers = [PoseTracker(m, TorchRuntime(m.network, held.windows.steps)) for m in (snn, alone)]
     take = takes[0]
     scores = score_takes([take], ann, *trackers)
@@ -226,9 +226,9 @@ def test_scoring_starts_each_window_from_the_anns_pose(spec, takes):
     np.testing.assert_allclose(scores.mpjpe_2d('hybrid'), scores.errors_2d('hybrid').mean())
     assert np.mean(scores.error_by_step('ann')) == pytest.approx(scores.mpjpe_2d('ann'))
     assert np.isfinite(scores.mpjpe_3d_mm('ann', list(PeopleRenderer().cameras)))
-    power = pose_power(initialiser, spec, {m: scores.ops_per_step(m) for m in ('hybrid', 'snn')})
+    power = pose_power(initializer, spec, {m: scores.ops_per_step(m) for m in ('hybrid', 'snn')})
     ann_per_inference = power['ann']['power_w'] / windows.rate_hz
-    hybrid_ann_part = power['hybrid']['macs_per_initialisation'] \
+    hybrid_ann_part = power['hybrid']['macs_per_initialization'] \
         / power['ann']['macs_per_inference'] * ann_per_inference * 10
     assert power['hybrid']['power_w'] > hybrid_ann_part            # plus the SNN on Loihi
     assert power['snn']['snn_ops_per_step']['synaptic_op'] > 0

@@ -17,7 +17,7 @@ def test_shipped_pose_model_tracks_an_unseen_person_far_better_than_a_guess(name
     take = PeopleRenderer().take(2, people('test', seed=99)[3], 600_000,
                                  np.random.default_rng(99))
     trackers = [bundle.tracker(kind, 'torch', spec.windows.steps) for kind in ('hybrid', 'alone')]
-    scores = score_takes([take], bundle.pose_initialiser('torch'), *trackers)
+    scores = score_takes([take], bundle.pose_initializer('torch'), *trackers)
     truth = scores.truth[0]
     centre = np.array([spec.windows.sensor.width, spec.windows.sensor.height]) / 2
     guess = np.linalg.norm(truth - centre, axis=-1).mean()   # every joint at the centre
@@ -33,12 +33,12 @@ def test_on_lava_the_states_written_between_runs_give_the_torch_poses():
     steps = bundle.spec.windows.steps
     take = PeopleRenderer().take(5, people('test', seed=7)[1], 400_000, np.random.default_rng(7))
     take = replace(take, events=take.events[:1], joints_2d=take.joints_2d[:1])  # one view
-    initialiser = bundle.pose_initialiser('torch')
+    initializer = bundle.pose_initializer('torch')
     predicted = {}
     for backend in ('torch', 'lava'):
         trackers = [bundle.tracker(kind, backend, steps) for kind in ('hybrid', 'alone')]
         try:
-            predicted[backend] = score_takes([take], initialiser, *trackers).predicted
+            predicted[backend] = score_takes([take], initializer, *trackers).predicted
         finally:
             for tracker in trackers:
                 tracker.runtime.close()

@@ -5,18 +5,18 @@ import pytest
 import torch
 
 from hybrid_perception.events.array import make_events
-from hybrid_perception.hybrid.gesture.stream import Window
+from hybrid_perception.hybrid.common import Window
 from hybrid_perception.hybrid.pose.model import PoseSnn, load_pose_spec
 from hybrid_perception.hybrid.pose.stream import EventHistory, PoseStepper
-from hybrid_perception.hybrid.pose.tracker import Initialisation, PoseTracker
+from hybrid_perception.hybrid.pose.tracker import Initialization, PoseTracker
 from hybrid_perception.networks.snn.runtime import NeuronState
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 
 SPEC = load_pose_spec('pose')
 
 
-def _initialisation(value: float) -> Initialisation:
-    return Initialisation(np.full((SPEC.joints, 2), value),
+def _initialization(value: float) -> Initialization:
+    return Initialization(np.full((SPEC.joints, 2), value),
                           [NeuronState(np.zeros(s), np.zeros(s)) for s in SPEC.snn.layer_shapes()])
 
 
@@ -34,20 +34,20 @@ def test_history_gives_each_boundary_the_window_before_it():
     assert history.restarts == 1
 
 
-def test_initialisations_pack_and_refuse_the_wrong_size():
+def test_initializations_pack_and_refuse_the_wrong_size():
     shapes = SPEC.snn.layer_shapes()
     rng = np.random.default_rng(0)
-    original = Initialisation(rng.random((SPEC.joints, 2)),
+    original = Initialization(rng.random((SPEC.joints, 2)),
                               [NeuronState(rng.random(s), rng.random(s)) for s in shapes])
-    back = Initialisation.unpack(original.pack(), SPEC.joints, shapes)
+    back = Initialization.unpack(original.pack(), SPEC.joints, shapes)
     np.testing.assert_allclose(back.pose, original.pose, rtol=1e-6)
     for a, b in zip(back.states, original.states, strict=True):
         np.testing.assert_allclose(a.voltage, b.voltage, rtol=1e-6)
     with pytest.raises(ValueError, match='holds'):
-        Initialisation.unpack(original.pack()[:-1], SPEC.joints, shapes)
+        Initialization.unpack(original.pack()[:-1], SPEC.joints, shapes)
 
 
-def test_the_stepper_waits_for_a_boundarys_initialisation_then_runs_on_without_it():
+def test_the_stepper_waits_for_a_boundarys_initialization_then_runs_on_without_it():
     torch.manual_seed(0)
     snn = PoseSnn(SPEC)
     stepper = PoseStepper(PoseTracker(snn, TorchRuntime(snn.network, 1)), 100_000, wait_steps=2)
@@ -60,13 +60,13 @@ def test_the_stepper_waits_for_a_boundarys_initialisation_then_runs_on_without_i
     ran = [end for start in range(0, 100_000, step) for end, _ in stepper.push(window(start))]
     assert ran == list(range(step, 100_001, step))   # 0 waited two steps, then all ran on
     assert stepper.missed == 0                         # nothing was due before the first
-    assert stepper.push(window(100_000)) == []         # waits for its initialisation
-    out = stepper.initialise(100_000, _initialisation(5.0))
-    assert [end for end, _ in out] == [100_000 + step] and stepper.initialised == 1
-    # the next boundary's initialisation never comes: two steps wait, the third releases them
+    assert stepper.push(window(100_000)) == []         # waits for its initialization
+    out = stepper.initialize(100_000, _initialization(5.0))
+    assert [end for end, _ in out] == [100_000 + step] and stepper.initialized == 1
+    # the next boundary's initialization never comes: two steps wait, the third releases them
     for start in range(110_000, 200_000, step):
         stepper.push(window(start))
     assert stepper.push(window(200_000)) == [] and stepper.push(window(210_000)) == []
     assert len(stepper.push(window(220_000))) == 3 and stepper.missed == 1
-    stepper.initialise(200_000, _initialisation(1.0))            # too late now
+    stepper.initialize(200_000, _initialization(1.0))            # too late now
     assert stepper.push(window(230_000)) and stepper.stale == 1

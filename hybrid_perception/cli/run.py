@@ -1,17 +1,14 @@
-"""``hybrid-perception run``: a graph of nodes in one process, where ``ros2 launch`` is not.
-
-Heavy imports happen inside the functions, so ``--help`` stays instant.
-"""
+"""``hybrid-perception run``: a graph of nodes in one process, where ``ros2 launch`` is not."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-__all__ = ['add_commands']
+__all__ = ['add_parser']
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser(
         'run', help='run a graph YAML (config/gesture.yaml) in one process',
         description='Start every node of a graph YAML (the file launch/*.launch.py reads) in '
@@ -23,14 +20,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                           '--set dvs_driver.source=rosbag --set dvs_driver.path=gestures')
     run.add_argument('--duration', type=float, default=None,
                      help='stop after this many seconds (default: Ctrl-C or end of file)')
-    run.set_defaults(func=_run)
+    run.set_defaults(func=run_graph)
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_graph(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from hybrid_perception.ros.entry import init_without_signal_handlers, stop_node
+    from hybrid_perception.ros.entry import init_without_signal_handlers, spin_until, stop_node
     from hybrid_perception.ros.graph import graph_parameters, start_graph
 
     graph = graph_parameters(args.config, args.set)
@@ -43,15 +40,16 @@ def _run(args: argparse.Namespace) -> int:
             executor.add_node(node)
         names = ', '.join(n.get_fully_qualified_name() for n in nodes)
         print(f'running {names} from {args.config} (Ctrl-C stops)')
-        end = None if args.duration is None else time.monotonic() + args.duration
-        replay_ended = None
-        while not stop.is_set() and (end is None or time.monotonic() < end):
-            executor.spin_once(timeout_sec=0.05)
-            if replay_ended is None and any(_replay_finished(n) for n in nodes):
-                replay_ended = time.monotonic()
-            if replay_ended is not None and time.monotonic() > replay_ended + 1.0:
-                print('the replayed file ended')
-                break
+        ended = []     # when a replayed file ended: its last packets get a second to land
+
+        def finished() -> bool:
+            if not ended and any(_replay_finished(n) for n in nodes):
+                ended.append(time.monotonic())
+            return stop.is_set() or bool(ended) and time.monotonic() > ended[0] + 1.0
+
+        spin_until(executor, finished, args.duration)
+        if ended and not stop.is_set():
+            print('the replayed file ended')
     finally:
         for node in nodes:
             stop_node(node)

@@ -1,4 +1,4 @@
-"""``hybrid-perception train pose``: H2's initialiser, its SNN, and the SNN-alone baseline.
+"""``hybrid-perception train pose``: H2's initializer, its SNN, and the SNN-alone baseline.
 
 Heavy imports happen inside the functions, so ``--help`` stays instant.
 """
@@ -22,10 +22,10 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help='length of a take (default 2 s)')
     group.add_argument('--ann-epochs', type=int, default=12,
                        help='epochs of the ANN, stage 1 (default 12; --epochs sets the SNNs\')')
-    group.add_argument('--initialiser', default=None, metavar='MODEL',
-                       help='skip stage 1: start from this pose model\'s trained initialiser '
+    group.add_argument('--initializer', default=None, metavar='MODEL',
+                       help='skip stage 1: start from this pose model\'s trained initializer '
                             '(its spec too), e.g. the 200 Hz SNN on the shipped 100 Hz '
-                            'model\'s ANN (`--initialiser pose --rate 200`)')
+                            'model\'s ANN (`--initializer pose --rate 200`)')
 
 
 def train_pose(args: argparse.Namespace) -> int:
@@ -43,9 +43,9 @@ def train_pose(args: argparse.Namespace) -> int:
     if args.take_seconds <= 0.3:
         raise ValueError(f'--take-seconds must leave room for two windows, got '
                          f'{args.take_seconds}')
-    if args.initialiser and args.spec:
-        raise ValueError('--initialiser brings its model\'s spec; leave out --spec')
-    start = load_pose_bundle(args.initialiser) if args.initialiser else None
+    if args.initializer and args.spec:
+        raise ValueError('--initializer brings its model\'s spec; leave out --spec')
+    start = load_pose_bundle(args.initializer) if args.initializer else None
     spec = start.spec if start else load_pose_spec(args.spec or 'pose')
     if args.rate:
         spec = spec.at_rate(args.rate)
@@ -63,11 +63,11 @@ def train_pose(args: argparse.Namespace) -> int:
     if start:
         history = start.metrics.get('history')
         ann_history = history.get('ann', []) if isinstance(history, dict) else []
-        ann = start.initialiser()
-        print(f'stage 1 skipped: the initialiser of {start.path}')
+        ann = start.initializer()
+        print(f'stage 1 skipped: the initializer of {start.path}')
     else:
         ann, ann_history = train_ann(spec, data, settings)
-    initialiser, snn, hybrid_history = train_hybrid(spec, ann, data, settings)
+    initializer, snn, hybrid_history = train_hybrid(spec, ann, data, settings)
     alone, alone_history = train_snn_alone(spec, data, settings)
     histories = {'ann': ann_history, 'hybrid': hybrid_history, 'snn': alone_history}
     metrics = {f'{name}_val_error_px': min(h['val_error_px'] for h in history)
@@ -77,9 +77,9 @@ def train_pose(args: argparse.Namespace) -> int:
                              'ann_epochs': settings.ann_epochs,
                              'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
                              'seed': settings.seed,
-                             'initialiser': str(start.path) if start else None},
+                             'initializer': str(start.path) if start else None},
                    history=histories)
-    bundle = save_pose_bundle(out, spec, initialiser, {'hybrid': snn, 'alone': alone}, metrics)
+    bundle = save_pose_bundle(out, spec, initializer, {'hybrid': snn, 'alone': alone}, metrics)
     print(json.dumps({k: v for k, v in metrics.items() if k.endswith('_px')}))
     print(f'model folder: {bundle.path}')
     return 0

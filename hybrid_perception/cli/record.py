@@ -1,0 +1,41 @@
+"""``hybrid-perception record``: topics to a rosbag2 bag, undecoded, until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ['add_parser']
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    record = sub.add_parser('record', help='record topics to a rosbag2 bag, undecoded')
+    record.add_argument('out', help='bag to create')
+    record.add_argument('--topic', action='append', default=[],
+                        help='topic to record (repeatable; default: all)')
+    record.add_argument('--storage', choices=['mcap', 'sqlite3'], default='mcap')
+    record.add_argument('--duration', type=float, default=None,
+                        help='stop after this many seconds (default: until Ctrl-C/SIGTERM)')
+    record.set_defaults(func=record_bag)
+
+
+def record_bag(args: argparse.Namespace) -> int:
+    import rclpy
+    from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+
+    from hybrid_perception.ros.entry import spin_until
+    from hybrid_perception.ros.tools.recorder import BagRecorder
+
+    rclpy.init()
+    recorder = BagRecorder(args.out, args.topic, storage=args.storage)
+    executor = SingleThreadedExecutor()
+    executor.add_node(recorder)
+    try:
+        spin_until(executor, lambda: False, args.duration)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        recorder.close()
+        recorder.destroy_node()
+        rclpy.try_shutdown()
+    print(f'recorded {sum(recorder.counts.values())} messages to {args.out}')
+    return 0

@@ -1,1 +1,0 @@
-"""Subcommands of ``hybrid-perception``, one module per concern; heavy imports inside them."""

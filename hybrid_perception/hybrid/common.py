@@ -1,0 +1,97 @@
+"""What H1 and H2 share: where shipped models live and how a name finds one, the SNN backends,
+event packets cut into complete input windows, and the latency summary of a live run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hybrid_perception.events.array import SensorSize, concatenate, empty_events
+from hybrid_perception.events.representations import to_spike_tensor
+
+__all__ = ['MODELS_DIR', 'SNN_BACKENDS', 'EventWindows', 'Window', 'latency_summary',
+           'model_folder']
+
+#: Trained models shipped with the package (``models/<task>/<kind>``, ``models/pose``).
+MODELS_DIR = Path(__file__).resolve().parents[1] / 'models'
+SNN_BACKENDS = ('torch', 'lava')
+
+
+def model_folder(path: str | Path) -> Path:
+    """A model folder, or a shipped model by name (``gesture/hybrid``, ``pose``)."""
+    path = Path(path)
+    if not path.is_dir() and (MODELS_DIR / path).is_dir():
+        return MODELS_DIR / path
+    return path
+
+
+@dataclass(frozen=True)
+class Window:
+    start_us: int
+    end_us: int
+    spikes: np.ndarray   # (I, C, H, W) binary input spikes
+
+
+@dataclass
+class EventWindows:
+    """Event packets -> complete input windows of ``n_bins`` bins of ``bin_us``.
+
+    A window is complete once the stream has moved past its end (an event or packet stamp at
+    or after it): packets arrive in time order, so nothing more can land in it. A silence
+    longer than ``max_gap_us`` is not filled with empty windows; the stream restarts after
+    it and :attr:`restarts` counts it, so the caller can reset the state it keeps.
+    """
+
+    sensor: SensorSize
+    bin_us: int
+    n_bins: int
+    downsample: int = 1
+    max_gap_us: int = 1_000_000
+    restarts: int = field(default=0, init=False)
+    late_events: int = field(default=0, init=False)
+    _start: int | None = field(default=None, init=False)
+    _pending: list[np.ndarray] = field(default_factory=list, init=False)
+
+    @property
+    def window_us(self) -> int:
+        return self.bin_us * self.n_bins
+
+    def push(self, events: np.ndarray, stamp_us: int) -> list[Window]:
+        """Add one packet (events in time order, none before ``stamp_us``)."""
+        horizon = max(stamp_us, int(events['timestamp'][-1]) if events.size else stamp_us)
+        if self._start is None or horizon - self._start > self.max_gap_us + self.window_us:
+            if self._start is not None:
+                self.restarts += 1
+            self._start = min(stamp_us, horizon) // self.window_us * self.window_us
+            self._pending = []
+        late = events['timestamp'] < self._start
+        if late.any():
+            self.late_events += int(late.sum())
+            events = events[~late]
+        self._pending.append(events)
+        windows = []
+        while horizon >= self._start + self.window_us:
+            windows.append(self._cut())
+        return windows
+
+    def _cut(self) -> Window:
+        stream = concatenate(self._pending) if self._pending else empty_events()
+        end = self._start + self.window_us
+        split = int(np.searchsorted(stream['timestamp'], end, side='left'))
+        spikes = to_spike_tensor(stream[:split], self.sensor, t_start_us=self._start,
+                                 bin_us=self.bin_us, n_bins=self.n_bins,
+                                 downsample=self.downsample, binary=True)
+        window = Window(self._start, end, spikes)
+        self._pending = [stream[split:]]
+        self._start = end
+        return window
+
+
+def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
+    if not len(seconds):
+        return {'p50': float('nan'), 'p99': float('nan'), 'n': 0}
+    p50, p99 = np.percentile(np.asarray(seconds) * 1e3, [50, 99])
+    return {'p50': float(p50), 'p99': float(p99), 'n': len(seconds)}
