@@ -14,7 +14,7 @@ DEFAULT_MODELS = ('hybrid=gesture/hybrid', 'ann=gesture/ann', 'snn=gesture/snn')
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    evaluate = sub.add_parser(
+    parser = sub.add_parser(
         'evaluate', help='replay a bag through the live graph and score it',
         description='Replay a bag with ground truth through the live ROS 2 graph once per '
                     'model, and write DIR/metrics.json and DIR/report.md with plots. gesture: '
@@ -22,29 +22,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     'pose: per camera state_initializer_node / pose_snn_node, then '
                     'skeleton_node, on a `dataset pose` bag, for the hybrid, the ANN at the '
                     'SNN rate and the SNN alone.')
-    evaluate.add_argument('--pipeline', choices=['gesture', 'pose'], default='gesture')
-    evaluate.add_argument('--bag', required=True, help='bag with events and ground truth')
-    evaluate.add_argument('--out', required=True, help='folder for metrics.json, report.md')
-    evaluate.add_argument('--model', action='append', default=None, metavar='MODEL',
+    parser.add_argument('--pipeline', choices=['gesture', 'pose'], default='gesture')
+    parser.add_argument('--bag', required=True, help='bag with events and ground truth')
+    parser.add_argument('--out', required=True, help='folder for metrics.json, report.md')
+    parser.add_argument('--model', action='append', default=None, metavar='MODEL',
                           help='gesture: NAME=PATH (repeatable; default: '
                                f'{" ".join(DEFAULT_MODELS)}); pose: a pose model folder, one '
                                'per SNN rate (repeatable; default: the shipped pose)')
-    evaluate.add_argument('--rate', type=float, default=None,
+    parser.add_argument('--rate', type=float, default=None,
                           help='replay speed, 1.0 real time; latency is only meaningful when '
                                'the graph keeps up (default: gesture 1.0; pose 25 / the '
                                'fastest SNN rate, 0.25 at 100 Hz, as two cameras of SNN steps '
                                'on the torch runtime need more than one Python process here '
                                'can give in real time)')
-    evaluate.add_argument('--packet-us', type=int, default=5000,
+    parser.add_argument('--packet-us', type=int, default=5000,
                           help='events packet period of the replay, µs (default 5000: one '
                                'Python process hosts the whole graph here)')
-    evaluate.add_argument('--snn-backend', choices=['torch', 'lava'], default='torch')
-    evaluate.add_argument('--ann-backend', choices=['onnxruntime', 'torch'],
+    parser.add_argument('--snn-backend', choices=['torch', 'lava'], default='torch')
+    parser.add_argument('--ann-backend', choices=['onnxruntime', 'torch'],
                           default='onnxruntime')
-    evaluate.add_argument('--events-topic', default=None,
+    parser.add_argument('--events-topic', default=None,
                           help='PointCloud2 topic in the bag (default: the first)')
-    evaluate.add_argument('--labels-topic', default='/ground_truth')
-    evaluate.set_defaults(func=evaluate)
+    parser.add_argument('--labels-topic', default='/ground_truth')
+    parser.set_defaults(func=evaluate)
 
 
 def evaluate(args: argparse.Namespace) -> int:

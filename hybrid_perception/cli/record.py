@@ -8,14 +8,14 @@ __all__ = ['add_parser']
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    record = sub.add_parser('record', help='record topics to a rosbag2 bag, undecoded')
-    record.add_argument('out', help='bag to create')
-    record.add_argument('--topic', action='append', default=[],
+    parser = sub.add_parser('record', help='record topics to a rosbag2 bag, undecoded')
+    parser.add_argument('out', help='bag to create')
+    parser.add_argument('--topic', action='append', default=[],
                         help='topic to record (repeatable; default: all)')
-    record.add_argument('--storage', choices=['mcap', 'sqlite3'], default='mcap')
-    record.add_argument('--duration', type=float, default=None,
+    parser.add_argument('--storage', choices=['mcap', 'sqlite3'], default='mcap')
+    parser.add_argument('--duration', type=float, default=None,
                         help='stop after this many seconds (default: until Ctrl-C/SIGTERM)')
-    record.set_defaults(func=record_bag)
+    parser.set_defaults(func=record_bag)
 
 
 def record_bag(args: argparse.Namespace) -> int:

@@ -9,12 +9,12 @@ __all__ = ['add_parser']
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    replay = sub.add_parser('replay', help='publish a bag or AEDAT4 file on `events`')
-    replay.add_argument('path', help='rosbag2 bag or .aedat4 file')
-    replay.add_argument('--rate', type=float, default=1.0, help='1.0 real time, 0 fastest')
-    replay.add_argument('--loop', action='store_true')
-    replay.add_argument('--wait-for-subscribers', type=int, default=0)
-    replay.set_defaults(func=replay_file)
+    parser = sub.add_parser('replay', help='publish a bag or AEDAT4 file on `events`')
+    parser.add_argument('path', help='rosbag2 bag or .aedat4 file')
+    parser.add_argument('--rate', type=float, default=1.0, help='1.0 real time, 0 fastest')
+    parser.add_argument('--loop', action='store_true')
+    parser.add_argument('--wait-for-subscribers', type=int, default=0)
+    parser.set_defaults(func=replay_file)
 
 
 def replay_file(args: argparse.Namespace) -> int:

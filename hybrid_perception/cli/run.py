@@ -9,18 +9,18 @@ __all__ = ['add_parser']
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    run = sub.add_parser(
+    parser = sub.add_parser(
         'run', help='run a graph YAML (config/gesture.yaml) in one process',
         description='Start every node of a graph YAML (the file launch/*.launch.py reads) in '
                     'this process and spin until Ctrl-C, --duration, or the end of a replayed '
                     'file.')
-    run.add_argument('config', help='graph YAML, e.g. config/gesture.yaml')
-    run.add_argument('--set', action='append', default=[], metavar='NODE.PARAM=VALUE',
+    parser.add_argument('config', help='graph YAML, e.g. config/gesture.yaml')
+    parser.add_argument('--set', action='append', default=[], metavar='NODE.PARAM=VALUE',
                      help='override a parameter (repeatable), e.g. '
                           '--set dvs_driver.source=rosbag --set dvs_driver.path=gestures')
-    run.add_argument('--duration', type=float, default=None,
+    parser.add_argument('--duration', type=float, default=None,
                      help='stop after this many seconds (default: Ctrl-C or end of file)')
-    run.set_defaults(func=run_graph)
+    parser.set_defaults(func=run_graph)
 
 
 def run_graph(args: argparse.Namespace) -> int:

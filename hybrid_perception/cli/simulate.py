@@ -8,15 +8,15 @@ __all__ = ['add_parser']
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    simulate = sub.add_parser('simulate', help='write a synthetic event bag (no ROS needed)')
-    simulate.add_argument('out', help='bag to create')
-    simulate.add_argument('--duration', type=float, default=2.0, help='seconds of scene')
-    simulate.add_argument('--width', type=int, default=128)
-    simulate.add_argument('--height', type=int, default=128)
-    simulate.add_argument('--seed', type=int, default=0)
-    simulate.add_argument('--packet-period-us', type=int, default=1000)
-    simulate.add_argument('--storage', choices=['mcap', 'sqlite3'], default='mcap')
-    simulate.set_defaults(func=simulate_bag)
+    parser = sub.add_parser('simulate', help='write a synthetic event bag (no ROS needed)')
+    parser.add_argument('out', help='bag to create')
+    parser.add_argument('--duration', type=float, default=2.0, help='seconds of scene')
+    parser.add_argument('--width', type=int, default=128)
+    parser.add_argument('--height', type=int, default=128)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--packet-period-us', type=int, default=1000)
+    parser.add_argument('--storage', choices=['mcap', 'sqlite3'], default='mcap')
+    parser.set_defaults(func=simulate_bag)
 
 
 def simulate_bag(args: argparse.Namespace) -> int:

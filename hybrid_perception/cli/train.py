@@ -14,7 +14,7 @@ __all__ = ['add_parser']
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    train = sub.add_parser(
+    parser = sub.add_parser(
         'train', help='train a model: the motion SNN, the H1 gesture or the H2 pose models',
         description='motion: a SLAYER SNN on synthetic clips of a square moving in one of four '
                     'directions; writes best.pt, last.pt, the NetX export network.net and '
@@ -23,23 +23,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     'the seed\'s whole SxAy x I table) as deployable model folders. pose: H2 on '
                     'synthetic DHP19-like takes; writes the ANN state initializer, its SNN and '
                     'the SNN-alone baseline as one model folder. CPU, or CUDA when present.')
-    train.add_argument('task', nargs='?', default='motion', choices=['motion', 'gesture', 'pose'])
-    train.add_argument('--spec', default=None,
+    parser.add_argument('task', nargs='?', default='motion', choices=['motion', 'gesture', 'pose'])
+    parser.add_argument('--spec', default=None,
                        help='a YAML file or a built-in name (default: the task\'s own)')
-    train.add_argument('--out', type=Path, default=None, help='output folder (default out/TASK)')
-    train.add_argument('--epochs', type=int, default=None,
+    parser.add_argument('--out', type=Path, default=None, help='output folder (default out/TASK)')
+    parser.add_argument('--epochs', type=int, default=None,
                        help='default 10 motion, 15 gesture, 8 pose (its SNNs)')
-    train.add_argument('--batch-size', type=int, default=16)
-    train.add_argument('--lr', type=float, default=None,
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--lr', type=float, default=None,
                        help='default 3e-3 motion, 2e-3 gesture, 1e-3 pose')
-    train.add_argument('--seed', type=int, default=0, help='weights, batches and data')
-    train.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda'")
-    motion = train.add_argument_group('motion')
+    parser.add_argument('--seed', type=int, default=0, help='weights, batches and data')
+    parser.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda'")
+    motion = parser.add_argument_group('motion')
     motion.add_argument('--train-clips', type=int, default=1024)
     motion.add_argument('--val-clips', type=int, default=128)
-    add_gesture_training_arguments(train.add_argument_group('gesture'))
-    add_pose_training_arguments(train.add_argument_group('pose'))
-    train.set_defaults(func=train_model)
+    add_gesture_training_arguments(parser.add_argument_group('gesture'))
+    add_pose_training_arguments(parser.add_argument_group('pose'))
+    parser.set_defaults(func=train_model)
 
 
 def train_model(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from hybrid_perception.datasets.dvs_gesture import DVS_GESTURE_SENSOR, DvsGestur
 from hybrid_perception.datasets.splits import split_ids
 from hybrid_perception.events.array import SensorSize, concatenate
 from hybrid_perception.events.representations import to_spike_tensor
-from hybrid_perception.sim.drawing import paint_capsules, paint_discs, room_texture
+from hybrid_perception.sim.drawing import contrasting, paint_capsules, paint_discs, room_texture
 from hybrid_perception.sim.simulator import DvsParams, DvsSimulator
 
 __all__ = ['GESTURE_CLASSES', 'GestureClips', 'GestureRenderer', 'Subject', 'subjects']
@@ -67,15 +67,11 @@ class Subject:
     @classmethod
     def draw(cls, rng: np.random.Generator, seed: int) -> Subject:
         background = float(rng.uniform(0.15, 0.45))
-        # Clothing and skin are brighter or darker than the background: the contrast sign flips
-        # the events' polarities, so polarity alone does not give away the motion direction.
-        sign = rng.choice([-1.0, 1.0], size=2)
-        shirt, skin = np.clip(background * np.exp(sign * rng.uniform(0.5, 1.2, size=2)),
-                              0.03, 1.0)
+        shirt, skin = contrasting(background, 2, rng)
         return cls(scale=float(rng.uniform(0.8, 1.15)),
                    offset=(float(rng.uniform(-12, 12)), float(rng.uniform(-6, 8))),
                    speed=float(rng.uniform(0.75, 1.3)), amplitude=float(rng.uniform(0.75, 1.2)),
-                   background=background, shirt=float(shirt), skin=float(skin),
+                   background=background, shirt=shirt, skin=skin,
                    texture=float(rng.uniform(0.0, 0.1)),
                    shot_noise_hz=float(rng.uniform(0.05, 1.5)),
                    hot_pixel_fraction=float(rng.choice([0.0, 0.0005, 0.002])), seed=seed)

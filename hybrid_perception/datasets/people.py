@@ -25,7 +25,7 @@ from hybrid_perception.datasets.splits import split_ids
 from hybrid_perception.events.array import SensorSize, concatenate
 from hybrid_perception.geometry.cameras import Camera, look_at
 from hybrid_perception.geometry.joints import JOINTS, N_JOINTS
-from hybrid_perception.sim.drawing import paint_capsules, room_texture
+from hybrid_perception.sim.drawing import contrasting, paint_capsules, room_texture
 from hybrid_perception.sim.simulator import DvsParams, DvsSimulator
 
 __all__ = ['MOVEMENTS', 'Movement', 'PeopleRenderer', 'Person', 'PoseTake', 'default_cameras',
@@ -72,17 +72,14 @@ class Person:
     @classmethod
     def draw(cls, rng: np.random.Generator, seed: int) -> Person:
         background = float(rng.uniform(0.15, 0.45))
-        # Each garment is brighter or darker than the room: the contrast sign flips polarities.
-        sign = rng.choice([-1.0, 1.0], size=3)
-        shirt, trousers, skin = np.clip(
-            background * np.exp(sign * rng.uniform(0.5, 1.2, size=3)), 0.03, 1.0)
+        shirt, trousers, skin = contrasting(background, 3, rng)
         return cls(height_m=float(rng.uniform(1.55, 1.95)),
                    arm_ratio=float(rng.uniform(0.92, 1.08)),
                    leg_ratio=float(rng.uniform(0.92, 1.08)), width=float(rng.uniform(0.85, 1.2)),
                    position_m=(float(rng.uniform(-0.3, 0.3)), float(rng.uniform(-0.3, 0.3))),
                    yaw_rad=float(rng.uniform(-0.35, 0.35)), speed=float(rng.uniform(0.8, 1.25)),
                    amplitude=float(rng.uniform(0.8, 1.15)), background=background,
-                   shirt=float(shirt), trousers=float(trousers), skin=float(skin),
+                   shirt=shirt, trousers=trousers, skin=skin,
                    texture=float(rng.uniform(0.0, 0.1)),
                    shot_noise_hz=float(rng.uniform(0.05, 1.5)),
                    hot_pixel_fraction=float(rng.choice([0.0, 0.0005, 0.002])), seed=seed)

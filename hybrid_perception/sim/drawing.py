@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ['draw_skeleton', 'paint_capsules', 'paint_discs', 'room_texture']
+__all__ = ['contrasting', 'draw_skeleton', 'paint_capsules', 'paint_discs', 'room_texture']
 
 
 def paint_capsules(frame: np.ndarray, starts: np.ndarray, ends: np.ndarray, radius: float,
@@ -33,6 +33,15 @@ def paint_discs(frame: np.ndarray, centres: np.ndarray, radius: float,
                 intensity: float) -> np.ndarray:
     """Discs are capsules of zero length."""
     return paint_capsules(frame, centres, centres, radius, intensity)
+
+
+def contrasting(background: float, n: int, rng: np.random.Generator) -> list[float]:
+    """``n`` brightnesses (clothing, skin) each brighter or darker than ``background`` by a
+    random factor: the contrast sign flips the events' polarities, so polarity alone does not
+    give away the motion direction."""
+    sign = rng.choice([-1.0, 1.0], size=n)
+    values = np.clip(background * np.exp(sign * rng.uniform(0.5, 1.2, size=n)), 0.03, 1.0)
+    return [float(v) for v in values]
 
 
 def room_texture(sensor, level: float, depth: float, rng: np.random.Generator) -> np.ndarray:
