@@ -27,6 +27,7 @@ from hybrid_perception.networks.ann.runtime import (
 )
 from hybrid_perception.networks.snn.runtime import SnnRuntime
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
+from hybrid_perception.networks.weights import load_weights
 
 __all__ = ['ClassifierBundle', 'InputBinning', 'load_bundle', 'save_bundle']
 
@@ -59,7 +60,7 @@ class ClassifierBundle:
 
     def model(self) -> HybridClassifier:
         model = HybridClassifier(self.spec)
-        model.load_state_dict(torch.load(self.path / 'model.pt', map_location='cpu'))
+        model.load_state_dict(load_weights(self.path / 'model.pt'))
         return model.eval()
 
     def snn_runtime(self, backend: str = 'torch', *, lava_backend: str = 'auto') -> SnnRuntime:

@@ -30,6 +30,7 @@ from hybrid_perception.hybrid.gesture.model import (
     stream_accuracy,
 )
 from hybrid_perception.networks.training import Dataset, TrainConfig, evaluate, fit
+from hybrid_perception.networks.weights import load_weights
 
 __all__ = ['GestureTraining', 'gesture_data', 'sweep_specs', 'train_model']
 
@@ -114,7 +115,7 @@ def train_model(spec: HybridSpec, data: dict[str, Dataset], settings: GestureTra
         result = fit(model, objective, data['train'], data['val'],
                      settings.train_config(finetune=start_from is not None), checkpoints,
                      progress=progress)
-        best_weights = torch.load(result.best_checkpoint, map_location='cpu')['state_dict']
+        best_weights = load_weights(result.best_checkpoint)['state_dict']
     seconds = time.perf_counter() - started
     model = HybridClassifier(spec)
     model.load_state_dict(best_weights)

@@ -30,6 +30,7 @@ from hybrid_perception.hybrid.pose.tracker import PoseInitializer, PoseTracker
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, OnnxAnn, export_onnx
 from hybrid_perception.networks.snn.model import SpikingNetwork
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
+from hybrid_perception.networks.weights import load_weights
 
 __all__ = ['SNN_KINDS', 'PoseBundle', 'load_pose_bundle', 'save_pose_bundle']
 
@@ -45,7 +46,7 @@ class PoseBundle:
 
     def initializer(self) -> StateInitializer:
         model = StateInitializer(self.spec)
-        weights = torch.load(self.path / 'initializer.pt', map_location='cpu')
+        weights = load_weights(self.path / 'initializer.pt')
         model.load_state_dict({name: value.float() for name, value in weights.items()})
         return model.eval()
 
@@ -62,8 +63,7 @@ class PoseBundle:
     def snn(self, kind: str = 'hybrid') -> PoseSnn:
         model = PoseSnn(self.spec, alone=kind == 'alone')
         model.network = SpikingNetwork.load_hdf5(self.snn_path(kind))
-        model.readout.load_state_dict(torch.load(_readout_path(self.snn_path(kind)),
-                                                 map_location='cpu'))
+        model.readout.load_state_dict(load_weights(_readout_path(self.snn_path(kind))))
         return model.eval()
 
     def tracker(self, kind: str = 'hybrid', backend: str = 'torch',

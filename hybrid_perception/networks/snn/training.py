@@ -17,6 +17,7 @@ from hybrid_perception.networks.snn.model import SpikingNetwork
 from hybrid_perception.networks.spec import NetworkSpec
 from hybrid_perception.networks.training import EpochStats, TrainConfig, TrainResult, fit
 from hybrid_perception.networks.training import evaluate as evaluate_objective
+from hybrid_perception.networks.weights import load_weights
 
 __all__ = ['EpochStats', 'SpikeRateObjective', 'TrainConfig', 'TrainResult', 'evaluate',
            'load_checkpoint', 'to_slayer', 'train']
@@ -69,7 +70,7 @@ def evaluate(network: SpikingNetwork, data: tuple[np.ndarray, np.ndarray],
 
 
 def load_checkpoint(path: str | Path) -> SpikingNetwork:
-    saved = torch.load(path, map_location='cpu')
+    saved = load_weights(path)
     network = SpikingNetwork(NetworkSpec.from_dict(saved['spec']))
     network.load_state_dict(saved['state_dict'])
     return network
