@@ -72,6 +72,11 @@ class PacketPlayer:
             raise self._error
         return out
 
+    def give_back(self, packets: list[tuple[int, np.ndarray]]) -> None:
+        """Packets :meth:`due` returned that the caller could not send yet: they are the
+        first due again, in their order."""
+        self._ready.extendleft(reversed(packets))
+
     def _pull(self) -> bool:
         """Read one chunk; False when no progress was made (idle live source, or the end)."""
         if self._source_done:

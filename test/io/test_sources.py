@@ -116,3 +116,15 @@ def test_synthetic_source_stops_after_duration():
 def test_open_source_errors_are_clear(kind, path, match):
     with pytest.raises(EventSourceError, match=match):
         open_source(kind, path=path)
+
+
+def test_packets_given_back_to_the_player_come_first_again_in_order():
+    sensor = SensorSize(8, 8)
+    events = make_events(np.arange(0, 5000, 100), np.zeros(50), np.zeros(50), np.ones(50))
+    player = PacketPlayer([events], EventSanitizer(sensor), period_us=1000, rate=0)
+    first = player.due(0.0, max_packets=3)
+    player.give_back(first[1:])
+    again = player.due(0.0)
+    assert [s for s, _ in again[:2]] == [s for s, _ in first[1:]]
+    assert [s for s, _ in first[:1] + again] == sorted({s for s, _ in first[:1] + again})
+    assert sum(p.size for _, p in first[:1] + again) == events.size

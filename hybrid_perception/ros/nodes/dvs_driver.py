@@ -99,6 +99,8 @@ class DvsDriver(Node):
         self.create_timer(1.0 / p['view_rate_hz'], self._publish_view)
         self.create_timer(1.0, self._publish_diagnostics)
         self._next_open = 0.0
+        #: a packet whose publish a full reader refused: (message, events, refused since)
+        self._held: tuple | None = None
 
     def _open(self) -> None:
         p = self.p
@@ -122,40 +124,56 @@ class DvsDriver(Node):
                         self.events_pub.get_subscription_count() < self.p['wait_for_subscribers']:
                     return
                 self._open()
+            if self._held is not None and not self._publish_held():
+                return
             budget_end = now + 0.05
             while True:
                 packets = self.player.due(time.monotonic(), max_packets=64)
-                for stamp, events in packets:
-                    self._publish_packet(stamp, events)
+                for i, (stamp, events) in enumerate(packets):
+                    self._held = (events_to_pointcloud2(events, stamp, self.p['frame_id']),
+                                  events, None)
+                    if not self._publish_held():
+                        self.player.give_back(packets[i + 1:])
+                        return
                 if not packets or time.monotonic() > budget_end:
                     break
         except HybridPerceptionError as err:
             self._source_failed(err)
             return
-        if self.player.finished:
+        if self.player.finished and self._held is None:
             self._end_of_source()
 
-    def _publish_packet(self, stamp: int, events) -> None:
-        msg = events_to_pointcloud2(events, stamp, self.p['frame_id'])
-        deadline = time.monotonic() + self.p['publish_timeout_s']
-        while True:
-            try:
-                self.events_pub.publish(msg)
-                break
-            except RCLError:  # reliable KEEP_ALL history full: a reader is behind; wait for it
-                self.stats['publish_retries'] += 1
-                if time.monotonic() > deadline:
-                    self.stats['undelivered'] += events.size
-                    self.get_logger().error(
-                        f'a reader has not taken packets for {self.p["publish_timeout_s"]} s; '
-                        f'{events.size} events undelivered (total '
-                        f'{self.stats["undelivered"]})', throttle_duration_sec=5.0)
-                    return
-                time.sleep(0.0005)
+    def _publish_held(self) -> bool:
+        """Publish the held packet; False while a reliable reader's history is full.
+
+        The packet stays held and the callback returns, so the executor serves everything
+        else (a reader in this very process among them: waiting here for it would deadlock
+        the graph) and Ctrl-C; the next tick tries again. After ``publish_timeout_s`` of
+        refusals the packet is counted as undelivered and dropped.
+        """
+        msg, events, refused_since = self._held
+        try:
+            self.events_pub.publish(msg)
+        except RCLError:  # reliable KEEP_ALL history full: a reader is behind
+            self.stats['publish_retries'] += 1
+            now = time.monotonic()
+            if refused_since is None:
+                self._held = (msg, events, now)
+            elif now - refused_since > self.p['publish_timeout_s']:
+                self._held = None
+                self.stats['undelivered'] += events.size
+                self.get_logger().error(
+                    f'a reader has not taken packets for {self.p["publish_timeout_s"]} s; '
+                    f'{events.size} events undelivered (total {self.stats["undelivered"]})',
+                    throttle_duration_sec=5.0)
+                return True
+            return False
+        self._held = None
         self.stats['events'] += events.size
         self.stats['packets'] += 1
         if self.frame_pub.get_subscription_count():
             self._since_view.append(events)
+        return True
 
     def _source_failed(self, err: Exception) -> None:
         """Log the failure; retry a camera or a file not there yet, never a broken file.
