@@ -13,19 +13,27 @@ from hybrid_perception.events.array import SensorSize, concatenate, empty_events
 from hybrid_perception.events.representations import to_spike_tensor
 
 __all__ = ['MODELS_DIR', 'SNN_BACKENDS', 'EventWindows', 'Window', 'latency_summary',
-           'model_folder']
+           'model_folder', 'shipped_models']
 
 #: Trained models shipped with the package (``models/<task>/<kind>``, ``models/pose``).
 MODELS_DIR = Path(__file__).resolve().parents[1] / 'models'
 SNN_BACKENDS = ('torch', 'lava')
 
 
-def model_folder(path: str | Path) -> Path:
-    """A model folder, or a shipped model by name (``gesture/hybrid``, ``pose``)."""
-    path = Path(path)
-    if not path.is_dir() and (MODELS_DIR / path).is_dir():
-        return MODELS_DIR / path
-    return path
+def shipped_models() -> list[str]:
+    """The names of the shipped models (``gesture/hybrid``, ``pose``, ...)."""
+    return sorted(str(p.parent.relative_to(MODELS_DIR)) for p in MODELS_DIR.rglob('model.yaml'))
+
+
+def model_folder(name_or_path: str | Path) -> Path:
+    """A shipped model's folder by its name (:func:`shipped_models`), else the folder at that
+    path. A name always means the shipped model, even where the working directory holds a
+    folder of that name (``./pose`` names that folder); so a parameter cannot be steered to
+    another model by what happens to lie where a node was started."""
+    text = str(name_or_path)
+    if text in shipped_models():
+        return MODELS_DIR / text
+    return Path(name_or_path)
 
 
 @dataclass(frozen=True)
