@@ -215,3 +215,55 @@ def test_a_started_graph_steps_torch_on_one_thread_unless_omp_says_otherwise(omp
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == str(threads)
+
+
+def _on_a_vga_camera(events, rng):
+    """``events`` as a 640x480 camera would see the scene: 3x larger, at (128, 48), plus
+    noise outside that region."""
+    from hybrid_perception.events.array import concatenate, make_events
+    big = events.copy()
+    big['x'] = events['x'] * 3 + 128 + 1
+    big['y'] = events['y'] * 3 + 48 + 1
+    n = events.size // 10
+    t = np.sort(rng.integers(events['timestamp'][0], events['timestamp'][-1], n))
+    noise = make_events(t, rng.integers(0, 120, n), rng.integers(0, 480, n), np.ones(n))
+    merged = concatenate([big, noise])
+    return merged[np.argsort(merged['timestamp'], kind='stable')], n
+
+
+def test_a_region_of_a_larger_camera_gives_the_models_own_probabilities(ros, gesture_events):
+    from hybrid_perception.events.array import make_events
+    context, executor = ros
+    probe = Probe(context, executor)
+    snn, _, _ = start(context, executor, snn_node__sensor_size=[640, 480],
+                      snn_node__roi=[128, 48, 384, 384], snn_node__downsample=3)
+    vga, noise = _on_a_vga_camera(gesture_events, np.random.default_rng(3))
+    probe.publish(vga, executor)
+    probe.publish(make_events([240_000], [0], [0], [1]), executor)  # the stream moves on
+    assert spin_until(executor, lambda: len(probe.probabilities) == 6, 30.0)
+    with torch.no_grad():
+        clip = torch.from_numpy(CLIPS.to_clip(gesture_events) > 0).float()[None]
+        expected = load_bundle('gesture/hybrid').model()(clip)[0].softmax(-1).numpy()
+    assert np.allclose(np.concatenate(probe.probabilities), expected, atol=1e-4)
+    assert snn.input.cropped == noise + 1 and snn.health.bad_messages == 0
+    assert spin_until(executor, lambda: probe.status.get('snn_node', {}).get(
+        'cropped_events') == str(noise + 1), 10.0)
+
+
+def test_camera_info_fits_the_whole_camera_into_the_model(ros):
+    from sensor_msgs.msg import CameraInfo
+
+    from hybrid_perception.events.array import make_events
+    from hybrid_perception.ros.qos import RESULTS_QOS
+    context, executor = ros
+    probe = Probe(context, executor)
+    info = probe.node.create_publisher(CameraInfo, 'camera_info', RESULTS_QOS)
+    snn, _, _ = start(context, executor)
+    assert spin_until(executor, lambda: info.get_subscription_count() >= 1, 10.0)
+    info.publish(CameraInfo(width=640, height=480))
+    assert spin_until(executor, lambda: snn.input.fit.sensor.width == 640, 10.0)
+    corners = make_events([10, 20, 30, 40], [0, 639, 0, 639], [0, 0, 479, 479], [1, 1, 1, 1])
+    probe.publish(corners, executor)
+    assert spin_until(executor, lambda: snn.input.sanitizer.last_timestamp == 40, 10.0)
+    assert snn.health.bad_messages == 0 and snn.input.cropped == 0
+    assert '5x down-sampled, at (0, 16)' in str(snn.input.fit)

@@ -92,7 +92,8 @@ class PoseSnnNode(Node):
 
     def _publish(self, poses: list, frame_id: str) -> None:
         for end_us, pose in poses:
-            self.pose_pub.publish(points_to_pose_array(pose, end_us, frame_id))
+            self.pose_pub.publish(points_to_pose_array(self.input.fit.to_camera(pose), end_us,
+                                                        frame_id))
             self.stats['steps'] += 1
 
     def _publish_diagnostics(self) -> None:
@@ -100,7 +101,7 @@ class PoseSnnNode(Node):
         values = {**self.stats, 'bad_messages': self.health.bad_messages,
                   'initialized': self.stepper.initialized, 'missed': self.stepper.missed,
                   'stale': self.stepper.stale, **self.latency.figures('step'),
-                  'dropped_events': self.input.dropped,
+                  'dropped_events': self.input.dropped, **self.input.figures(),
                   'late_events': self.steps.late_events, 'restarts': self.steps.restarts,
                   'snn': self.p['snn'], 'backend': self.p['backend']}
         ops = self.stepper.tracker.counter.per_step()

@@ -87,7 +87,7 @@ class SnnNode(Node):
         level, message = self.health.status(self.stats['windows'] > 0)
         values = {**self.stats, 'bad_messages': self.health.bad_messages,
                   **self.latency.figures('window'),
-                  'dropped_events': self.input.dropped,
+                  'dropped_events': self.input.dropped, **self.input.figures(),
                   'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
                   'model': self.bundle.spec.name, 'backend': self.p['backend']}
         ops = self.stage.ops_per_window()

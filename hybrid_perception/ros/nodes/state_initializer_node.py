@@ -73,7 +73,8 @@ class StateInitializerNode(Node):
             frame = msg.header.frame_id
             self.state_pub.publish(matrix_to_image(initialization.pack()[None], '32FC1',
                                                    boundary, frame))
-            self.pose_pub.publish(points_to_pose_array(initialization.pose, boundary, frame))
+            self.pose_pub.publish(points_to_pose_array(
+                self.input.fit.to_camera(initialization.pose), boundary, frame))
             self.latency.add(time.perf_counter() - started)
             self.stats['initializations'] += 1
 
@@ -81,7 +82,7 @@ class StateInitializerNode(Node):
         level, message = self.health.status(self.stats['initializations'] > 0)
         values = {**self.stats, 'bad_messages': self.health.bad_messages,
                   **self.latency.figures('initialization'),
-                  'dropped_events': self.input.dropped,
+                  'dropped_events': self.input.dropped, **self.input.figures(),
                   'restarts': self.history.restarts, 'model': str(self.bundle.path)}
         self.diag_pub.publish(diagnostics(self, 'pose initializer', level, message,
                                           self.initializer.runtime.device, values))
