@@ -28,6 +28,15 @@ def ros():
     rclpy.init(context=context)
     executor = SingleThreadedExecutor(context=context)
     yield context, executor
+    # Destroy what the test made before the context goes: a node left to the garbage
+    # collector keeps its DDS readers matched (and reliable writers waiting on them) into
+    # the tests that follow in this process.
+    for node in executor.get_nodes():
+        executor.remove_node(node)
+        close = getattr(node, 'close', None)
+        if close:
+            close()
+        node.destroy_node()
     executor.shutdown()
     context.try_shutdown()
 

@@ -184,10 +184,10 @@ def test_driver_executable_delivers_every_event_to_another_process(ros, syntheti
         env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         # a hang guard, not a speed limit: the node starts in seconds on a quiet machine
-        assert spin_until(executor, lambda: listener.count >= n_events, 120.0)
-        assert listener.count == n_events
+        delivered = spin_until(executor, lambda: listener.count >= n_events, 120.0)
     finally:
         driver.send_signal(signal.SIGINT)
         output, _ = driver.communicate(timeout=10)
+    assert delivered and listener.count == n_events, (listener.count, n_events, output)
     assert driver.returncode == 0, output
     assert f'end of {path}' in output and 'Traceback' not in output
