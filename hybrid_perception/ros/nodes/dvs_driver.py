@@ -201,8 +201,10 @@ class DvsDriver(Node):
         self.finished.set_result(self.stats['events'])
 
     def _publish_view(self) -> None:
-        now_us = time.time_ns() // 1000
-        self.info_pub.publish(camera_info(self.sensor, now_us, self.p['frame_id']))
+        if self.player is not None and not self.finished.done():
+            # only an open source has a size: the nodes fit their input to what this says
+            now_us = time.time_ns() // 1000
+            self.info_pub.publish(camera_info(self.sensor, now_us, self.p['frame_id']))
         if not self._since_view:
             return
         events = concatenate(self._since_view)

@@ -37,7 +37,7 @@ class Listener:
     def __init__(self, context, executor):
         import rclpy
         from diagnostic_msgs.msg import DiagnosticArray
-        from sensor_msgs.msg import Image, PointCloud2
+        from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
         from hybrid_perception.events.pointcloud import pointcloud_to_events
         from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
@@ -47,6 +47,8 @@ class Listener:
             PointCloud2, 'events', lambda m: self.events.append(pointcloud_to_events(m)),
             stream_qos('reliable', live=False))
         self.node.create_subscription(Image, 'event_frame', self.frames.append, RESULTS_QOS)
+        self.infos = []
+        self.node.create_subscription(CameraInfo, 'camera_info', self.infos.append, RESULTS_QOS)
         self.node.create_subscription(DiagnosticArray, '/diagnostics',
                                       lambda m: self.diagnostics.extend(m.status), RESULTS_QOS)
         executor.add_node(self.node)
@@ -113,6 +115,7 @@ def test_failing_source_is_reported_and_node_keeps_running(ros, parameters, mess
     assert spin_until(executor, lambda: any(message in s.message for s in listener.diagnostics))
     assert listener.diagnostics[-1].level == b'\x02'  # ERROR
     assert not driver.finished.done() and listener.count == 0
+    assert listener.infos == []  # no source open: no size to announce
 
 
 @pytest.mark.parametrize('parameters,message', [
@@ -165,6 +168,7 @@ def test_synthetic_source_streams_in_real_time_with_event_frames(ros):
     listener = Listener(context, executor)
     start_driver(context, executor, sensor_width=64, sensor_height=48, view_rate_hz=20.0)
     assert spin_until(executor, lambda: len(listener.frames) >= 3 and listener.count > 1000)
+    assert (listener.infos[-1].width, listener.infos[-1].height) == (SENSOR.width, SENSOR.height)
     frame = listener.frames[-1]
     assert (frame.width, frame.height, frame.encoding) == (64, 48, 'bgr8')
     packets = listener.events
