@@ -31,12 +31,10 @@ def ros():
     # Destroy what the test made before the context goes: a node left to the garbage
     # collector keeps its DDS readers matched (and reliable writers waiting on them) into
     # the tests that follow in this process.
+    from hybrid_perception.ros.entry import stop_node
     for node in executor.get_nodes():
         executor.remove_node(node)
-        close = getattr(node, 'close', None)
-        if close:
-            close()
-        node.destroy_node()
+        stop_node(node)
     executor.shutdown()
     context.try_shutdown()
 

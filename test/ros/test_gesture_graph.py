@@ -267,3 +267,13 @@ def test_camera_info_fits_the_whole_camera_into_the_model(ros):
     assert spin_until(executor, lambda: snn.input.sanitizer.last_timestamp == 40, 10.0)
     assert snn.health.bad_messages == 0 and snn.input.cropped == 0
     assert '5x down-sampled, at (0, 16)' in str(snn.input.fit)
+    info.publish(CameraInfo(width=0, height=0))  # a driver that does not know its size
+    assert spin_until(executor, lambda: snn.health.bad_messages == 1, 10.0)
+    assert 'camera_info 0x0' in snn.health.last_error and snn.input.fit.sensor.width == 640
+
+
+def test_a_region_off_the_camera_is_refused_at_start_up(ros):
+    context, executor = ros
+    with pytest.raises(HybridPerceptionError, match='not inside the 640x480 sensor'):
+        start(context, executor, snn_node__sensor_size=[640, 480],
+              snn_node__roi=[600, 0, 100, 100])
