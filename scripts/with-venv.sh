@@ -5,7 +5,8 @@
 # second clone) reuses it in seconds; it is marked complete only after the whole install
 # succeeded, so an interrupted install is rebuilt rather than half-used.
 # Our own package is reinstalled (no deps, a few seconds) on every call so the executables
-# always match the working tree (one call at a time).
+# always match the working tree (one call at a time); the message packages are built with
+# colcon once per definition (scripts/build-msgs.sh).
 #
 # Usage: scripts/with-venv.sh COMMAND [ARGS...]
 # Env:   HYBRID_PERCEPTION_PYTHON  a Python 3.10 interpreter to build the venv from
@@ -56,4 +57,6 @@ flock "$venv/.reinstall.lock" \
   "$venv/bin/python" -m pip install -qq --no-deps --no-build-isolation --force-reinstall "$root" >&2
 export PATH="$venv/bin:$PATH"
 export VIRTUAL_ENV="$venv"
+# The message packages (ours and EventPacket), built once with colcon and put on the path.
+eval "$(flock "$venv/.reinstall.lock" "$root/scripts/build-msgs.sh")"
 exec "$@"

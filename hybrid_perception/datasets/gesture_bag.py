@@ -1,7 +1,7 @@
 """Evaluation bags of gestures: events plus ``GestureLabel`` ground truth, and reading it back.
 
 A bag holds takes back to back on one sensor clock, as a live camera would see a sequence of
-people gesturing; each take is one ``hybrid_perception/msg/GestureLabel`` on ``/ground_truth``
+people gesturing; each take is one ``hybrid_perception_msgs/msg/GestureLabel`` on ``/ground_truth``
 with its time span. Takes are the synthetic test split's (the same renders as the test clips
 training scores), so the live evaluation and the offline test score the same data.
 """
@@ -23,7 +23,7 @@ from hybrid_perception.io.sources import packetize
 
 __all__ = ['GESTURE_LABEL', 'LabelSpan', 'read_gesture_labels', 'write_gesture_bag']
 
-GESTURE_LABEL = 'hybrid_perception/msg/GestureLabel'
+GESTURE_LABEL = 'hybrid_perception_msgs/msg/GestureLabel'
 
 
 @dataclass(frozen=True)

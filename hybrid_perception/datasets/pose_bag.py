@@ -3,7 +3,7 @@
 A bag holds takes of the synthetic test people back to back on one sensor clock. Per camera
 ``/<cam>/events`` (PointCloud2) and ``/<cam>/camera_info`` (with K and P); the cameras' poses in
 ``/tf_static`` (world -> camera optical frame), as a calibrated rig publishes them; ground truth
-as ``hybrid_perception/msg/Joints3D`` on ``/ground_truth/joints`` and ``Joints2D`` per view on
+as ``hybrid_perception_msgs/msg/Joints3D`` on ``/ground_truth/joints`` and ``Joints2D`` per view on
 ``/<cam>/ground_truth/joints``, every label period.
 """
 
@@ -29,8 +29,8 @@ from hybrid_perception.io.sources import packetize, read_packets
 __all__ = ['JOINTS_2D', 'JOINTS_3D', 'PoseTruth', 'read_camera_packets', 'read_pose_truth',
            'write_pose_bag']
 
-JOINTS_2D = 'hybrid_perception/msg/Joints2D'
-JOINTS_3D = 'hybrid_perception/msg/Joints3D'
+JOINTS_2D = 'hybrid_perception_msgs/msg/Joints2D'
+JOINTS_3D = 'hybrid_perception_msgs/msg/Joints3D'
 TF_MESSAGE = 'tf2_msgs/msg/TFMessage'
 WORLD_FRAME = 'world'
 

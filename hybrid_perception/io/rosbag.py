@@ -35,10 +35,10 @@ _BAG_VERSION = 8  # the oldest rosbags writes; read by every ROS 2 distribution 
 
 def typestore():
     """The message definitions of the ROS 2 distribution our wheels come from (Kilted), and
-    the package's own (``hybrid_perception/msg/...``, from the ``.msg`` files)."""
+    ours and EventPacket (:mod:`hybrid_perception.io.message_types`)."""
     from rosbags.typesys import Stores, get_typestore
 
-    from hybrid_perception.interfaces import register
+    from hybrid_perception.io.message_types import register
     store = get_typestore(Stores.ROS2_KILTED)
     register(store)
     return store

@@ -9,6 +9,7 @@ from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
 from std_msgs.msg import Header
 
 from hybrid_perception.events.array import SensorSize
+from hybrid_perception.events.codecs import encode_packet
 from hybrid_perception.events.pointcloud import (
     POINT_FIELDS,
     encode_points,
@@ -17,8 +18,9 @@ from hybrid_perception.events.pointcloud import (
     us_from_stamp,
 )
 
-__all__ = ['header', 'events_to_pointcloud2', 'camera_info', 'matrix_to_image',
-           'image_to_matrix', 'points_to_pose_array', 'pose_array_to_points', 'stamp_us']
+__all__ = ['header', 'events_to_pointcloud2', 'events_to_event_packet', 'camera_info',
+           'matrix_to_image', 'image_to_matrix', 'points_to_pose_array', 'pose_array_to_points',
+           'stamp_us']
 
 #: The image encodings of the topic contract, (dtype, channels): spike rasters, float tensors
 #: and the colour frames people look at.
@@ -41,6 +43,20 @@ def events_to_pointcloud2(events: np.ndarray, stamp: int, frame_id: str) -> Poin
                       **packet_layout(points.size))
     # Assigning bytes skips the per-element checks of the array setter (common_interfaces#177).
     msg.data = points.tobytes()
+    return msg
+
+
+def events_to_event_packet(events: np.ndarray, stamp: int, frame_id: str, sensor: SensorSize,
+                           encoding: str, seq: int, message_type: type):
+    """One event_camera_msgs/EventPacket (``message_type``: the compiled class). Its stamp is
+    the first event's time (``stamp`` for an empty packet), as metavision_driver stamps: a
+    decoder maps sensor time onto the stamps through it."""
+    packet = encode_packet(events, encoding, sensor.width, sensor.height, seq,
+                           None if events.size else stamp)
+    msg = message_type(header=header(packet.stamp_us, frame_id), height=sensor.height,
+                       width=sensor.width, seq=seq, time_base=packet.time_base,
+                       encoding=encoding, is_bigendian=False)
+    msg.events = packet.data
     return msg
 
 

@@ -1,6 +1,10 @@
 """What every node that reads ``events`` shares: its parameters, the subscriptions, fitting
 the camera's sensor into the model's input, and the checks a packet passes before a network
-sees it."""
+sees it.
+
+``events`` is our driver's sensor_msgs/PointCloud2 or, with ``events_type:=event_packet``,
+the event-camera drivers' event_camera_msgs/EventPacket (metavision_driver, libcaer_driver),
+decoded by :mod:`hybrid_perception.events.codecs`."""
 
 from __future__ import annotations
 
@@ -13,19 +17,26 @@ from sensor_msgs.msg import CameraInfo, PointCloud2
 
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import EventSanitizer, SensorSize
+from hybrid_perception.events.codecs import PacketStream, RawPacket
 from hybrid_perception.events.fitting import SensorFit
 from hybrid_perception.events.pointcloud import pointcloud_to_events
+from hybrid_perception.ros.conversions import stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
-__all__ = ['EVENT_INPUT_PARAMETERS', 'EventInput', 'push_resetting_after_gaps']
+__all__ = ['EVENTS_TYPES', 'EVENT_INPUT_PARAMETERS', 'EventInput', 'event_packet_type',
+           'push_resetting_after_gaps']
 
+EVENTS_TYPES = ('point_cloud2', 'event_packet')
 EVENT_INPUT_PARAMETERS = {
+    'events_type': ('point_cloud2', 'message type of events: point_cloud2 (this package\'s '
+                                    'driver) or event_packet (event_camera_msgs/EventPacket: '
+                                    'metavision_driver, libcaer_driver)'),
     'reliability': ('best_effort', 'events QoS: best_effort (matches any driver) or reliable '
                                    '(lossless replay)'),
     'max_gap_s': (1.0, 'a longer silence in the events starts the node over from rest'),
-    'sensor_size': ([0, 0], 'the camera\'s width, height; [0, 0]: from camera_info (until one '
-                            'arrives, the model\'s input size)'),
+    'sensor_size': ([0, 0], 'the camera\'s width, height; [0, 0]: from each EventPacket, or '
+                            'from camera_info (until one arrives, the model\'s input size)'),
     'roi': ([0, 0, 0, 0], 'region of interest x, y, width, height on the camera; a zero '
                           'width: the whole sensor'),
     'downsample': (0, 'pixel blocks binned into one (0: the smallest that fits the region '
@@ -34,8 +45,8 @@ EVENT_INPUT_PARAMETERS = {
 
 
 class EventInput:
-    """Subscribes ``events`` (and ``camera_info``, for the camera's size) and hands
-    ``callback(events, msg)`` every packet's events mapped into the model's input
+    """Subscribes ``events`` (and, for PointCloud2, ``camera_info`` for the camera's size) and
+    hands ``callback(events, msg)`` every packet's events mapped into the model's input
     (:class:`~hybrid_perception.events.fitting.SensorFit`), on the sensor and going forward in
     time; events outside the region of interest are counted as cropped, a malformed packet and
     events that do not fit are logged and counted in ``health``."""
@@ -45,6 +56,9 @@ class EventInput:
                  callback: Callable[[np.ndarray, PointCloud2], None]) -> None:
         if parameters['reliability'] not in ('best_effort', 'reliable'):
             raise HybridPerceptionError('reliability must be best_effort or reliable')
+        if parameters['events_type'] not in EVENTS_TYPES:
+            raise HybridPerceptionError(f'events_type must be one of {", ".join(EVENTS_TYPES)}, '
+                                        f'got {parameters["events_type"]!r}')
         if len(parameters['sensor_size']) != 2 or len(parameters['roi']) != 4:
             raise HybridPerceptionError('sensor_size takes [width, height], roi [x, y, width, '
                                         'height]')
@@ -60,9 +74,14 @@ class EventInput:
             self.fit = self._fit(SensorSize(width, height) if width and height else sensor)
         except ValueError as err:
             raise HybridPerceptionError(f'roi, downsample: {err}') from err
-        node.create_subscription(PointCloud2, 'events', self._on_events,
-                                 stream_qos(parameters['reliability'], live=False))
-        if not (width and height):
+        self.size_given = bool(width and height)
+        self.packets = PacketStream()
+        qos = stream_qos(parameters['reliability'], live=False)
+        if parameters['events_type'] == 'event_packet':
+            node.create_subscription(event_packet_type(), 'events', self._on_packet, qos)
+            return
+        node.create_subscription(PointCloud2, 'events', self._on_events, qos)
+        if not self.size_given:
             node.create_subscription(CameraInfo, 'camera_info', self._on_camera_info,
                                      RESULTS_QOS)
 
@@ -71,8 +90,15 @@ class EventInput:
         return self.sanitizer.drops.total
 
     def figures(self) -> dict[str, Any]:
-        """For ``/diagnostics``: the fit in use and the events it cropped."""
-        return {'input_fit': str(self.fit), 'cropped_events': self.cropped}
+        """For ``/diagnostics``: the fit in use, the events it cropped and, for EventPacket,
+        the packets lost (``seq`` gaps) and what did not decode."""
+        figures = {'input_fit': str(self.fit), 'cropped_events': self.cropped}
+        if self.parameters['events_type'] == 'event_packet':
+            counts = self.packets.counts
+            figures.update(dropped_packets=self.packets.dropped_packets,
+                           undecoded_words=counts.unknown_words + counts.trailing_bytes,
+                           untimed_events=counts.untimed, clock_resyncs=self.packets.clock_resyncs)
+        return figures
 
     def _fit(self, camera: SensorSize) -> SensorFit:
         """The configured fit of ``camera`` into the model's input, said in one line."""
@@ -84,27 +110,67 @@ class EventInput:
         return fit
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        if (msg.width, msg.height) == (self.fit.sensor.width, self.fit.sensor.height):
+        self._camera_size(msg.width, msg.height, 'camera_info')
+
+    def _camera_size(self, width: int, height: int, origin: str) -> None:
+        if (width, height) == (self.fit.sensor.width, self.fit.sensor.height):
             return
         try:
-            self.fit = self._fit(SensorSize(msg.width, msg.height))
+            self.fit = self._fit(SensorSize(width, height))
         except ValueError as err:
-            self.health.bad(f'camera_info {msg.width}x{msg.height}: {err}; keeping '
+            self.health.bad(f'{origin} {width}x{height}: {err}; keeping '
                             f'{self.fit.sensor.width}x{self.fit.sensor.height}')
+
+    def _on_packet(self, msg: Any) -> None:
+        """An EventPacket: its sensor size (unless ``sensor_size`` is set), then its words."""
+        if not self.size_given:
+            self._camera_size(msg.width, msg.height, 'EventPacket')
+        packet = RawPacket(msg.encoding, msg.width, msg.height, msg.events, msg.time_base,
+                           msg.seq, stamp_us(msg.header), msg.is_bigendian)
+        lost = self.packets.dropped_packets
+        try:
+            events, counts = self.packets.push(packet)
+        except EventFormatError as err:
+            self.health.bad(f'undecodable EventPacket: {err}')
+            return
+        if self.packets.dropped_packets != lost:
+            self.node.get_logger().warn(
+                f'{self.packets.dropped_packets - lost} EventPacket(s) lost before seq '
+                f'{msg.seq} ({self.packets.dropped_packets} so far)', throttle_duration_sec=5.0)
+        if counts.unknown_words or counts.off_sensor or counts.trailing_bytes:
+            self.health.bad(f'{msg.encoding} packet {msg.seq}: {counts} (its '
+                            f'{events.size} good events kept)')
+        self._deliver(events, msg)
 
     def _on_events(self, msg: PointCloud2) -> None:
         try:
-            fitted, cropped = self.fit(pointcloud_to_events(msg))
-            events, drops = self.sanitizer(fitted)
+            events = pointcloud_to_events(msg)
         except EventFormatError as err:
             self.health.bad(f'malformed events message: {err}')
             return
+        self._deliver(events, msg)
+
+    def _deliver(self, events: np.ndarray, msg: Any) -> None:
+        fitted, cropped = self.fit(events)
+        events, drops = self.sanitizer(fitted)
         self.cropped += cropped
         if drops.total:
             self.health.bad(f'dropped {drops.out_of_bounds} events outside the '
                             f'{self.fit.sensor.width}x{self.fit.sensor.height} sensor and '
                             f'{drops.backwards_in_time} going back in time')
         self.callback(events, msg)
+
+
+def event_packet_type() -> type:
+    """event_camera_msgs/msg/EventPacket, or a clear error saying how to get it."""
+    try:
+        from event_camera_msgs.msg import EventPacket
+    except ImportError as err:
+        raise HybridPerceptionError(
+            'events_type:=event_packet needs event_camera_msgs: install '
+            'ros-$ROS_DISTRO-event-camera-msgs, or build third_party/event_camera_msgs with '
+            'colcon (scripts/build-msgs.sh does, with the pip ROS 2)') from err
+    return EventPacket
 
 
 def push_resetting_after_gaps(node: Node, cutter: Any, events: np.ndarray, stamp_us: int,

@@ -7,7 +7,6 @@ from hybrid_perception.datasets.gesture_bag import read_gesture_labels, write_ge
 from hybrid_perception.datasets.gestures import GESTURE_CLASSES, GestureClips, subjects
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import concatenate, select
-from hybrid_perception.interfaces import MESSAGE_TYPES
 from hybrid_perception.io.rosbag import EventBagReader, EventBagWriter
 
 
@@ -39,11 +38,6 @@ def test_events_of_each_span_are_the_test_clip_render(bag):
     inside = select(events, np.flatnonzero((t >= span.start_us) & (t < span.end_us)))
     assert np.array_equal(inside['timestamp'] - span.start_us, take['timestamp'])
     assert np.array_equal(inside['x'], take['x'])
-
-
-def test_definition_comes_from_the_msg_file():
-    text = MESSAGE_TYPES['hybrid_perception/msg/GestureLabel'].read_text()
-    assert 'builtin_interfaces/Time end' in text
 
 
 def test_bag_without_ground_truth_is_a_clear_error(tmp_path):

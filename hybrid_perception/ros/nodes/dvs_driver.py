@@ -1,6 +1,8 @@
 """dvs_driver: events from a camera, an AEDAT4 file, a rosbag2 bag or the simulator.
 
-Publishes ``events`` (PointCloud2 packets), ``camera_info``, ``event_frame`` (bgr8, at the
+Publishes ``events`` (PointCloud2 packets, or with ``events_type:=event_packet`` the event
+camera drivers' event_camera_msgs/EventPacket; ``both``: PointCloud2 on ``events`` and
+EventPacket on ``event_packets``), ``camera_info``, ``event_frame`` (bgr8, at the
 viewing rate) and ``/diagnostics``. Bad events are dropped and counted, a failing source is
 logged and retried, and a reliable publisher that meets a slow reader waits for it instead of
 dropping packets.
@@ -18,16 +20,19 @@ from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSize, concatenate
+from hybrid_perception.events.codecs import ENCODINGS
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.io.player import PacketPlayer
 from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
 from hybrid_perception.ros.conversions import (
     camera_info,
+    events_to_event_packet,
     events_to_pointcloud2,
     matrix_to_image,
 )
 from hybrid_perception.ros.diagnostics import diagnostics
 from hybrid_perception.ros.entry import run_node
+from hybrid_perception.ros.event_input import event_packet_type
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RELIABILITIES, RESULTS_QOS, stream_qos
 
@@ -44,6 +49,11 @@ PARAMETERS = {
     'sensor_height': (128, 'sensor height (synthetic source, or a bag without camera_info)'),
     'seed': (0, 'random seed of the synthetic source'),
     'frame_id': ('camera', 'frame_id of every published header'),
+    'events_type': ('point_cloud2', 'what events carries: point_cloud2, event_packet '
+                                    '(event_camera_msgs/EventPacket) or both (EventPacket on '
+                                    'event_packets)'),
+    'encoding': ('evt3', f'EventPacket encoding: {", ".join(ENCODINGS)} (evt3: the most '
+                         'compact and the most widely decoded)'),
     'view_rate_hz': (30.0, 'rate of event_frame and camera_info'),
     'reliability': ('auto', 'events QoS: auto (best effort live, reliable files), reliable, '
                             'best_effort'),
@@ -54,10 +64,16 @@ PARAMETERS = {
 }
 
 
+EVENTS_TYPES = ('point_cloud2', 'event_packet', 'both')
+
+
 def validate(p: dict) -> None:
     """Reject values that would fail later, mid-stream, with a message naming the parameter."""
     problems = [message for bad, message in (
         (p['source'] not in SOURCE_KINDS, f"source must be one of {', '.join(SOURCE_KINDS)}"),
+        (p['events_type'] not in EVENTS_TYPES,
+         f"events_type must be one of {', '.join(EVENTS_TYPES)}"),
+        (p['encoding'] not in ENCODINGS, f"encoding must be one of {', '.join(ENCODINGS)}"),
         (p['reliability'] not in RELIABILITIES,
          f"reliability must be one of {', '.join(RELIABILITIES)}"),
         (p['rate'] < 0, 'rate must be >= 0 (0 = as fast as possible)'),
@@ -87,8 +103,15 @@ class DvsDriver(Node):
                       'source_errors': 0}
         self._since_view: list = []
         self._last_error = ''
-        self.events_pub = self.create_publisher(
-            PointCloud2, 'events', stream_qos(p['reliability'], live=self.live))
+        qos = stream_qos(p['reliability'], live=self.live)
+        self.cloud_pub = self.packet_pub = None
+        if p['events_type'] != 'event_packet':
+            self.cloud_pub = self.create_publisher(PointCloud2, 'events', qos)
+        if p['events_type'] != 'point_cloud2':
+            self.packet_type = event_packet_type()
+            self.packet_pub = self.create_publisher(
+                self.packet_type, 'events' if self.cloud_pub is None else 'event_packets', qos)
+        self.events_pub = self.cloud_pub or self.packet_pub
         self.info_pub = self.create_publisher(CameraInfo, 'camera_info', RESULTS_QOS)
         self.frame_pub = self.create_publisher(Image, 'event_frame', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
@@ -99,7 +122,8 @@ class DvsDriver(Node):
         self.create_timer(1.0 / p['view_rate_hz'], self._publish_view)
         self.create_timer(1.0, self._publish_diagnostics)
         self._next_open = 0.0
-        #: a packet whose publish a full reader refused: (message, events, refused since)
+        #: a packet not yet fully published (a full reader refused it): ([(publisher,
+        #: message) still to go], events, refused since)
         self._held: tuple | None = None
 
     def _open(self) -> None:
@@ -130,8 +154,7 @@ class DvsDriver(Node):
             while True:
                 packets = self.player.due(time.monotonic(), max_packets=64)
                 for i, (stamp, events) in enumerate(packets):
-                    self._held = (events_to_pointcloud2(events, stamp, self.p['frame_id']),
-                                  events, None)
+                    self._held = (self._messages(stamp, events), events, None)
                     if not self._publish_held():
                         self.player.give_back(packets[i + 1:])
                         return
@@ -143,6 +166,18 @@ class DvsDriver(Node):
         if self.player.finished and self._held is None:
             self._end_of_source()
 
+    def _messages(self, stamp: int, events) -> list:
+        """(publisher, message) pairs carrying one packet."""
+        messages = []
+        if self.cloud_pub is not None:
+            messages.append((self.cloud_pub,
+                             events_to_pointcloud2(events, stamp, self.p['frame_id'])))
+        if self.packet_pub is not None:
+            messages.append((self.packet_pub, events_to_event_packet(
+                events, stamp, self.p['frame_id'], self.sensor, self.p['encoding'],
+                self.stats['packets'], self.packet_type)))
+        return messages
+
     def _publish_held(self) -> bool:
         """Publish the held packet; False while a reliable reader's history is full.
 
@@ -151,15 +186,17 @@ class DvsDriver(Node):
         the graph) and Ctrl-C; the next tick tries again. After ``publish_timeout_s`` of
         refusals the packet is counted as undelivered and dropped.
         """
-        msg, events, refused_since = self._held
+        messages, events, refused_since = self._held
         try:
-            self.events_pub.publish(msg)
+            while messages:
+                publisher, msg = messages[0]
+                publisher.publish(msg)
+                messages = messages[1:]
         except RCLError:  # reliable KEEP_ALL history full: a reader is behind
             self.stats['publish_retries'] += 1
             now = time.monotonic()
-            if refused_since is None:
-                self._held = (msg, events, now)
-            elif now - refused_since > self.p['publish_timeout_s']:
+            self._held = (messages, events, now if refused_since is None else refused_since)
+            if refused_since is not None and now - refused_since > self.p['publish_timeout_s']:
                 self._held = None
                 self.stats['undelivered'] += events.size
                 self.get_logger().error(
