@@ -134,7 +134,7 @@ class EventInput:
             self.health.bad(f'undecodable EventPacket: {err}')
             return
         if self.packets.dropped_packets != lost:
-            self.node.get_logger().warn(
+            self.node.get_logger().warning(
                 f'{self.packets.dropped_packets - lost} EventPacket(s) lost before seq '
                 f'{msg.seq} ({self.packets.dropped_packets} so far)', throttle_duration_sec=5.0)
         if counts.unknown_words or counts.off_sensor or counts.trailing_bytes:

@@ -36,7 +36,7 @@ def _stream(events, encoding, packet_events=1000, width=640, height=480, silence
     bounds = [*sorted(cuts), events.size]
     stream = PacketStream()
     out = [stream.push(encode_packet(events[lo:hi], encoding, width, height, seq=k))[0].copy()
-           for k, (lo, hi) in enumerate(zip(bounds, bounds[1:]))]
+           for k, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False))]
     return concatenate(out), stream
 
 
@@ -89,7 +89,7 @@ def test_compiled_decoders_agree_with_the_specifications_on_any_bytes(
     unknown words, off-sensor and untimed events and cut-short words; nothing raises."""
     compiled, reference = PacketDecoder(encoding), ReferenceDecoder(encoding)
     bounds = [0, *sorted(cuts), len(data)]
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
         chunk = data[lo:max(lo, hi)]
         events, counts = compiled.decode(RawPacket(encoding, width, height, chunk, time_base))
         expected, expected_counts = reference.decode(chunk, width, height, time_base)

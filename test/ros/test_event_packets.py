@@ -1,0 +1,151 @@
+"""event_camera_msgs/EventPacket over real DDS: H1's graph decides the same from each
+encoding as from PointCloud2, lost packets show in /diagnostics, damaged packets are counted
+and the graph goes on, and dvs_driver's EventPacket output decodes back to what it read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from support import spin_until
+
+from hybrid_perception.datasets.gestures import GestureClips, subjects
+from hybrid_perception.events.array import concatenate, make_events
+from hybrid_perception.events.codecs import ENCODINGS, PacketStream, RawPacket
+from hybrid_perception.hybrid.gesture.bundle import load_bundle
+from hybrid_perception.io.sources import packetize
+
+CLIPS = GestureClips()
+
+
+@pytest.fixture(scope='module')
+def gesture_events():
+    subject = subjects('test', seed=2)[1]
+    return CLIPS.renderer.events(5, subject, CLIPS.total_bins * CLIPS.bin_us,
+                                 np.random.default_rng(2))
+
+
+class PacketProbe:
+    """Publishes EventPacket messages as a camera driver would and hears H1's outputs."""
+
+    def __init__(self, context, executor, encoding='evt3'):
+        import rclpy
+        from diagnostic_msgs.msg import DiagnosticArray
+        from event_camera_msgs.msg import EventPacket
+        from sensor_msgs.msg import Image
+
+        from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+        self.type, self.encoding, self.seq = EventPacket, encoding, 0
+        self.node = rclpy.create_node('camera_driver', context=context)
+        self.events = self.node.create_publisher(EventPacket, 'events',
+                                                 stream_qos('reliable', live=False))
+        self.probabilities, self.status = [], {}
+        self.node.create_subscription(Image, 'classification', self._keep, RESULTS_QOS)
+        self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_status,
+                                      RESULTS_QOS)
+        executor.add_node(self.node)
+
+    def _keep(self, msg) -> None:
+        from hybrid_perception.ros.conversions import image_to_matrix
+        self.probabilities.append(image_to_matrix(msg, '32FC1'))
+
+    def _on_status(self, msg) -> None:
+        for status in msg.status:
+            self.status[status.name.split(':')[0]] = {kv.key: kv.value for kv in status.values}
+
+    def publish(self, events, executor, skip_seq=()) -> None:
+        from hybrid_perception.ros.conversions import events_to_event_packet
+        assert spin_until(executor, lambda: self.events.get_subscription_count() >= 1, 10.0)
+        for stamp, packet in packetize([events], 1000):
+            self.seq += 1 + (self.seq in skip_seq)
+            self.events.publish(events_to_event_packet(
+                packet, stamp, 'camera', CLIPS.renderer.sensor, self.encoding, self.seq,
+                self.type))
+            executor.spin_once(timeout_sec=0)
+
+
+def start_h1(context, executor):
+    from hybrid_perception.ros.graph import start_graph
+    model = 'gesture/hybrid'
+    nodes = start_graph({'snn_node': {'model': model, 'reliability': 'reliable',
+                                      'events_type': 'event_packet'},
+                         'accumulator_node': {'model': model}, 'ann_node': {'model': model}},
+                        context=context)
+    for node in nodes:
+        executor.add_node(node)
+    return nodes
+
+
+@pytest.mark.parametrize('encoding', ENCODINGS)
+def test_h1_decides_from_each_encoding_as_from_pointcloud2(ros, gesture_events, encoding):
+    """The probabilities are the model's on the events themselves, which is what the same
+    graph publishes from PointCloud2 (test_gesture_graph)."""
+    context, executor = ros
+    probe = PacketProbe(context, executor, encoding)
+    start_h1(context, executor)
+    probe.publish(gesture_events, executor)
+    probe.publish(make_events([240_000], [0], [0], [1]), executor)  # the stream moves on
+    assert spin_until(executor, lambda: len(probe.probabilities) == 6, 30.0)
+    with torch.no_grad():
+        clip = torch.from_numpy(CLIPS.to_clip(gesture_events) > 0).float()[None]
+        expected = load_bundle('gesture/hybrid').model()(clip)[0].softmax(-1).numpy()
+    assert np.allclose(np.concatenate(probe.probabilities), expected, atol=1e-4)
+
+
+def test_lost_and_damaged_packets_show_in_diagnostics_and_the_graph_goes_on(ros,
+                                                                            gesture_events):
+    context, executor = ros
+    probe = PacketProbe(context, executor)
+    snn, _, _ = start_h1(context, executor)
+    assert spin_until(executor, lambda: probe.events.get_subscription_count() >= 1, 10.0)
+    damaged = probe.type(encoding='evt9', width=128, height=128, seq=0)
+    probe.events.publish(damaged)                               # unknown encoding
+    damaged.encoding, damaged.events = 'evt3', np.array([0x8000, 0x6000, 0x2005, 0x9000],
+                                                        '<u2').tobytes() + b'\x01'
+    probe.events.publish(damaged)                               # a reserved word, cut short
+    probe.publish(gesture_events, executor, skip_seq=(3, 10))   # two packets lost
+    probe.publish(make_events([240_000], [0], [0], [1]), executor)
+    assert spin_until(executor, lambda: len(probe.probabilities) == 6, 30.0)
+    assert snn.health.bad_messages == 2 and snn.input.packets.dropped_packets == 2
+    assert spin_until(executor, lambda: probe.status.get('snn_node', {}).get(
+        'dropped_packets') == '2', 10.0), probe.status.get('snn_node')
+    assert int(probe.status['snn_node']['undecoded_words']) == 2   # the word and the byte
+
+
+def test_driver_event_packets_decode_back_to_the_events_it_read(ros, tmp_path):
+    from event_camera_msgs.msg import EventPacket
+    from sensor_msgs.msg import PointCloud2
+
+    from hybrid_perception.events.pointcloud import pointcloud_to_events
+    from hybrid_perception.ros.conversions import stamp_us
+    from hybrid_perception.ros.qos import stream_qos
+    context, executor = ros
+    import rclpy
+    node = rclpy.create_node('listener', context=context)
+    clouds, packets = [], []
+    node.create_subscription(PointCloud2, 'events', lambda m: clouds.append(
+        pointcloud_to_events(m)), stream_qos('reliable', live=False))
+    node.create_subscription(EventPacket, 'event_packets', packets.append,
+                             stream_qos('reliable', live=False))
+    executor.add_node(node)
+    from rclpy.parameter import Parameter
+
+    from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
+    driver = DvsDriver(context=context, parameter_overrides=[
+        Parameter(k, value=v) for k, v in dict(
+            source='synthetic', rate=0.0, events_type='both', encoding='evt3',
+            sensor_width=346, sensor_height=260, wait_for_subscribers=1).items()])
+    executor.add_node(driver)
+    assert spin_until(executor, lambda: sum(c.size for c in clouds) > 20_000
+                      and len(packets) >= len(clouds), 30.0)
+    driver.finished.set_result(0)   # the simulator never ends: stop it here
+    expected = concatenate(clouds)
+    stream = PacketStream()
+    decoded = concatenate([stream.push(RawPacket(
+        m.encoding, m.width, m.height, bytes(m.events), m.time_base, m.seq,
+        stamp_us(m.header), m.is_bigendian))[0].copy() for m in packets[:len(clouds)]])
+    assert (packets[0].width, packets[0].height, packets[0].encoding) == (346, 260, 'evt3')
+    assert [m.seq for m in packets] == list(range(len(packets)))
+    for field in ('timestamp', 'x', 'y', 'polarity'):
+        assert np.array_equal(decoded[field], expected[field])
+    assert stream.counts.total == 0
