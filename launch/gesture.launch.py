@@ -14,6 +14,9 @@ ARGUMENTS = {  # argument: (default, description, {node: parameter})
                {'dvs_driver': 'source'}),
     'path': ('', 'bag or file to replay', {'dvs_driver': 'path'}),
     'rate': ('', 'replay rate (1.0 real time)', {'dvs_driver': 'rate'}),
+    'events_type': ('', 'point_cloud2 | event_packet (event_camera_msgs/EventPacket, as '
+                        'metavision_driver and libcaer_driver publish)',
+                    {'dvs_driver': 'events_type', 'snn_node': 'events_type'}),
     'model': ('', 'model folder or shipped name (gesture/hybrid | gesture/ann | gesture/snn)',
               {'snn_node': 'model', 'accumulator_node': 'model', 'ann_node': 'model'}),
     'snn_backend': ('', 'torch | lava', {'snn_node': 'backend'}),

@@ -17,6 +17,10 @@ ARGUMENTS = {  # argument: (default, description, {node: parameter}), every came
                {'dvs_driver': 'source'}),
     'path': ('', 'bag to replay (of `hybrid-perception dataset pose`)', {'dvs_driver': 'path'}),
     'rate': ('', 'replay rate (1.0 real time)', {'dvs_driver': 'rate'}),
+    'events_type': ('', 'point_cloud2 | event_packet (event_camera_msgs/EventPacket, as '
+                        'metavision_driver and libcaer_driver publish)',
+                    {'dvs_driver': 'events_type', 'state_initializer_node': 'events_type',
+                     'pose_snn_node': 'events_type'}),
     'model': ('', 'pose model folder, or the shipped one (pose)',
               {'state_initializer_node': 'model', 'pose_snn_node': 'model'}),
     'snn': ('', 'hybrid | alone (the SNN-alone baseline)', {'pose_snn_node': 'snn'}),

@@ -91,8 +91,32 @@ def test_launch_arguments_set_every_camera_alike_with_the_yaml_types():
     nodes = launched_nodes(graph, {'path': '/bags/7', 'rate': '2', 'snn': 'alone'}, arguments)
     drivers = [n for n in nodes if n[1] == 'dvs_driver']
     assert [n[0] for n in drivers] == ['/cam0', '/cam1']
-    assert all(o == {'path': '/bags/7', 'rate': 2.0} for _, _, o in drivers)
+    assert all(o == {'path': '/bags/7', 'rate': 2.0} for _, _, o, _ in drivers)
     assert type(drivers[0][2]['rate']) is float             # as the driver declares it
-    snns = [o for _, name, o in nodes if name == 'pose_snn_node']
+    snns = [o for _, name, o, _ in nodes if name == 'pose_snn_node']
     assert snns == [{'snn': 'alone'}] * 2
-    assert ('', 'skeleton_node', {}) in nodes
+    assert ('', 'skeleton_node', {}, []) in nodes
+
+
+def test_launch_arguments_feed_a_graph_from_a_stock_drivers_event_packets():
+    """``events_type:=event_packet events_topic:=event_camera/events driver:=false``: no
+    dvs_driver, every event-reading node of every camera reads EventPacket from the stock
+    driver's topic in its camera's namespace."""
+    import runpy
+
+    from hybrid_perception.ros.launch_graph import launched_nodes
+    from hybrid_perception.ros.nodes import pose_snn_node, snn_node, state_initializer_node
+    for graph_name, readers in (('gesture', {'snn_node': snn_node}),
+                                ('pose', {'state_initializer_node': state_initializer_node,
+                                          'pose_snn_node': pose_snn_node})):
+        arguments = runpy.run_path(str(ROOT / 'launch' / f'{graph_name}.launch.py'),
+                                   run_name='launch')['ARGUMENTS']
+        graph = yaml.safe_load((ROOT / 'config' / f'{graph_name}.yaml').read_text())
+        nodes = launched_nodes(graph, {'events_type': 'event_packet', 'driver': 'false',
+                                       'events_topic': 'event_camera/events'}, arguments)
+        assert not [n for n in nodes if n[1] == 'dvs_driver']
+        for _, name, overrides, remappings in nodes:
+            if name in readers:
+                assert 'events_type' in readers[name].PARAMETERS
+                assert overrides == {'events_type': 'event_packet'}
+            assert remappings == [('events', 'event_camera/events')]
