@@ -2,9 +2,11 @@
 
 Prints events/s for PointCloud2 encode+decode, for binning into the SNN input tensor and for
 the DVS simulator, each next to a memcpy of the same bytes (the ratio to memory bandwidth) and
-to a straightforward per-event Python loop; then the dvs_driver's throughput to a subscriber
-in this process while the driver runs in another, at several packet sizes (the per-message
-cost behind the default packet period). Ends with one JSON line of the figures.
+to a straightforward per-event Python loop; then decoding each EventPacket encoding (on a
+simulated 640x480 scene) next to a memcpy of its bytes and to the plain-Python reading of its
+specification; then the dvs_driver's throughput to a subscriber in this process while the
+driver runs in another, at several packet sizes (the per-message cost behind the default
+packet period), as PointCloud2 and as EventPacket. Ends with one JSON line of the figures.
 
     scripts/with-venv.sh python benchmarks/event_path.py [--events N] [--quick]
 """
@@ -26,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hybrid_perception.events.array import EVENT_DTYPE, SensorSize, make_events
+from hybrid_perception.events.array import EVENT_DTYPE, SensorSize, concatenate, make_events
+from hybrid_perception.events.codecs import ENCODINGS, PacketDecoder, encode_packet
+from hybrid_perception.events.codecs.reference import ReferenceDecoder
 from hybrid_perception.events.pointcloud import (
     POINT_DTYPE,
     POINT_FIELDS,
@@ -36,6 +40,7 @@ from hybrid_perception.events.pointcloud import (
 )
 from hybrid_perception.events.representations import to_spike_tensor
 from hybrid_perception.io.rosbag import EventBagWriter
+from hybrid_perception.io.sources import SyntheticSource
 from hybrid_perception.sim.reference import (
     encode_points_loop,
     simulate_step_loop,
@@ -122,27 +127,65 @@ def simulator_figures(rng: np.random.Generator) -> dict:
     return {'ours': ours, 'loop': n_loop / (time.perf_counter() - start)}
 
 
-def driver_throughput(bag: Path, n_events: int) -> dict:
-    """Replay ``bag`` as fast as possible from a dvs_driver process; count what arrives."""
+def packet_figures(events: np.ndarray, sensor: SensorSize, per_packet: int = 20_000,
+                   reference_n: int = 20_000) -> dict[str, dict]:
+    """Each EventPacket encoding of the same events: bytes an event, compiled decoding of the
+    whole stream packet by packet, a memcpy of the same bytes, the plain-Python reference on
+    the first ``reference_n`` events."""
+    return {encoding: encoding_figures(events, sensor, encoding, per_packet, reference_n)
+            for encoding in ENCODINGS}
+
+
+def encoding_figures(events: np.ndarray, sensor: SensorSize, encoding: str, per_packet: int,
+                     reference_n: int) -> dict:
+    packets = [encode_packet(events[i:i + per_packet], encoding, sensor.width, sensor.height)
+               for i in range(0, events.size, per_packet)]
+    raw = np.frombuffer(b''.join(p.data for p in packets), np.uint8)
+    copy = np.empty_like(raw)
+    small = encode_packet(events[:reference_n], encoding, sensor.width, sensor.height)
+
+    def decode():
+        decoder = PacketDecoder(encoding)
+        for packet in packets:
+            decoder.decode(packet)
+    return {'bytes_per_event': raw.size / events.size,
+            'ours': events.size / best_seconds(decode, repeat=3),
+            'memcpy': events.size / best_seconds(lambda: np.copyto(copy, raw)),
+            'reference': reference_n / best_seconds(lambda: ReferenceDecoder(encoding).decode(
+                small.data, sensor.width, sensor.height, small.time_base), repeat=1)}
+
+
+def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2') -> dict:
+    """Replay ``bag`` as fast as possible from a dvs_driver process publishing
+    ``events_type``; count what arrives, decoded."""
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
     from sensor_msgs.msg import PointCloud2
 
+    from hybrid_perception.events.codecs import PacketStream, RawPacket
     from hybrid_perception.events.pointcloud import pointcloud_to_events
     from hybrid_perception.ros.entry import spin_until
+    from hybrid_perception.ros.event_input import event_packet_type
     from hybrid_perception.ros.qos import stream_qos
     context = rclpy.Context()
     rclpy.init(context=context)
     node = rclpy.create_node('throughput_counter', context=context)
     received = {'events': 0, 'messages': 0, 'first': None}
 
+    stream = PacketStream()
+
     def on_packet(msg) -> None:
         if received['first'] is None:
             received['first'] = time.perf_counter()
-        received['events'] += pointcloud_to_events(msg).size
+        if events_type == 'point_cloud2':
+            received['events'] += pointcloud_to_events(msg).size
+        else:
+            received['events'] += stream.push(RawPacket(
+                msg.encoding, msg.width, msg.height, msg.events, msg.time_base, msg.seq,
+                msg.header.stamp.sec * 1_000_000 + msg.header.stamp.nanosec // 1000))[0].size
         received['messages'] += 1
-    node.create_subscription(PointCloud2, 'events', on_packet, stream_qos('reliable',
-                                                                           live=False))
+    kind = PointCloud2 if events_type == 'point_cloud2' else event_packet_type()
+    node.create_subscription(kind, 'events', on_packet, stream_qos('reliable', live=False))
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(node)
     executable = shutil.which('dvs_driver')
@@ -151,7 +194,8 @@ def driver_throughput(bag: Path, n_events: int) -> dict:
     driver = subprocess.Popen(
         [executable, '--ros-args', '-p', 'source:=rosbag', '-p',
          f'path:={bag}', '-p', 'rate:=0.0', '-p', 'wait_for_subscribers:=1',
-         '--log-level', 'warn'], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+         '-p', f'events_type:={events_type}', '--log-level', 'warn'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     spin_until(executor, lambda: received['events'] >= n_events, 300.0, period_s=0.1)
     seconds = time.perf_counter() - received['first']
     driver.send_signal(signal.SIGINT)
@@ -159,7 +203,8 @@ def driver_throughput(bag: Path, n_events: int) -> dict:
     executor.shutdown()
     context.try_shutdown()
     return {'events_per_s': received['events'] / seconds,
-            'drops': n_events - received['events'], 'messages': received['messages']}
+            'drops': n_events - received['events'], 'messages': received['messages'],
+            'lost_packets': stream.dropped_packets}
 
 
 def write_replay_bag(path: Path, n_events: int, per_packet: int,
@@ -203,23 +248,43 @@ def main() -> int:
               f'{result["ours"] / result["loop"]:8.0f}x a per-event Python loop '
               f'({result["loop"] / 1e6:.3f} Mev/s)')
 
-    sizes = (1_000, 20_000) if args.quick else (1_000, 5_000, 20_000)
+    camera = SensorSize(640, 480)
+    scene = concatenate([c for c in SyntheticSource(camera, duration_s=0.1 if args.quick
+                                                     else 1.0, seed=1)])
+    print(f'EventPacket decoding: {scene.size} events of a simulated {camera.width}x'
+          f'{camera.height} scene, 20k-event packets (1 core)')
+    for encoding, result in packet_figures(scene, camera).items():
+        for key in ('bytes_per_event', 'ours'):
+            figures[f'{encoding}_decode_{key}'] = result[key]
+        figures[f'{encoding}_decode_vs_memcpy'] = result['ours'] / result['memcpy']
+        figures[f'{encoding}_decode_vs_python'] = result['ours'] / result['reference']
+        print(f'  {encoding:12s} {result["bytes_per_event"]:4.2f} B/event  decode '
+              f'{result["ours"] / 1e6:7.1f} Mev/s = {result["ours"] / result["memcpy"]:6.1%} '
+              f'of a memcpy of its bytes, {result["ours"] / result["reference"]:6.0f}x the '
+              f'plain-Python reference ({result["reference"] / 1e6:.3f} Mev/s)')
+
+    runs = [(n, 'point_cloud2') for n in ((1_000, 20_000) if args.quick
+                                           else (1_000, 5_000, 20_000))]
+    runs.append((20_000, 'event_packet'))
     with tempfile.TemporaryDirectory() as tmp:
-        for per_packet in sizes:
+        for per_packet, events_type in runs:
             # Small packets are slow per event: fewer events, still thousands of messages.
             total = args.events // 5 if per_packet < 20_000 else args.events
             if args.quick:
                 total //= 20
             bag = Path(tmp) / f'replay_{per_packet}'
-            write_replay_bag(bag, total, per_packet, rng)
-            result = driver_throughput(bag, total // per_packet * per_packet)
+            if not bag.exists():
+                write_replay_bag(bag, total, per_packet, rng)
+            result = driver_throughput(bag, total // per_packet * per_packet, events_type)
             us_per_msg = 1e6 / (result['events_per_s'] / per_packet)
-            figures[f'driver_{per_packet}_per_packet_events_per_s'] = result['events_per_s']
-            figures[f'driver_{per_packet}_per_packet_drops'] = result['drops']
-            figures[f'driver_{per_packet}_per_packet_us_per_message'] = us_per_msg
-            print(f'dvs_driver -> other process, {per_packet:6d} events/packet: '
-                  f'{result["events_per_s"] / 1e6:6.1f} Mev/s, {us_per_msg:7.1f} µs/message, '
-                  f'{result["drops"]} dropped of {total}')
+            key = f'driver_{per_packet}_per_packet' + (
+                '' if events_type == 'point_cloud2' else '_event_packet')
+            figures[f'{key}_events_per_s'] = result['events_per_s']
+            figures[f'{key}_drops'] = result['drops']
+            figures[f'{key}_us_per_message'] = us_per_msg
+            print(f'dvs_driver -> other process, {per_packet:6d} events/packet, '
+                  f'{events_type:12s}: {result["events_per_s"] / 1e6:6.1f} Mev/s, '
+                  f'{us_per_msg:7.1f} µs/message, {result["drops"]} dropped of {total}')
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                       for k, v in figures.items()}))
     return 0

@@ -66,3 +66,15 @@ def test_colcon_build_installs_ros2_run_executables(tmp_path):
     assert (share / 'package.xml').is_file()
     marker = install / 'share' / 'ament_index' / 'resource_index' / 'packages'
     assert (marker / 'hybrid_perception').is_file()
+
+
+@pytest.mark.skipif(shutil.which('colcon') is None, reason='colcon is not installed')
+def test_colcon_finds_both_packages_with_the_readmes_base_paths(tmp_path):
+    """colcon does not look inside a package for more, so the message package is named by
+    its path (README "On a robot"); third_party/ stays out of a robot's workspace."""
+    tracked_copy(tmp_path / 'src' / 'hybrid_perception')
+    listed = subprocess.run(
+        ['colcon', 'list', '--names-only', '--base-paths', 'src/hybrid_perception',
+         'src/hybrid_perception/hybrid_perception_msgs', 'src/hybrid_perception/third_party'],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    assert sorted(listed) == ['hybrid_perception', 'hybrid_perception_msgs']

@@ -1,5 +1,8 @@
 """Events (and any topic) in rosbag2 bags, sqlite3 or MCAP, through rosbags — no ROS needed.
 
+Events are our PointCloud2 packets or the event-camera drivers' event_camera_msgs/EventPacket
+(a bag ``ros2 bag record`` made beside metavision_driver or libcaer_driver), read alike.
+
 Bags written here carry the message definitions (MCAP) and metadata.yaml, so ``ros2 bag info``,
 ``ros2 bag play`` and Foxglove read them as they read a bag recorded by ``ros2 bag record``.
 """
@@ -15,20 +18,23 @@ import numpy as np
 
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import SensorSize
+from hybrid_perception.events.codecs import PacketStream, RawPacket, encode_packet
 from hybrid_perception.events.pointcloud import (
     POINT_FIELDS,
     encode_points,
     packet_layout,
     pointcloud_to_events,
     stamp_from_us,
+    us_from_stamp,
 )
 
 __all__ = [
-    'POINTCLOUD2', 'CAMERA_INFO', 'typestore', 'open_bag_writer', 'EventBagWriter',
+    'POINTCLOUD2', 'EVENT_PACKET', 'CAMERA_INFO', 'typestore', 'open_bag_writer', 'EventBagWriter',
     'EventBagReader',
 ]
 
 POINTCLOUD2 = 'sensor_msgs/msg/PointCloud2'
+EVENT_PACKET = 'event_camera_msgs/msg/EventPacket'
 CAMERA_INFO = 'sensor_msgs/msg/CameraInfo'
 _BAG_VERSION = 8  # the oldest rosbags writes; read by every ROS 2 distribution from Humble on
 
@@ -67,10 +73,12 @@ class _Camera:
     sensor: SensorSize
     frame_id: str
     intrinsics: np.ndarray | None = None
+    packets: int = 0
 
 
 class EventBagWriter:
-    """Writes event packets as the ``events`` contract (PointCloud2) plus camera_info.
+    """Writes event packets as the ``events`` contract (PointCloud2, or with ``encoding`` set,
+    event_camera_msgs/EventPacket in that encoding) plus camera_info.
 
     ``camera_info_topic=None`` writes events only, as some third-party bags are. More cameras
     (a stereo rig, DHP19's views) are added with :meth:`add_camera` and written by topic.
@@ -78,7 +86,10 @@ class EventBagWriter:
 
     def __init__(self, path: str | Path, sensor: SensorSize, *, storage: str = 'mcap',
                  topic: str = '/events', camera_info_topic: str | None = '/camera_info',
-                 frame_id: str = 'camera', intrinsics: np.ndarray | None = None) -> None:
+                 frame_id: str = 'camera', intrinsics: np.ndarray | None = None,
+                 encoding: str | None = None) -> None:
+        self.encoding = encoding
+        self._events_type = POINTCLOUD2 if encoding is None else EVENT_PACKET
         self._store = typestore()
         self._writer = open_bag_writer(path, storage)
         self._cameras: dict[str, _Camera] = {}
@@ -93,7 +104,7 @@ class EventBagWriter:
         if topic in self._cameras:
             raise ValueError(f'{topic} is already a camera of this bag')
         self._cameras[topic] = _Camera(
-            self._writer.add_connection(topic, POINTCLOUD2, typestore=self._store),
+            self._writer.add_connection(topic, self._events_type, typestore=self._store),
             None if camera_info_topic is None else self._writer.add_connection(
                 camera_info_topic, CAMERA_INFO, typestore=self._store),
             sensor, frame_id, intrinsics)
@@ -129,8 +140,12 @@ class EventBagWriter:
         if camera.info is not None:  # once, at the start
             self._write(camera.info, self._camera_info(header, camera), CAMERA_INFO, stamp_us)
             camera.info = None
-        self._write(camera.events, self._pointcloud(events, header, stamp_us), POINTCLOUD2,
-                    stamp_us)
+        if self.encoding is None:
+            message = self._pointcloud(events, header, stamp_us)
+        else:
+            message = self._event_packet(events, camera, stamp_us)
+        camera.packets += 1
+        self._write(camera.events, message, self._events_type, stamp_us)
 
     def close(self) -> None:
         self._writer.close()
@@ -163,6 +178,16 @@ class EventBagWriter:
             fields=[field(name=f.name, offset=f.offset, datatype=f.datatype, count=f.count)
                     for f in POINT_FIELDS])
 
+    def _event_packet(self, events: np.ndarray, camera: _Camera, stamp_us: int):
+        """Stamped, as metavision_driver stamps, with the first event's time."""
+        packet = encode_packet(events, self.encoding, camera.sensor.width, camera.sensor.height,
+                               camera.packets, None if events.size else stamp_us)
+        return self._store.types[EVENT_PACKET](
+            header=self.header(packet.stamp_us, camera.frame_id), height=packet.height,
+            width=packet.width, seq=packet.seq, time_base=packet.time_base,
+            encoding=packet.encoding, is_bigendian=False,
+            events=np.frombuffer(packet.data, np.uint8))
+
     def _camera_info(self, header, camera: _Camera):
         """Size always; K, R = I and P = K [I | 0] when calibrated (all zeros when not, which
         is how ROS says 'uncalibrated')."""
@@ -181,11 +206,13 @@ class EventBagWriter:
 
 
 class EventBagReader:
-    """Event packets of one PointCloud2 topic of a bag (sqlite3 or MCAP), in bag order.
+    """Event packets of one PointCloud2 or EventPacket topic of a bag (sqlite3 or MCAP), in
+    bag order.
 
-    The sensor size comes from the bag's CameraInfo topic when it has one, else from
-    ``sensor``; without either it is an error, because nothing downstream can size its
-    tensors.
+    The sensor size comes from the bag's CameraInfo topic when it has one, else from the
+    first EventPacket, else from ``sensor``; without any it is an error, because nothing
+    downstream can size its tensors. EventPacket words that do not decode (and lost packets)
+    are counted in ``packets`` (a :class:`PacketStream`); the events around them are kept.
     """
 
     def __init__(self, path: str | Path, *, topic: str | None = None,
@@ -198,28 +225,45 @@ class EventBagReader:
             self._reader.open()
         except Exception as err:  # rosbags raises its own types, plus OSError/KeyError
             raise EventFormatError(f'{self.path}: not a readable rosbag2 bag: {err}') from err
-        clouds = [c for c in self._reader.connections if c.msgtype == POINTCLOUD2
-                  and (topic is None or c.topic == topic)]
-        if not clouds:
-            raise EventFormatError(f'{self.path}: no PointCloud2 topic '
+        streams = [c for c in self._reader.connections if c.msgtype in (POINTCLOUD2, EVENT_PACKET)
+                   and (topic is None or c.topic == topic)]
+        if not streams:
+            raise EventFormatError(f'{self.path}: no PointCloud2 or EventPacket topic '
                                    f'{topic or ""} in the bag')
-        self.connection = clouds[0]
+        self.connection = streams[0]
         self.topic = self.connection.topic
+        self.packets = PacketStream()
         self.camera_info = self._read_camera_info()
-        self.sensor = (SensorSize(int(self.camera_info.width), int(self.camera_info.height))
-                       if self.camera_info is not None else sensor)
+        if self.camera_info is not None:
+            sensor = SensorSize(int(self.camera_info.width), int(self.camera_info.height))
+        elif self.connection.msgtype == EVENT_PACKET:
+            sensor = next((SensorSize(m.width, m.height) for m in self._packets()), sensor)
+        self.sensor = sensor
         if self.sensor is None:
             raise EventFormatError(f'{self.path}: no CameraInfo topic to size the sensor; '
                                    f'give the sensor size explicitly')
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        if self.connection.msgtype == EVENT_PACKET:
+            for msg in self._packets():
+                yield self.packets.push(RawPacket(
+                    msg.encoding, msg.width, msg.height, msg.events, msg.time_base, msg.seq,
+                    us_from_stamp(msg.header.stamp.sec, msg.header.stamp.nanosec),
+                    msg.is_bigendian))[0]
+            return
         for raw in self._messages(self.connection):
-            try:
-                yield pointcloud_to_events(self._store.deserialize_cdr(raw, POINTCLOUD2))
-            except EventFormatError:
-                raise
-            except Exception as err:  # rosbags' deserialiser on corrupt bytes: any type
-                raise EventFormatError(f'{self.path}: undecodable message: {err}') from err
+            yield pointcloud_to_events(self._deserialize(raw, POINTCLOUD2))
+
+    def _packets(self) -> Iterator:
+        """The EventPacket messages, deserialised."""
+        for raw in self._messages(self.connection):
+            yield self._deserialize(raw, EVENT_PACKET)
+
+    def _deserialize(self, raw: bytes, msgtype: str):
+        try:
+            return self._store.deserialize_cdr(raw, msgtype)
+        except Exception as err:  # rosbags' deserialiser on corrupt bytes: any type
+            raise EventFormatError(f'{self.path}: undecodable message: {err}') from err
 
     def _messages(self, connection) -> Iterator[bytes]:
         """Raw messages of one connection; a corrupt bag raises EventFormatError."""

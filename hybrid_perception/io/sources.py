@@ -172,8 +172,8 @@ def packetize(chunks: Iterable[np.ndarray], period_us: int) -> Iterator[tuple[in
 
 def read_packets(bag: str | Path, topic: str | None, period_us: int
                  ) -> list[tuple[int, np.ndarray]]:
-    """A bag's events on ``topic`` (None: the first PointCloud2 topic) as aligned packets of
-    ``period_us``, read whole: what an evaluation replays."""
+    """A bag's events on ``topic`` (None: the first PointCloud2 or EventPacket topic) as
+    aligned packets of ``period_us``, read whole: what an evaluation replays."""
     reader = EventBagReader(bag, topic=topic)
     try:
         return list(packetize([concatenate(list(reader))], period_us))

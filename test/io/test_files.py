@@ -64,6 +64,31 @@ def test_rosbag_round_trip(tmp_path, events, storage):
     assert topics == {'/events': -(-events.size // 700), '/camera_info': 1}
 
 
+@pytest.mark.parametrize('storage, encoding', [('mcap', 'evt3'), ('sqlite3', 'libcaer_cmp'),
+                                               ('mcap', 'mono')])
+def test_event_packet_bags_read_as_pointcloud2_bags_do(tmp_path, events, storage, encoding):
+    """A bag of event_camera_msgs/EventPacket (as ``ros2 bag record`` keeps a stock driver's
+    stream) without camera_info: the size comes from the packets, the events come back; and
+    rclpy's compiled EventPacket reads the bytes rosbags wrote."""
+    from event_camera_msgs.msg import EventPacket
+    from rclpy.serialization import deserialize_message
+    from rosbags.rosbag2 import Reader
+    path = tmp_path / 'packets'
+    with EventBagWriter(path, SensorSize(64, 48), storage=storage, encoding=encoding,
+                        camera_info_topic=None, topic='/event_camera/events') as writer:
+        for start in range(0, events.size, 700):
+            writer.write(events[start:start + 700])
+    reader = EventBagReader(path)
+    assert reader.sensor == SensorSize(64, 48) and reader.topic == '/event_camera/events'
+    assert np.array_equal(np.concatenate(list(reader)), events)
+    assert reader.packets.counts.total == 0 and reader.packets.dropped_packets == 0
+    with Reader(path) as bag:
+        raws = [raw for _, _, raw in bag.messages()]
+    first = deserialize_message(raws[0], EventPacket)
+    assert (first.encoding, first.width, first.height, first.seq) == (encoding, 64, 48, 0)
+    assert deserialize_message(raws[-1], EventPacket).seq == len(raws) - 1
+
+
 def test_bag_without_camera_info_needs_a_sensor_size(tmp_path, events):
     with EventBagWriter(tmp_path / 'bare', SensorSize(64, 48), topic='/dvs/events',
                         camera_info_topic=None) as writer:

@@ -39,7 +39,8 @@ from hybrid_perception.ros.qos import RELIABILITIES, RESULTS_QOS, stream_qos
 PARAMETERS = {
     'source': ('synthetic', f'event source: {", ".join(SOURCE_KINDS)}'),
     'path': ('', 'file to replay (aedat4: .aedat4 file, rosbag: bag folder or file)'),
-    'topic': ('', 'events topic inside the bag (rosbag source; empty = first PointCloud2)'),
+    'topic': ('', 'events topic inside the bag (rosbag source; empty = the first PointCloud2 or '
+                  'EventPacket)'),
     'camera_serial': ('', 'camera serial number (camera source; empty = first found)'),
     'rate': (1.0, 'replay speed of files and the simulator: 1.0 real time, 0 as fast as '
                   'possible'),
