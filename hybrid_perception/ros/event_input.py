@@ -17,7 +17,7 @@ from sensor_msgs.msg import CameraInfo, PointCloud2
 
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import EventSanitizer, SensorSize
-from hybrid_perception.events.codecs import PacketStream, RawPacket
+from hybrid_perception.events.codecs import PacketStream, RawPacket, warm_up
 from hybrid_perception.events.fitting import SensorFit
 from hybrid_perception.events.pointcloud import pointcloud_to_events
 from hybrid_perception.ros.conversions import stamp_us
@@ -78,6 +78,7 @@ class EventInput:
         self.packets = PacketStream()
         qos = stream_qos(parameters['reliability'], live=False)
         if parameters['events_type'] == 'event_packet':
+            warm_up()
             node.create_subscription(event_packet_type(), 'events', self._on_packet, qos)
             return
         node.create_subscription(PointCloud2, 'events', self._on_events, qos)

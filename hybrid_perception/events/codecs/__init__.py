@@ -10,7 +10,8 @@ from hybrid_perception.events.codecs.packets import (
     PacketStream,
     RawPacket,
     encode_packet,
+    warm_up,
 )
 
 __all__ = ['ENCODINGS', 'DecodeCounts', 'PacketDecoder', 'PacketStream', 'RawPacket',
-           'encode_packet']
+           'encode_packet', 'warm_up']

@@ -21,7 +21,7 @@ from hybrid_perception.events.codecs import evt2, evt3, libcaer, mono
 from hybrid_perception.events.kernels import columns
 
 __all__ = ['ENCODINGS', 'RawPacket', 'DecodeCounts', 'PacketDecoder', 'PacketStream',
-           'encode_packet']
+           'encode_packet', 'warm_up']
 
 #: encoding -> (word dtype, most events one word holds)
 _WORDS = {'evt3': (evt3.WORD, 12), 'evt2': (evt2.WORD, 1), 'libcaer': (libcaer.RECORD, 1),
@@ -187,3 +187,17 @@ def encode_packet(events: np.ndarray, encoding: str, width: int, height: int, se
                                'spanning more than the encoding can)')
     return RawPacket(encoding, width, height, out[:n].tobytes(), time_base, seq,
                      t0 if stamp_us is None else stamp_us)
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every decoder and encoder, for read-only buffers
+    (``bytes``) and writable ones (a message's ``array``): a node's first packet would
+    otherwise wait seconds for the compiler while the camera's packets queue up."""
+    from hybrid_perception.events.array import make_events
+    one = make_events([1], [0], [0], [1])
+    for encoding in ENCODINGS:
+        packet = encode_packet(one, encoding, 1, 1)
+        for data in (packet.data, bytearray(packet.data)):
+            PacketDecoder(encoding).decode(RawPacket(encoding, 1, 1, data, packet.time_base))
+            PacketDecoder(encoding).decode(RawPacket(encoding, 1, 1, data, packet.time_base,
+                                                     is_bigendian=True))

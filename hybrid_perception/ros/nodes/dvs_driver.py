@@ -20,7 +20,7 @@ from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSize, concatenate
-from hybrid_perception.events.codecs import ENCODINGS
+from hybrid_perception.events.codecs import ENCODINGS, warm_up
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.io.player import PacketPlayer
 from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
@@ -110,6 +110,7 @@ class DvsDriver(Node):
             self.cloud_pub = self.create_publisher(PointCloud2, 'events', qos)
         if p['events_type'] != 'point_cloud2':
             self.packet_type = event_packet_type()
+            warm_up()
             self.packet_pub = self.create_publisher(
                 self.packet_type, 'events' if self.cloud_pub is None else 'event_packets', qos)
         self.events_pub = self.cloud_pub or self.packet_pub
