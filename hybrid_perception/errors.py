@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ['HybridPerceptionError', 'EventFormatError', 'EventSourceError']
+__all__ = ['HybridPerceptionError', 'DataFormatError', 'EventFormatError', 'EventSourceError']
 
 
 class HybridPerceptionError(Exception):
     """Base of every error this package raises on purpose."""
 
 
-class EventFormatError(HybridPerceptionError):
+class DataFormatError(HybridPerceptionError):
+    """A data file that cannot be read: wrong format, truncated, corrupt."""
+
+
+class EventFormatError(DataFormatError):
     """Event data that cannot be decoded: wrong layout, truncated buffer, corrupt file."""
 
 

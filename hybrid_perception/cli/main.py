@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from hybrid_perception.cli import (
+    convert,
     dataset,
     demo,
     evaluate,
@@ -22,7 +23,8 @@ from hybrid_perception.errors import HybridPerceptionError
 __all__ = ['build_parser', 'main']
 
 #: in the order ``--help`` lists them
-COMMANDS = (demo, simulate, record, replay, train, export, run_snn, run, dataset, evaluate)
+COMMANDS = (demo, simulate, record, replay, train, export, run_snn, run, dataset, evaluate,
+            convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
-"""``hybrid-perception train motion|gesture|pose``: the motion SNN here; H1's and H2's models
-in :mod:`~hybrid_perception.cli.train_gesture` and :mod:`~hybrid_perception.cli.train_pose`,
+"""``hybrid-perception train motion|gesture|pose|digits``: the motion SNN here; H1's, H2's and
+H3's models in :mod:`~hybrid_perception.cli.train_gesture`,
+:mod:`~hybrid_perception.cli.train_pose` and :mod:`~hybrid_perception.cli.train_digits`,
 whose options join this parser as argument groups."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hybrid_perception.cli.train_digits import add_digits_training_arguments, train_digits_command
 from hybrid_perception.cli.train_gesture import add_gesture_training_arguments, train_gesture
 from hybrid_perception.cli.train_pose import add_pose_training_arguments, train_pose
 
@@ -22,16 +24,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     'hybrid SxAy model and the all-ANN and all-SNN baselines (or, with --sweep, '
                     'the seed\'s whole SxAy x I table) as deployable model folders. pose: H2 on '
                     'synthetic DHP19-like takes; writes the ANN state initializer, its SNN and '
-                    'the SNN-alone baseline as one model folder. CPU, or CUDA when present.')
-    parser.add_argument('task', nargs='?', default='motion', choices=['motion', 'gesture', 'pose'])
+                    'the SNN-alone baseline as one model folder. digits: H3\'s LeNet-5 ANN on '
+                    'handwritten digits, for `convert`. CPU, or CUDA when present.')
+    parser.add_argument('task', nargs='?', default='motion',
+                        choices=['motion', 'gesture', 'pose', 'digits'])
     parser.add_argument('--spec', default=None,
                        help='a YAML file or a built-in name (default: the task\'s own)')
     parser.add_argument('--out', type=Path, default=None, help='output folder (default out/TASK)')
     parser.add_argument('--epochs', type=int, default=None,
-                       help='default 10 motion, 15 gesture, 8 pose (its SNNs)')
+                       help='default 10 motion, 15 gesture, 8 pose (its SNNs), 30 digits')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--lr', type=float, default=None,
-                       help='default 3e-3 motion, 2e-3 gesture, 1e-3 pose')
+                       help='default 3e-3 motion, 2e-3 gesture, 1e-3 pose, 2e-3 digits')
     parser.add_argument('--seed', type=int, default=0, help='weights, batches and data')
     parser.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda'")
     motion = parser.add_argument_group('motion')
@@ -39,6 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     motion.add_argument('--val-clips', type=int, default=128)
     add_gesture_training_arguments(parser.add_argument_group('gesture'))
     add_pose_training_arguments(parser.add_argument_group('pose'))
+    add_digits_training_arguments(parser.add_argument_group('digits'))
     parser.set_defaults(func=train_model)
 
 
@@ -47,6 +52,8 @@ def train_model(args: argparse.Namespace) -> int:
         return train_gesture(args)
     if args.task == 'pose':
         return train_pose(args)
+    if args.task == 'digits':
+        return train_digits_command(args)
     from hybrid_perception.datasets.motion import motion_clips_for
     from hybrid_perception.networks.snn.training import TrainConfig, load_checkpoint, train
     from hybrid_perception.networks.spec import load_spec

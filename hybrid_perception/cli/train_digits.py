@@ -1,0 +1,44 @@
+"""``hybrid-perception train digits``: H3's LeNet-5 on handwritten digits (scikit-learn's, or
+MNIST with ``--data mnist:FOLDER``), the ANN that ``convert`` turns into an SNN.
+
+Heavy imports happen inside the functions, so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ['add_digits_training_arguments', 'train_digits_command']
+
+
+def add_digits_training_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument('--data', default='digits',
+                       help="digits (scikit-learn's 8x8 digits, up-sampled) or mnist:FOLDER "
+                            "(MNIST's IDX files); default digits")
+    group.add_argument('--input-size', type=int, default=28,
+                       help='input side in pixels (default 28, MNIST\'s)')
+    group.add_argument('--pooling', choices=['avg', 'max'], default='avg',
+                       help='LeNet-5 pooling (default avg, as the seed\'s lab; max converts '
+                            'only as average pooling)')
+
+
+def train_digits_command(args: argparse.Namespace) -> int:
+    from hybrid_perception.datasets.digits import load_image_data
+    from hybrid_perception.hybrid.conversion.training import LeNetSpec, train_digits
+    from hybrid_perception.networks.training import TrainConfig, plot_history
+
+    out = args.out or Path('out/digits')
+    train = load_image_data(args.data, 'train', args.input_size)
+    test = load_image_data(args.data, 'test', args.input_size)
+    print(f'{args.data}: {len(train)} training and {len(test)} test images, '
+          f'{args.input_size}x{args.input_size}')
+    config = TrainConfig(epochs=args.epochs or 30, batch_size=args.batch_size,
+                         lr=args.lr or 2e-3, seed=args.seed, device=args.device)
+    result = train_digits(train, test, out, config,
+                          LeNetSpec(args.input_size, 10, args.pooling))
+    plot_history(result.history, out / 'training.png')
+    print(f'best test accuracy {result.best_val_accuracy:.4f}: {result.best_checkpoint}')
+    print(f'next: hybrid-perception convert {result.best_checkpoint} --data {args.data} '
+          f'--out {out / "converted"}')
+    return 0

@@ -1,0 +1,79 @@
+"""The converted LeNet-5 spikes its way to its ANN's accuracy on real handwritten digits, and
+the command line trains, converts and reports it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from hybrid_perception.datasets.digits import load_digits
+from hybrid_perception.hybrid.conversion.evaluation import ann_accuracy, run_spiking
+from hybrid_perception.hybrid.conversion.model import linear_chain
+from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
+from hybrid_perception.hybrid.conversion.training import load_digits_net, train_digits
+from hybrid_perception.networks.training import TrainConfig
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp('digits')
+    train, test = load_digits('train'), load_digits('test')
+    result = train_digits(train, test, out, TrainConfig(epochs=12, batch_size=32, lr=3e-3),
+                          progress=False)
+    model = load_digits_net(result.best_checkpoint)
+    chain = linear_chain(model, (1, 28, 28))
+    return chain, train, test
+
+
+def test_lenet_learns_the_digits(trained):
+    chain, _, test = trained
+    assert ann_accuracy(chain, test.images, test.labels) > 0.95
+
+
+@pytest.mark.parametrize('reset', ['subtract', 'zero'])
+def test_converted_snn_reaches_its_ann_with_time_steps(trained, reset):
+    chain, train, test = trained
+    ann = ann_accuracy(chain, test.images, test.labels)
+    converted = normalize(chain, activation_scales(chain, train.images[:500], 'percentile'))
+    result = run_spiking(converted, test.images, test.labels, 64, reset=reset)
+    assert result.accuracy[63] >= ann - 0.02              # 64 steps: the ANN, within 2 points
+    assert result.accuracy[0] < result.accuracy[63]      # and it takes steps to get there
+    assert np.all(np.diff(result.synaptic_ops_per_sample) >= 0)
+    assert all(0 < rate < 1 for rate in result.layer_rates)
+
+
+def test_poisson_coding_converges_more_slowly_than_a_constant_current(trained):
+    chain, train, test = trained
+    converted = normalize(chain, activation_scales(chain, train.images[:500], 'percentile'))
+    analog = run_spiking(converted, test.images, test.labels, 32)
+    poisson = run_spiking(converted, test.images, test.labels, 32, coding='poisson', seed=3)
+    assert poisson.accuracy[31] < analog.accuracy[31] + 0.01
+    assert poisson.accuracy[31] > 0.5
+
+
+def test_train_digits_then_convert_from_the_command_line(tmp_path):
+    cli = shutil.which('hybrid-perception')
+    trained = subprocess.run([cli, 'train', 'digits', '--epochs', '4', '--batch-size', '32',
+                              '--out', str(tmp_path / 'digits')], capture_output=True,
+                             text=True, timeout=600)
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    converted = subprocess.run(
+        [cli, 'convert', str(tmp_path / 'digits' / 'best.pt'), '--steps', '4', '32',
+         '--method', 'max', '--out', str(tmp_path / 'converted')], capture_output=True,
+        text=True, timeout=600)
+    assert converted.returncode == 0, converted.stderr[-2000:]
+    summary = json.loads((tmp_path / 'converted' / 'conversion.json').read_text())
+    assert 0.5 < summary['ann']['accuracy'] <= 1
+    assert [row['steps'] for row in summary['snn']] == [4, 32]
+    for row in summary['snn']:
+        assert set(row) >= {'steps', 'quantized', 'accuracy', 'synaptic_ops', 'energy_uj'}
+    assert summary['snn'][1]['synaptic_ops'] > summary['snn'][0]['synaptic_ops'] > 0
+    report = (tmp_path / 'converted' / 'report.md').read_text()
+    assert 'ESTIMATE' in report and (tmp_path / 'converted' / 'accuracy_vs_steps.png').is_file()
+    bad = subprocess.run([cli, 'convert', str(tmp_path / 'nothing.pt')], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and 'not a readable weight file' in bad.stderr
