@@ -12,10 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from support import spin_until
 
-from hybrid_perception.datasets.gestures import GestureClips, subjects
+from hybrid_perception.datasets.gestures import GestureClips
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.io.rosbag import EventBagWriter
@@ -23,13 +22,6 @@ from hybrid_perception.io.sources import packetize
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIPS = GestureClips()
-
-
-@pytest.fixture(scope='module')
-def gesture_events():
-    subject = subjects('test', seed=2)[1]
-    return CLIPS.renderer.events(5, subject, CLIPS.total_bins * CLIPS.bin_us,
-                                 np.random.default_rng(2))
 
 
 class Probe:
@@ -92,7 +84,8 @@ def start(context, executor, model='gesture/hybrid', **extra):
 
 
 @pytest.mark.parametrize('model', ['gesture/hybrid', 'gesture/ann', 'gesture/snn'])
-def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, model):
+def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, model,
+                                                       offline_probabilities):
     context, executor = ros
     probe = Probe(context, executor)
     start(context, executor, model)
@@ -102,9 +95,7 @@ def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, mode
     probe.publish(make_events([240_000], [0], [0], [1]), executor)  # the stream moves on
     assert spin_until(executor, lambda: len(probe.probabilities) == 6, 30.0)
     bundle = load_bundle(model)
-    with torch.no_grad():
-        clip = torch.from_numpy(CLIPS.to_clip(gesture_events) > 0).float()[None]
-        expected = bundle.model()(clip)[0].softmax(-1).numpy()
+    expected = offline_probabilities(gesture_events, model)
     assert np.allclose(np.concatenate(probe.probabilities), expected, atol=1e-4)
     assert len(probe.spikes) == 6 and probe.spikes[0].shape == (
         int(np.prod(bundle.spec.feature_shape)), bundle.spec.interval)
@@ -231,7 +222,8 @@ def _on_a_vga_camera(events, rng):
     return merged[np.argsort(merged['timestamp'], kind='stable')], n
 
 
-def test_a_region_of_a_larger_camera_gives_the_models_own_probabilities(ros, gesture_events):
+def test_a_region_of_a_larger_camera_gives_the_models_own_probabilities(ros, gesture_events,
+                                                                        offline_probabilities):
     from hybrid_perception.events.array import make_events
     context, executor = ros
     probe = Probe(context, executor)
@@ -241,9 +233,7 @@ def test_a_region_of_a_larger_camera_gives_the_models_own_probabilities(ros, ges
     probe.publish(vga, executor)
     probe.publish(make_events([240_000], [0], [0], [1]), executor)  # the stream moves on
     assert spin_until(executor, lambda: len(probe.probabilities) == 6, 30.0)
-    with torch.no_grad():
-        clip = torch.from_numpy(CLIPS.to_clip(gesture_events) > 0).float()[None]
-        expected = load_bundle('gesture/hybrid').model()(clip)[0].softmax(-1).numpy()
+    expected = offline_probabilities(gesture_events)
     assert np.allclose(np.concatenate(probe.probabilities), expected, atol=1e-4)
     assert snn.input.cropped == noise + 1 and snn.health.bad_messages == 0
     assert spin_until(executor, lambda: probe.status.get('snn_node', {}).get(
