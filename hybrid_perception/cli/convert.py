@@ -42,6 +42,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help='max pooling: refuse (default) or convert as average pooling')
     parser.add_argument('--calibration', type=int, default=500,
                         help='training images the thresholds are balanced on (default 500)')
+    parser.add_argument('--test-images', type=int, default=None,
+                        help='score on the first N test images only (a quick look; default all)')
+    parser.add_argument('--deploy', choices=['auto', 'off'], default='auto',
+                        help='auto (default): a network without biases is also built as the '
+                             'SLAYER/NetX network Loihi runs (8-bit weights, reset to zero, '
+                             'spike input), scored, exported as network.net and run on torch '
+                             'and Lava side by side; off: the float SNN only')
+    parser.add_argument('--agreement-images', type=int, default=5,
+                        help='test images streamed through both torch and Lava (default 5; '
+                             'Lava\'s CPU simulation is slow)')
     parser.set_defaults(func=convert)
 
 
@@ -63,6 +73,8 @@ def convert(args: argparse.Namespace) -> int:
     size = model.spec.input_size
     calibration = load_image_data(args.data, 'train', size)
     test = load_image_data(args.data, 'test', size)
+    if args.test_images is not None:
+        test = type(test)(test.images[:args.test_images], test.labels[:args.test_images])
     chain = linear_chain(model, (1, size, size), max_pool=args.max_pool)
     print(f'{args.model}: {len(chain)} layers to convert '
           f'({", ".join("conv" if layer.conv else "dense" for layer in chain)})')
@@ -79,11 +91,54 @@ def convert(args: argparse.Namespace) -> int:
     settings = {'method': args.method, 'reset': args.reset, 'coding': args.coding,
                 'initial_voltage': args.initial_voltage, 'max_pool': args.max_pool,
                 'data': args.data, 'scales': scales}
-    summary = write_report(args.out, ann, result, sorted(set(args.steps)), settings, chain)
+    deployed = None
+    if args.deploy == 'auto' and not any(layer.bias.any() for layer in chain):
+        deployed = _deploy(converted, test, steps, args)
+    elif args.deploy == 'auto':
+        print('not deployed: the network has biases, which SLAYER/NetX blocks do not carry '
+              '(train digits --bias off)')
+    summary = write_report(args.out, ann, result, sorted(set(args.steps)), settings, chain,
+                           deployed)
     for row in summary['snn']:
-        print(f'  {row["steps"]:5d} steps: accuracy {row["accuracy"]:.4f}, '
-              f'{row["synaptic_ops"]:.0f} synaptic ops per image')
+        if not row['quantized']:
+            print(f'  {row["steps"]:5d} steps: accuracy {row["accuracy"]:.4f}, '
+                  f'{row["synaptic_ops"]:.0f} synaptic ops per image')
+    for row in summary['snn']:
+        if row['quantized']:
+            print(f'  {row["steps"]:5d} steps on Loihi\'s fixed point: accuracy '
+                  f'{row["accuracy"]:.4f}')
+    if deployed is not None:
+        print(f'torch and Lava on the exported network: spike agreement '
+              f'{deployed["spike_agreement"]:.6f} over {args.agreement_images} images')
     print(f'wrote {args.out / "conversion.json"} and {args.out / "report.md"}')
     print(json.dumps({'ann': summary['ann'], 'steps_to_ann_minus_1': summary['steps_to'][
         'ann_minus_1_point']}))
     return 0
+
+
+def _deploy(converted, test, steps: int, args: argparse.Namespace) -> dict:
+    """The Loihi build: scored on every test image, exported, streamed through both runtimes."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from hybrid_perception.hybrid.conversion.bundle import (
+        deployable_network,
+        rate_spikes,
+        run_deployed,
+    )
+    from hybrid_perception.networks.snn.compare import compare_runtimes
+
+    network = deployable_network(converted)
+    with tqdm(total=len(test), desc=f'Loihi fixed point, {steps} steps', unit='image') as bar:
+        accuracy, counts = run_deployed(network, test.images, test.labels, steps, progress=bar)
+    path = network.export_hdf5(args.out / 'network.net')
+    flush = len(network.spec.layers) + 1
+    images = test.images[:args.agreement_images]
+    windows = np.concatenate([rate_spikes(images, steps),
+                              np.zeros((len(images), flush, *images.shape[1:]), np.float32)],
+                             axis=1)
+    print(f'torch and Lava, {len(images)} images of {steps + flush} steps ...')
+    comparison = compare_runtimes(path, windows)
+    return {'accuracy': accuracy, 'spikes_out': counts, 'network': path,
+            'threshold': network.spec.neuron.threshold,
+            'spike_agreement': comparison.agreement}

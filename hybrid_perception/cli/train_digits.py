@@ -21,6 +21,9 @@ def add_digits_training_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument('--pooling', choices=['avg', 'max'], default='avg',
                        help='LeNet-5 pooling (default avg, as the seed\'s lab; max converts '
                             'only as average pooling)')
+    group.add_argument('--bias', choices=['off', 'on'], default='off',
+                       help='biases in the LeNet-5 (default off: SLAYER/NetX deploy none; on '
+                            'converts to a float SNN only)')
 
 
 def train_digits_command(args: argparse.Namespace) -> int:
@@ -36,7 +39,7 @@ def train_digits_command(args: argparse.Namespace) -> int:
     config = TrainConfig(epochs=args.epochs or 30, batch_size=args.batch_size,
                          lr=args.lr or 2e-3, seed=args.seed, device=args.device)
     result = train_digits(train, test, out, config,
-                          LeNetSpec(args.input_size, 10, args.pooling))
+                          LeNetSpec(args.input_size, 10, args.pooling, args.bias == 'on'))
     plot_history(result.history, out / 'training.png')
     print(f'best test accuracy {result.best_val_accuracy:.4f}: {result.best_checkpoint}')
     print(f'next: hybrid-perception convert {result.best_checkpoint} --data {args.data} '

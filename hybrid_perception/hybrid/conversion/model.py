@@ -34,20 +34,22 @@ class ConversionError(HybridPerceptionError):
     """A network that cannot be converted, with the layer that stops it."""
 
 
-def LeNet5(input_size: int = 28, classes: int = 10, pooling: str = 'avg') -> nn.Sequential:
+def LeNet5(input_size: int = 28, classes: int = 10, pooling: str = 'avg',
+           bias: bool = True) -> nn.Sequential:
     """conv6 5x5 - pool - conv16 5x5 - pool - fc120 - fc84 - fc10, ReLU between (the seed
     lab's network; average pooling as they use). A 28x28 input is padded by 2 as MNIST's
-    LeNet-5 is; other sizes keep the 5x5 arithmetic."""
+    LeNet-5 is; other sizes keep the 5x5 arithmetic. ``bias=False`` makes it deployable
+    through SLAYER/NetX, whose blocks have none."""
     pool = {'avg': nn.AvgPool2d, 'max': nn.MaxPool2d}[pooling]
     padding = 2 if input_size == 28 else 0
     side = ((input_size + 2 * padding - 4) // 2 - 4) // 2
     if side < 1:
         raise ValueError(f'input size {input_size} is too small for LeNet-5')
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=padding), nn.ReLU(), pool(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), pool(2), nn.Flatten(),
-        nn.Linear(16 * side * side, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, classes))
+        nn.Conv2d(1, 6, 5, padding=padding, bias=bias), nn.ReLU(), pool(2),
+        nn.Conv2d(6, 16, 5, bias=bias), nn.ReLU(), pool(2), nn.Flatten(),
+        nn.Linear(16 * side * side, 120, bias=bias), nn.ReLU(),
+        nn.Linear(120, 84, bias=bias), nn.ReLU(), nn.Linear(84, classes, bias=bias))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class LeNetSpec:
     input_size: int = 28
     classes: int = 10
     pooling: str = 'avg'
+    bias: bool = False      # SLAYER/NetX blocks deploy none
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -35,7 +36,7 @@ class DigitsNet(nn.Module):
     def __init__(self, spec: LeNetSpec = LeNetSpec()) -> None:
         super().__init__()
         self.spec = spec
-        self.layers = LeNet5(spec.input_size, spec.classes, spec.pooling)
+        self.layers = LeNet5(spec.input_size, spec.classes, spec.pooling, spec.bias)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.layers(images)

@@ -1,0 +1,87 @@
+"""The converted network as the SNN engine runs it: a SLAYER CUBA network (NetX HDF5 for
+Lava and Loihi, the same file for the torch runtime), with Loihi's fixed point.
+
+Integrate-and-fire is CUBA with a current decay of 1 (the current is the step's input) and a
+voltage decay of 0, reset to zero on a spike (Loihi's). One threshold serves every layer (our
+spec's single neuron model), so threshold balancing stays in the weights: each layer's are
+multiplied by the threshold ``theta``, which is chosen to put the largest weight of the whole
+network at ``weight_limit`` of SLAYER's 8-bit range (weights in steps of 1/32 up to 8).
+SLAYER's blocks have no bias: a network with biases is refused here (train it without, as
+``train digits`` does by default) rather than deployed as something else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from hybrid_perception.hybrid.conversion.model import ConversionError, LinearLayer
+from hybrid_perception.networks.snn.model import SpikingNetwork
+from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec, NeuronSpec
+
+__all__ = ['WEIGHT_LIMIT', 'deployable_network', 'rate_spikes', 'run_deployed']
+
+#: where the largest weight lands (SLAYER's quantizer clamps at 8 - 1/32); half the range
+#: measured best on digits: 1/32 steps stay fine enough for the smallest layers
+WEIGHT_LIMIT = 4.0
+
+
+def deployable_network(chain: list[LinearLayer], weight_limit: float = WEIGHT_LIMIT
+                       ) -> SpikingNetwork:
+    """The balanced chain (thresholds 1) as a SLAYER network with threshold ``theta``."""
+    for i, layer in enumerate(chain):
+        if np.any(layer.bias):
+            raise ConversionError(f'layer {i} has a bias, which SLAYER/NetX CUBA blocks do not '
+                                  'deploy: train without biases (train digits --bias off)')
+    theta = weight_limit / max(float(np.abs(layer.weight).max()) for layer in chain)
+    layers = [ConvLayer(layer.weight.shape[0], layer.weight.shape[-1], layer.stride,
+                        layer.padding, weight_scale=1.0) if layer.conv
+              else DenseLayer(layer.weight.shape[0], weight_scale=1.0) for layer in chain]
+    spec = NetworkSpec(tuple(chain[0].input_shape), tuple(layers),
+                       NeuronSpec(threshold=theta, current_decay=1.0, voltage_decay=0.0))
+    network = SpikingNetwork(spec)
+    for block, layer in zip(network.spiking_blocks, chain, strict=True):
+        weight = block.synapse.weight
+        weight.data = torch.from_numpy(layer.weight * theta).reshape(weight.shape).to(weight)
+    return network.eval()
+
+
+def rate_spikes(images: np.ndarray, steps: int) -> np.ndarray:
+    """(N, C, H, W) intensities in [0, 1] -> (N, steps, C, H, W) spikes of an integrate-and-
+    fire encoder (threshold 1, subtract): a pixel of value p spikes p * steps times, evenly
+    (the deterministic counterpart of a constant-current input)."""
+    voltage = np.zeros(images.shape, np.float32)
+    out = np.zeros((images.shape[0], steps, *images.shape[1:]), np.float32)
+    for t in range(steps):
+        voltage += images
+        fired = voltage >= 1.0
+        voltage -= fired
+        out[:, t] = fired
+    return out
+
+
+def run_deployed(network: SpikingNetwork, images: np.ndarray, labels: np.ndarray, steps: int,
+                 batch: int = 64, progress=None) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy after each step 1..``steps`` by output spike counts (ties to the lowest
+    class, as an argmax of the chip's counters), and the output spike counts per image.
+
+    SLAYER's fixed-point forward, batched; each image starts from rest and is followed by
+    one silent step per layer so its last spikes arrive (every layer delays by one step). The
+    torch runtime streams the same forward and Lava agrees with it spike for spike
+    (:func:`hybrid_perception.networks.snn.compare.compare_runtimes`)."""
+    flush = len(network.spec.layers) + 1
+    correct = np.zeros(steps)
+    totals = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch):
+            chunk = images[start:start + batch]
+            spikes = np.concatenate([rate_spikes(chunk, steps),
+                                     np.zeros((len(chunk), flush, *chunk.shape[1:]),
+                                              np.float32)], axis=1)
+            out = network(torch.from_numpy(np.moveaxis(spikes, 1, -1))).numpy()  # (N, K, T')
+            counts = np.cumsum(out, axis=-1)[..., flush - 1:flush - 1 + steps]
+            correct += (counts.argmax(axis=1) == labels[start:start + batch, None]).sum(0)
+            totals.append(counts[..., -1])
+            if progress is not None:
+                progress.update(len(chunk))
+    return correct / len(labels), np.concatenate(totals)
