@@ -181,9 +181,7 @@ def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2
         if events_type == 'point_cloud2':
             received['events'] += pointcloud_to_events(msg).size
         else:
-            received['events'] += stream.push(RawPacket(
-                msg.encoding, msg.width, msg.height, msg.events, msg.time_base, msg.seq,
-                msg.header.stamp.sec * 1_000_000 + msg.header.stamp.nanosec // 1000))[0].size
+            received['events'] += stream.push(RawPacket.of_message(msg))[0].size
         received['messages'] += 1
     kind = PointCloud2 if events_type == 'point_cloud2' else event_packet_type()
     node.create_subscription(kind, 'events', on_packet, stream_qos('reliable', live=False))

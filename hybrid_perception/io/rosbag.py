@@ -25,7 +25,6 @@ from hybrid_perception.events.pointcloud import (
     packet_layout,
     pointcloud_to_events,
     stamp_from_us,
-    us_from_stamp,
 )
 
 __all__ = [
@@ -246,10 +245,7 @@ class EventBagReader:
     def __iter__(self) -> Iterator[np.ndarray]:
         if self.connection.msgtype == EVENT_PACKET:
             for msg in self._packets():
-                yield self.packets.push(RawPacket(
-                    msg.encoding, msg.width, msg.height, msg.events, msg.time_base, msg.seq,
-                    us_from_stamp(msg.header.stamp.sec, msg.header.stamp.nanosec),
-                    msg.is_bigendian))[0]
+                yield self.packets.push(RawPacket.of_message(msg))[0]
             return
         for raw in self._messages(self.connection):
             yield pointcloud_to_events(self._deserialize(raw, POINTCLOUD2))

@@ -20,7 +20,6 @@ from hybrid_perception.events.array import EventSanitizer, SensorSize
 from hybrid_perception.events.codecs import PacketStream, RawPacket, warm_up
 from hybrid_perception.events.fitting import SensorFit
 from hybrid_perception.events.pointcloud import pointcloud_to_events
-from hybrid_perception.ros.conversions import stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
@@ -126,11 +125,9 @@ class EventInput:
         """An EventPacket: its sensor size (unless ``sensor_size`` is set), then its words."""
         if not self.size_given:
             self._camera_size(msg.width, msg.height, 'EventPacket')
-        packet = RawPacket(msg.encoding, msg.width, msg.height, msg.events, msg.time_base,
-                           msg.seq, stamp_us(msg.header), msg.is_bigendian)
         lost = self.packets.dropped_packets
         try:
-            events, counts = self.packets.push(packet)
+            events, counts = self.packets.push(RawPacket.of_message(msg))
         except EventFormatError as err:
             self.health.bad(f'undecodable EventPacket: {err}')
             return

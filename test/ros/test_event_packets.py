@@ -107,7 +107,6 @@ def test_driver_event_packets_decode_back_to_the_events_it_read(ros, tmp_path):
     from sensor_msgs.msg import PointCloud2
 
     from hybrid_perception.events.pointcloud import pointcloud_to_events
-    from hybrid_perception.ros.conversions import stamp_us
     from hybrid_perception.ros.qos import stream_qos
     context, executor = ros
     import rclpy
@@ -131,9 +130,8 @@ def test_driver_event_packets_decode_back_to_the_events_it_read(ros, tmp_path):
     driver.finished.set_result(0)   # the simulator never ends: stop it here
     expected = concatenate(clouds)
     stream = PacketStream()
-    decoded = concatenate([stream.push(RawPacket(
-        m.encoding, m.width, m.height, bytes(m.events), m.time_base, m.seq,
-        stamp_us(m.header), m.is_bigendian))[0].copy() for m in packets[:len(clouds)]])
+    decoded = concatenate([stream.push(RawPacket.of_message(m))[0].copy()
+                           for m in packets[:len(clouds)]])
     assert (packets[0].width, packets[0].height, packets[0].encoding) == (346, 260, 'evt3')
     assert [m.seq for m in packets] == list(range(len(packets)))
     for field in ('timestamp', 'x', 'y', 'polarity'):

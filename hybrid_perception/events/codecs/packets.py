@@ -19,6 +19,7 @@ from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import EVENT_DTYPE
 from hybrid_perception.events.codecs import evt2, evt3, libcaer, mono
 from hybrid_perception.events.kernels import columns
+from hybrid_perception.events.pointcloud import us_from_stamp
 
 __all__ = ['ENCODINGS', 'RawPacket', 'DecodeCounts', 'PacketDecoder', 'PacketStream',
            'encode_packet', 'warm_up']
@@ -43,6 +44,13 @@ class RawPacket:
     seq: int = 0
     stamp_us: int = 0
     is_bigendian: bool = False
+
+    @classmethod
+    def of_message(cls, msg) -> RawPacket:
+        """The fields of an EventPacket message, rclpy's or rosbags' (the same names)."""
+        stamp = msg.header.stamp
+        return cls(msg.encoding, msg.width, msg.height, msg.events, msg.time_base, msg.seq,
+                   us_from_stamp(stamp.sec, stamp.nanosec), msg.is_bigendian)
 
 
 @dataclass
