@@ -69,9 +69,7 @@ def decode_words(words, state, width, height, records, counts):  # pragma: no co
                     counts[2] += 1
             elif mask and counts[3] < 0:
                 counts[3] = now
-            if valid != 2:
-                pass
-            elif ey < height and base + size <= width:
+            if valid == 2 and ey < height and base + size <= width:   # all on the sensor
                 rest = row | (pol << 32)
                 while mask:
                     bit = 0
@@ -81,7 +79,7 @@ def decode_words(words, state, width, height, records, counts):  # pragma: no co
                     records[n, 0] = now
                     records[n, 1] = (base + bit) | rest
                     n += 1
-            else:
+            elif valid == 2:
                 for bit in range(size):
                     if (mask >> bit) & 1:
                         if base + bit < width and ey < height:

@@ -75,13 +75,19 @@ class DecodeCounts:
                          for f in fields(self) if getattr(self, f.name))
 
 
+def _largest_side(encoding: str) -> int:
+    """The largest sensor side ``encoding`` carries; an unknown encoding is refused here."""
+    if encoding not in _MAX_SIZE:
+        raise EventFormatError(f'unknown encoding {encoding!r}; known: {", ".join(ENCODINGS)}')
+    return _MAX_SIZE[encoding]
+
+
 class PacketDecoder:
     """Decodes one stream's packets of one encoding into events in sensor time (µs),
     carrying the state the encoding keeps from packet to packet."""
 
     def __init__(self, encoding: str) -> None:
-        if encoding not in _WORDS:
-            raise EventFormatError(f'unknown encoding {encoding!r}; known: {", ".join(ENCODINGS)}')
+        _largest_side(encoding)
         self.encoding = encoding
         self.state = {'evt3': evt3.new_state, 'evt2': evt2.new_state,
                       'libcaer_cmp': libcaer.new_cmp_state}.get(encoding, lambda: None)()
@@ -133,11 +139,8 @@ class PacketStream:
     offset_us: int | None = None
 
     def push(self, packet: RawPacket) -> tuple[np.ndarray, DecodeCounts]:
-        if packet.encoding not in _WORDS:
-            raise EventFormatError(f'unknown encoding {packet.encoding!r}; known: '
-                                   f'{", ".join(ENCODINGS)}')
-        if not (0 < packet.width <= _MAX_SIZE[packet.encoding]
-                and 0 < packet.height <= _MAX_SIZE[packet.encoding]):
+        largest = _largest_side(packet.encoding)
+        if not (0 < packet.width <= largest and 0 < packet.height <= largest):
             raise EventFormatError(f'{packet.encoding} packet for a {packet.width}x'
                                    f'{packet.height} sensor')
         if self.last_seq is not None and packet.seq > self.last_seq + 1:
@@ -163,10 +166,9 @@ def encode_packet(events: np.ndarray, encoding: str, width: int, height: int, se
     """Time-sorted events as one packet, decodable on its own; its stamp is the first event's
     time unless given. The sensor time written is the events' own time, wrapped as the
     encoding wraps it, so :class:`PacketStream` gives back the very timestamps."""
-    if encoding not in _WORDS:
-        raise EventFormatError(f'unknown encoding {encoding!r}; known: {", ".join(ENCODINGS)}')
-    if max(width, height) > _MAX_SIZE[encoding]:
-        raise EventFormatError(f'{encoding} carries at most {_MAX_SIZE[encoding]} pixels a side')
+    largest = _largest_side(encoding)
+    if max(width, height) > largest:
+        raise EventFormatError(f'{encoding} carries at most {largest} pixels a side')
     t, x, y, p = columns(events)
     t0 = int(t[0]) if t.size else (stamp_us or 0)
     time_base = 0
