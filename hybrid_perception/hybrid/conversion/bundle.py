@@ -17,7 +17,7 @@ import torch
 
 from hybrid_perception.hybrid.conversion.model import ConversionError, LinearLayer
 from hybrid_perception.networks.snn.model import SpikingNetwork
-from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec, NeuronSpec
+from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
 
 __all__ = ['WEIGHT_LIMIT', 'deployable_network', 'rate_spikes', 'run_deployed']
 
@@ -34,10 +34,7 @@ def deployable_network(chain: list[LinearLayer], weight_limit: float = WEIGHT_LI
             raise ConversionError(f'layer {i} has a bias, which SLAYER/NetX CUBA blocks do not '
                                   'deploy: train without biases (train digits --bias off)')
     theta = weight_limit / max(float(np.abs(layer.weight).max()) for layer in chain)
-    layers = [ConvLayer(layer.weight.shape[0], layer.weight.shape[-1], layer.stride,
-                        layer.padding, weight_scale=1.0) if layer.conv
-              else DenseLayer(layer.weight.shape[0], weight_scale=1.0) for layer in chain]
-    spec = NetworkSpec(tuple(chain[0].input_shape), tuple(layers),
+    spec = NetworkSpec(tuple(chain[0].input_shape), tuple(layer.spec for layer in chain),
                        NeuronSpec(threshold=theta, current_decay=1.0, voltage_decay=0.0))
     network = SpikingNetwork(spec)
     for block, layer in zip(network.spiking_blocks, chain, strict=True):

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from hybrid_perception.hybrid.conversion.model import LinearLayer, chain_forward
+from hybrid_perception.networks.energy.operations import synaptic_ops
 
 __all__ = ['RESETS', 'CODINGS', 'SpikingResult', 'ann_accuracy', 'run_spiking']
 
@@ -31,7 +32,8 @@ class SpikingResult:
 
     accuracy: np.ndarray                       # (T,)
     spikes_per_sample: np.ndarray              # (T,) cumulative, all spiking layers
-    synaptic_ops_per_sample: np.ndarray        # (T,) cumulative: spikes x fan-out
+    synaptic_ops_per_sample: np.ndarray        # (T,) cumulative: arriving spikes x the
+                                               # neurons each reaches (networks.energy)
     layer_rates: list[float] = field(default_factory=list)  # mean spikes a neuron a step
 
     def steps_to(self, target: float) -> int | None:
@@ -51,15 +53,6 @@ def ann_accuracy(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarra
     return correct / len(labels)
 
 
-def _fan_out(layer: LinearLayer) -> int:
-    """Synapses one input spike drives: a dense layer's outputs, a conv's channels x taps
-    (NetX counts the same way; edges of the map make it slightly less)."""
-    if not layer.conv:
-        return int(layer.weight.shape[0])
-    out, _, k, _ = layer.weight.shape
-    return int(out * (k / layer.stride) ** 2)
-
-
 def run_spiking(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarray, steps: int,
                 reset: str = 'subtract', coding: str = 'analog', threshold: float = 1.0,
                 initial_voltage: float = 0.0, batch: int = 256, seed: int = 0,
@@ -76,7 +69,6 @@ def run_spiking(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarray
     ops = np.zeros(steps)
     layer_spikes = np.zeros(len(chain))
     weights = [(torch.from_numpy(layer.weight), torch.from_numpy(layer.bias)) for layer in chain]
-    fan_outs = [_fan_out(layer) for layer in chain]
     with torch.no_grad():
         for start in range(0, len(images), batch):
             x = torch.from_numpy(np.asarray(images[start:start + batch], np.float32))
@@ -86,7 +78,7 @@ def run_spiking(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarray
                 signal = x if coding == 'analog' else (
                     torch.rand(x.shape, generator=generator) < x).float()
                 if coding == 'poisson':
-                    ops[t:] += float(signal.sum()) * fan_outs[0]
+                    ops[t:] += float(synaptic_ops(chain[0].spec, signal))
                 for i, layer in enumerate(chain):
                     weight, bias = weights[i]
                     if layer.conv:
@@ -106,7 +98,7 @@ def run_spiking(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarray
                     count = float(fired.sum())
                     layer_spikes[i] += count
                     spikes[t:] += count
-                    ops[t:] += count * fan_outs[i + 1]
+                    ops[t:] += float(synaptic_ops(chain[i + 1].spec, fired))
                     signal = fired
                 correct[t] += int((voltages[-1].argmax(1) == y).sum())
                 if progress is not None:

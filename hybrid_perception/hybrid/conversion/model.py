@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.networks.spec import ConvLayer, DenseLayer
 
 __all__ = ['LeNet5', 'LinearLayer', 'ConversionError', 'linear_chain', 'chain_forward']
 
@@ -75,6 +76,15 @@ class LinearLayer:
         k = self.weight.shape[-1]
         side = [(n + 2 * self.padding - k) // self.stride + 1 for n in self.input_shape[1:]]
         return (self.weight.shape[0], *side)
+
+    @property
+    def spec(self) -> ConvLayer | DenseLayer:
+        """The layer as the SNN engine's spec has it: what NetX builds and what the
+        operation counter prices."""
+        if self.conv:
+            return ConvLayer(self.weight.shape[0], self.weight.shape[-1], self.stride,
+                             self.padding, weight_scale=1.0)
+        return DenseLayer(self.weight.shape[0], weight_scale=1.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The layer's linear part on a batch (N, *input_shape)."""
