@@ -4,10 +4,8 @@ The archive ``DvsGesture.tar.gz`` holds ``userNN_<lighting>.aedat`` (one recordi
 subject under one lighting), ``userNN_<lighting>_labels.csv`` (``class,startTime_usec,
 endTime_usec``, classes 1..11) and ``trials_to_train.txt`` / ``trials_to_test.txt`` (the split
 by subject: users 1-23 train, 24-29 test). tonic's ``DVSGesture`` reads a re-packaged numpy
-download instead, so the original files are read here directly: an AEDAT 3.1 file is an ASCII
-header, then packets of a 28-byte header and ``capacity`` fixed-size events; a polarity event
-(type 1) is 8 bytes, a uint32 address (x bits 17-31, y bits 2-16, polarity bit 1, valid bit 0)
-and the low 31 bits of its timestamp, the high bits being the packet's overflow counter.
+download instead, so the original files are read here directly (the AEDAT 3.1 reader is
+io/recordings/aedat3.py).
 """
 
 from __future__ import annotations
@@ -19,17 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from hybrid_perception.errors import EventFormatError
-from hybrid_perception.events.array import SensorSize, concatenate, make_events, select
+from hybrid_perception.events.array import SensorSize, select
+from hybrid_perception.io.recordings.aedat3 import read_aedat3
 
-__all__ = ['DVS_GESTURE_SENSOR', 'DvsGestureRecording', 'GestureSegment', 'read_aedat3',
-           'read_labels', 'write_aedat3', 'recordings']
+__all__ = ['DVS_GESTURE_SENSOR', 'DvsGestureRecording', 'GestureSegment', 'read_labels',
+           'recordings']
 
 DVS_GESTURE_SENSOR = SensorSize(128, 128)
-_END_OF_HEADER = b'#!END-HEADER\r\n'
-_PACKET_HEADER = np.dtype([('type', '<u2'), ('source', '<u2'), ('size', '<u4'),
-                           ('ts_offset', '<u4'), ('ts_overflow', '<u4'), ('capacity', '<u4'),
-                           ('number', '<u4'), ('valid', '<u4')])
-_POLARITY_EVENT = 1
 
 
 @dataclass(frozen=True)
@@ -39,64 +33,6 @@ class GestureSegment:
     label: int
     start_us: int
     end_us: int
-
-
-def read_aedat3(path: str | Path) -> np.ndarray:
-    """Valid polarity events of an AEDAT 3.1 file, in file order; other packet types skipped."""
-    data = _read_bytes(path)
-    offset = data.find(_END_OF_HEADER)
-    if not data.startswith(b'#!AER-DAT3') or offset < 0:
-        raise EventFormatError(f'{path}: not an AEDAT 3.x file (no #!AER-DAT3 header)')
-    offset += len(_END_OF_HEADER)
-    chunks = []
-    while offset < len(data):
-        if offset + _PACKET_HEADER.itemsize > len(data):
-            raise EventFormatError(f'{path}: truncated packet header at byte {offset}')
-        header = np.frombuffer(data, _PACKET_HEADER, 1, offset)[0]
-        offset += _PACKET_HEADER.itemsize
-        length = int(header['capacity']) * int(header['size'])
-        if offset + length > len(data):
-            raise EventFormatError(f'{path}: truncated packet at byte {offset} '
-                                   f'({len(data) - offset} of {length} bytes)')
-        if header['type'] == _POLARITY_EVENT:
-            if header['size'] != 8:
-                raise EventFormatError(f'{path}: polarity events of {header["size"]} bytes, '
-                                       f'expected 8')
-            words = np.frombuffer(data, '<u4', 2 * int(header['capacity']), offset)
-            chunks.append(_decode_polarity(words[0::2], words[1::2], int(header['ts_overflow'])))
-        offset += length
-    return concatenate(chunks)
-
-
-def _decode_polarity(address: np.ndarray, timestamp: np.ndarray, overflow: int) -> np.ndarray:
-    valid = (address & 1).astype(bool)
-    address = address[valid]
-    t = (np.int64(overflow) << 31) | timestamp[valid].astype(np.int64)
-    return make_events(t, (address >> 17) & 0x7FFF, (address >> 2) & 0x7FFF, (address >> 1) & 1)
-
-
-def write_aedat3(path: str | Path, events: np.ndarray, *, packet_events: int = 4096) -> Path:
-    """Write polarity events as AEDAT 3.1 (how tests make files in the dataset's format)."""
-    path = Path(path)
-    t = events['timestamp'].astype(np.int64)
-    if t.size and t.min() < 0:
-        raise ValueError('AEDAT 3.1 timestamps cannot be negative')
-    address = ((events['x'].astype(np.uint32) << 17) | (events['y'].astype(np.uint32) << 2)
-               | (events['polarity'].astype(np.uint32) << 1) | 1)
-    with path.open('wb') as handle:
-        handle.write(b'#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: DVS128\r\n' + _END_OF_HEADER)
-        for start in range(0, t.size, packet_events):
-            part = slice(start, start + packet_events)
-            overflow = t[part] >> 31
-            for high in np.unique(overflow):  # one packet per overflow epoch
-                mine = overflow == high
-                words = np.empty((int(mine.sum()), 2), '<u4')
-                words[:, 0] = address[part][mine]
-                words[:, 1] = t[part][mine] & 0x7FFFFFFF
-                header = np.array([(_POLARITY_EVENT, 1, 8, 4, high, len(words), len(words),
-                                    len(words))], _PACKET_HEADER)
-                handle.write(header.tobytes() + words.tobytes())
-    return path
 
 
 def read_labels(path: str | Path) -> list[GestureSegment]:

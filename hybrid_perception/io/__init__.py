@@ -1,6 +1,8 @@
-"""Recordings and cameras, without ROS: AEDAT4, rosbag2, event sources and the paced player."""
+"""Recordings and cameras, without ROS: every common recording format, rosbag2, event sources
+and the paced player."""
 
-from hybrid_perception.io.aedat4 import Aedat4Reader, read_aedat4, write_aedat4
+from hybrid_perception.io.recordings import open_recording
+from hybrid_perception.io.recordings.aedat4 import Aedat4Reader, read_aedat4, write_aedat4
 from hybrid_perception.io.rosbag import EventBagReader, EventBagWriter
 from hybrid_perception.io.sources import (
     CameraSource,
@@ -10,5 +12,6 @@ from hybrid_perception.io.sources import (
     open_source,
 )
 
-__all__ = ['Aedat4Reader', 'read_aedat4', 'write_aedat4', 'EventBagReader', 'EventBagWriter',
-           'SyntheticSource', 'CameraSource', 'Packetizer', 'looping', 'open_source']
+__all__ = ['open_recording', 'Aedat4Reader', 'read_aedat4', 'write_aedat4', 'EventBagReader',
+           'EventBagWriter', 'SyntheticSource', 'CameraSource', 'Packetizer', 'looping',
+           'open_source']

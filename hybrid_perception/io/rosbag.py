@@ -214,6 +214,8 @@ class EventBagReader:
     are counted in ``packets`` (a :class:`PacketStream`); the events around them are kept.
     """
 
+    format = 'rosbag2'
+
     def __init__(self, path: str | Path, *, topic: str | None = None,
                  sensor: SensorSize | None = None) -> None:
         from rosbags.rosbag2 import Reader

@@ -15,7 +15,7 @@ import numpy as np
 
 from hybrid_perception.errors import EventSourceError
 from hybrid_perception.events.array import SensorSize, concatenate
-from hybrid_perception.io.aedat4 import Aedat4Reader
+from hybrid_perception.io.recordings import open_recording
 from hybrid_perception.io.rosbag import EventBagReader
 from hybrid_perception.sim.scenes import MovingBarsScene
 from hybrid_perception.sim.simulator import DvsParams, DvsSimulator
@@ -24,7 +24,7 @@ __all__ = ['SyntheticSource', 'CameraSource', 'Packetizer', 'packetize', 'read_p
            'open_source', 'looping',
            'SOURCE_KINDS']
 
-SOURCE_KINDS = ('synthetic', 'camera', 'aedat4', 'rosbag')
+SOURCE_KINDS = ('synthetic', 'camera', 'file', 'aedat4', 'rosbag')
 
 
 class SyntheticSource:
@@ -86,20 +86,24 @@ class CameraSource:
 
 
 def open_source(kind: str, *, path: str = '', sensor: SensorSize = SensorSize(128, 128),
-                topic: str | None = None, serial: str = '', seed: int = 0):
-    """The source named by the driver's ``source`` parameter."""
+                topic: str | None = None, group: str | None = None, serial: str = '',
+                seed: int = 0):
+    """The source named by the driver's ``source`` parameter.
+
+    ``file`` reads any recording :mod:`hybrid_perception.io.recordings` recognises, with
+    ``sensor`` for files that give no size; ``aedat4`` and ``rosbag`` insist on that format.
+    """
     if kind == 'synthetic':
         return SyntheticSource(sensor, seed=seed)
     if kind == 'camera':
         return CameraSource(serial)
-    if kind in ('aedat4', 'rosbag'):
+    if kind in ('file', 'aedat4', 'rosbag'):
         if not path:
             raise EventSourceError(f"source '{kind}' needs a path")
         if not Path(path).exists():
             raise EventSourceError(f'{path}: no such file or directory')
-        if kind == 'aedat4':
-            return Aedat4Reader(path)
-        return EventBagReader(path, topic=topic or None, sensor=sensor)
+        return open_recording(path, format='auto' if kind == 'file' else kind, sensor=sensor,
+                              topic=topic or None, group=group or None)
     raise EventSourceError(f'unknown source {kind!r}; choose one of {", ".join(SOURCE_KINDS)}')
 
 

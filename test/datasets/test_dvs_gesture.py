@@ -5,16 +5,12 @@ import struct
 import numpy as np
 import pytest
 
-from hybrid_perception.datasets.dvs_gesture import (
-    read_aedat3,
-    read_labels,
-    recordings,
-    write_aedat3,
-)
+from hybrid_perception.datasets.dvs_gesture import read_labels, recordings
 from hybrid_perception.datasets.gestures import GestureClips, GestureRenderer
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import SensorSize, make_events
 from hybrid_perception.events.representations import to_spike_tensor
+from hybrid_perception.io.recordings.aedat3 import read_aedat3, write_aedat3
 
 
 def _packet(kind: int, size: int, overflow: int, payload: bytes) -> bytes:

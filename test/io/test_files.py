@@ -6,7 +6,7 @@ import yaml
 
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import SensorSize, make_events
-from hybrid_perception.io.aedat4 import Aedat4Reader, read_aedat4, write_aedat4
+from hybrid_perception.io.recordings.aedat4 import Aedat4Reader, read_aedat4, write_aedat4
 from hybrid_perception.io.rosbag import EventBagReader, EventBagWriter
 
 
@@ -33,13 +33,16 @@ def test_aedat4_reader_can_read_twice(tmp_path, events):
 
 
 @pytest.mark.parametrize('keep', [0.5, 0.99])
-def test_truncated_aedat4_is_a_clear_format_error(tmp_path, events, keep):
+def test_truncated_aedat4_gives_its_events_then_a_clear_error(tmp_path, events, keep):
     path = tmp_path / 'rec.aedat4'
-    write_aedat4(path, events, SensorSize(64, 48))
+    write_aedat4(path, events, SensorSize(64, 48), batch=1000)
     data = path.read_bytes()
     path.write_bytes(data[:int(len(data) * keep)])
-    with pytest.raises(EventFormatError, match='truncated or corrupt'):
-        read_aedat4(path)
+    got = []
+    with pytest.raises(EventFormatError, match=r'rec.aedat4: read as AEDAT4: truncated'):
+        got.extend(Aedat4Reader(path))
+    got = np.concatenate(got)
+    assert 0 < got.size < events.size and np.array_equal(got, events[:got.size])
 
 
 def test_missing_aedat4_is_a_clear_format_error(tmp_path):

@@ -38,16 +38,20 @@ from hybrid_perception.ros.qos import RELIABILITIES, RESULTS_QOS, stream_qos
 
 PARAMETERS = {
     'source': ('synthetic', f'event source: {", ".join(SOURCE_KINDS)}'),
-    'path': ('', 'file to replay (aedat4: .aedat4 file, rosbag: bag folder or file)'),
+    'path': ('', 'recording to replay (file: any format io.recordings reads, recognised by '
+                 'content; aedat4 / rosbag: that format only)'),
     'topic': ('', 'events topic inside the bag (rosbag source; empty = the first PointCloud2 or '
                   'EventPacket)'),
+    'group': ('', 'HDF5 group of the events (file source; empty = DHP19 cam0_events, DSEC '
+                  'events, or the first group of x/y/t/p columns)'),
     'camera_serial': ('', 'camera serial number (camera source; empty = first found)'),
     'rate': (1.0, 'replay speed of files and the simulator: 1.0 real time, 0 as fast as '
                   'possible'),
     'loop': (False, 'replay the file again from the start when it ends'),
     'packet_period_us': (1000, 'time span of one events packet (latency vs per-message cost)'),
-    'sensor_width': (128, 'sensor width (synthetic source, or a bag without camera_info)'),
-    'sensor_height': (128, 'sensor height (synthetic source, or a bag without camera_info)'),
+    'sensor_width': (128, 'sensor width (synthetic source, or a recording that gives no size: '
+                          'CSV, npy, N-MNIST .bin, a bag without camera_info)'),
+    'sensor_height': (128, 'sensor height (as sensor_width)'),
     'seed': (0, 'random seed of the synthetic source'),
     'frame_id': ('camera', 'frame_id of every published header'),
     'events_type': ('point_cloud2', 'what events carries: point_cloud2, event_packet '
@@ -104,6 +108,7 @@ class DvsDriver(Node):
                       'source_errors': 0}
         self._since_view: list = []
         self._last_error = ''
+        self.read_as = ''  # the format the open recording is read as
         qos = stream_qos(p['reliability'], live=self.live)
         self.cloud_pub = self.packet_pub = None
         if p['events_type'] != 'event_packet':
@@ -130,13 +135,14 @@ class DvsDriver(Node):
 
     def _open(self) -> None:
         p = self.p
-        source = open_source(p['source'], path=p['path'], topic=p['topic'],
+        source = open_source(p['source'], path=p['path'], topic=p['topic'], group=p['group'],
                              sensor=self.sensor, serial=p['camera_serial'], seed=p['seed'])
         self.sensor = source.sensor
         self.player = PacketPlayer(
             looping(lambda: source, p['loop']), EventSanitizer(self.sensor, drops=self.drops),
             period_us=p['packet_period_us'], rate=p['rate'], live=self.live)
-        self.get_logger().info(f'source {p["source"]} {p["path"]} open: sensor '
+        self.read_as = getattr(source, 'format', p['source'])
+        self.get_logger().info(f'source {p["source"]} {p["path"]} ({self.read_as}) open: sensor '
                                f'{self.sensor.width}x{self.sensor.height}, packets of '
                                f'{p["packet_period_us"]} µs, rate {p["rate"]}')
 
@@ -262,7 +268,7 @@ class DvsDriver(Node):
             level, message = DiagnosticStatus.WARN, 'events dropped (see values)'
         values = {**self.stats, 'dropped_out_of_bounds': drops.out_of_bounds,
                   'dropped_backwards_in_time': drops.backwards_in_time,
-                  'source': self.p['source'],
+                  'source': self.p['source'], 'read_as': self.read_as,
                   'sensor': f'{self.sensor.width}x{self.sensor.height}'}
         self.diag_pub.publish(diagnostics(self, 'event stream', level, message,
                                           self.p['path'] or self.p['source'], values))
