@@ -58,13 +58,15 @@ class Aedat3Reader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         batch: list[np.ndarray] = []
-        for events in self._packets():
-            batch.append(events)
-            if sum(b.size for b in batch) >= _BATCH_EVENTS:
+        try:
+            for events in self._packets():
+                batch.append(events)
+                if sum(b.size for b in batch) >= _BATCH_EVENTS:
+                    yield concatenate(batch)
+                    batch = []
+        finally:  # the packets read before a damaged one are delivered before its error
+            if batch:
                 yield concatenate(batch)
-                batch = []
-        if batch:
-            yield concatenate(batch)
 
     def _packets(self) -> Iterator[np.ndarray]:
         try:

@@ -74,6 +74,7 @@ class CsvReader:
         if sample.shape[1] < 4:
             raise broken(self.path, self.format, f'{sample.shape[1]} columns; t, x, y and p '
                                                  f'are needed')
+        self._width = sample.shape[1]
         names = head[0].replace(',', ' ').split() if self._header else None
         self._order = _order(names, sample)
         t_text = rows[0].replace(',', ' ').split()[self._order['t']] if rows else ''
@@ -90,7 +91,7 @@ class CsvReader:
                 try:
                     table = np.loadtxt(block, delimiter=self._sep, ndmin=2)
                 except ValueError:
-                    good, bad = _split_at_bad_row(block, self._sep)
+                    good, bad = _split_at_bad_row(block, self._sep, self._width)
                     if len(good):
                         yield _events(good, self._order, self._seconds)
                     raise broken(self.path, self.format,
@@ -101,15 +102,18 @@ class CsvReader:
                 number += len(block)
 
 
-def _split_at_bad_row(block: list[str], sep: str | None) -> tuple[np.ndarray, int]:
-    """The rows before the first one numpy cannot read, and that row's index."""
+def _split_at_bad_row(block: list[str], sep: str | None, width: int
+                      ) -> tuple[np.ndarray, int]:
+    """The rows before the first one that is not ``width`` numbers, and that row's index."""
     for i, line in enumerate(block):
         try:
-            np.loadtxt([line], delimiter=sep, ndmin=2)
+            ok = np.loadtxt([line], delimiter=sep, ndmin=2).shape[1] == width
         except ValueError:
-            good = np.loadtxt(block[:i], delimiter=sep, ndmin=2) if i else np.empty((0, 4))
+            ok = False
+        if not ok:
+            good = np.loadtxt(block[:i], delimiter=sep, ndmin=2) if i else np.empty((0, width))
             return good, i
-    raise AssertionError('a block that failed has a bad row')
+    raise AssertionError('a block numpy refused has a row that is not a table row')
 
 
 class NpyReader:

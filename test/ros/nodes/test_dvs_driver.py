@@ -195,3 +195,47 @@ def test_driver_executable_delivers_every_event_to_another_process(ros, syntheti
     assert delivered and listener.count == n_events, (listener.count, n_events, output)
     assert driver.returncode == 0, output
     assert f'end of {path}' in output and 'Traceback' not in output
+
+
+def test_file_source_plays_a_jaer_recording_at_its_own_size(ros, tmp_path, rng):
+    """source:=file reads what the file is (a DAVIS346 jAER AEDAT 2.0 named .aedat), announces
+    its 346x260 sensor, and publishes every pixel event."""
+    from hybrid_perception.io.recordings.jaer import write_aedat2
+    n = 5000
+    events = make_events(np.sort(rng.integers(0, 400_000, n)), rng.integers(0, 346, n),
+                         rng.integers(0, 260, n), rng.integers(0, 2, n))
+    path = write_aedat2(tmp_path / 'walking.aedat', events,
+                        chip='eu.seebetter.ini.chips.davis.Davis346B')
+    context, executor = ros
+    listener = Listener(context, executor)
+    driver = start_driver(context, executor, source='file', path=str(path), rate=0.0,
+                          wait_for_subscribers=1)
+    assert spin_until(executor, driver.finished.done, 20.0)
+    assert spin_until(executor, lambda: listener.count >= n, 5.0)
+    assert np.array_equal(np.concatenate(listener.events), events)
+    assert driver.sensor == SensorSize(346, 260)
+    assert spin_until(executor, lambda: listener.diagnostics and
+                      listener.values().get('read_as') == 'AEDAT 2.0 (jAER)', 5.0)
+
+
+def test_damaged_recording_publishes_its_good_part_once_and_says_where_it_broke(
+        ros, tmp_path, rng):
+    from hybrid_perception.io.recordings.aedat3 import write_aedat3
+    n = 4000
+    events = make_events(np.sort(rng.integers(0, 400_000, n)), rng.integers(0, 128, n),
+                         rng.integers(0, 128, n), rng.integers(0, 2, n))
+    path = write_aedat3(tmp_path / 'user24_led.aedat', events, packet_events=500)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2 + 3])
+    context, executor = ros
+    listener = Listener(context, executor)
+    driver = start_driver(context, executor, source='file', path=str(path), rate=0.0,
+                          retry_period_s=0.1, wait_for_subscribers=1)
+    assert spin_until(executor, lambda: driver.stats['source_errors'] == 1, 20.0)
+    spin_until(executor, lambda: False, 1.0)  # ten retry periods: no second attempt
+    assert driver.stats['source_errors'] == 1
+    got = np.concatenate(listener.events)
+    assert 0 < got.size < n and np.array_equal(got, events[:got.size])
+    assert spin_until(executor, lambda: any(
+        'user24_led.aedat: read as AEDAT 3.1: truncated' in s.message
+        for s in listener.diagnostics), 5.0)
