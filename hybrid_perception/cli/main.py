@@ -7,10 +7,12 @@ import sys
 
 from hybrid_perception.cli import (
     convert,
+    convert_recording,
     dataset,
     demo,
     evaluate,
     export,
+    inspect_recording,
     record,
     replay,
     run,
@@ -23,8 +25,8 @@ from hybrid_perception.errors import HybridPerceptionError
 __all__ = ['build_parser', 'main']
 
 #: in the order ``--help`` lists them
-COMMANDS = (demo, simulate, record, replay, train, export, run_snn, run, dataset, evaluate,
-            convert)
+COMMANDS = (demo, simulate, record, replay, inspect_recording, convert_recording, train, export,
+            run_snn, run, dataset, evaluate, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
-"""``hybrid-perception replay``: a bag or an AEDAT4 file published on ``events`` by the
-driver, once or looped; exit status 1 when the file could not be read to its end."""
+"""``hybrid-perception replay``: a recording (any format the driver reads) published on
+``events`` by the driver, once or looped; exit status 1 when it could not be read to its end."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ __all__ = ['add_parser']
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser('replay', help='publish a bag or AEDAT4 file on `events`')
-    parser.add_argument('path', help='rosbag2 bag or .aedat4 file')
+    from hybrid_perception.cli.recording_options import add_recording_options
+    parser = sub.add_parser('replay', help='publish a recording on `events`')
+    parser.add_argument('path', help='recording: rosbag2, AEDAT 2.0/3.1/4, Prophesee RAW/DAT, '
+                                     'Event Stream, N-MNIST .bin, HDF5, CSV, npy')
     parser.add_argument('--rate', type=float, default=1.0, help='1.0 real time, 0 fastest')
     parser.add_argument('--loop', action='store_true')
     parser.add_argument('--wait-for-subscribers', type=int, default=0)
+    add_recording_options(parser)
     parser.set_defaults(func=replay_file)
 
 
@@ -25,10 +28,13 @@ def replay_file(args: argparse.Namespace) -> int:
     from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
     from hybrid_perception.ros.parameters import overrides
 
+    size = {} if args.sensor is None else {'sensor_width': args.sensor.width,
+                                           'sensor_height': args.sensor.height}
     rclpy.init()
     driver = DvsDriver(parameter_overrides=overrides(
-        source='aedat4' if args.path.endswith('.aedat4') else 'rosbag', path=args.path,
-        rate=args.rate, loop=args.loop, wait_for_subscribers=args.wait_for_subscribers))
+        source='file', format=args.format, path=args.path,
+        topic=args.topic or '', group=args.group or '', rate=args.rate, loop=args.loop,
+        wait_for_subscribers=args.wait_for_subscribers, **size))
     executor = SingleThreadedExecutor()
     executor.add_node(driver)
     try:

@@ -86,12 +86,13 @@ class CameraSource:
 
 
 def open_source(kind: str, *, path: str = '', sensor: SensorSize = SensorSize(128, 128),
-                topic: str | None = None, group: str | None = None, serial: str = '',
-                seed: int = 0):
+                topic: str | None = None, group: str | None = None, format: str = 'auto',
+                serial: str = '', seed: int = 0):
     """The source named by the driver's ``source`` parameter.
 
-    ``file`` reads any recording :mod:`hybrid_perception.io.recordings` recognises, with
-    ``sensor`` for files that give no size; ``aedat4`` and ``rosbag`` insist on that format.
+    ``file`` reads any recording :mod:`hybrid_perception.io.recordings` reads (``format``:
+    recognised by content unless named), with ``sensor`` for files that give no size;
+    ``aedat4`` and ``rosbag`` insist on that format.
     """
     if kind == 'synthetic':
         return SyntheticSource(sensor, seed=seed)
@@ -102,7 +103,7 @@ def open_source(kind: str, *, path: str = '', sensor: SensorSize = SensorSize(12
             raise EventSourceError(f"source '{kind}' needs a path")
         if not Path(path).exists():
             raise EventSourceError(f'{path}: no such file or directory')
-        return open_recording(path, format='auto' if kind == 'file' else kind, sensor=sensor,
+        return open_recording(path, format=format if kind == 'file' else kind, sensor=sensor,
                               topic=topic or None, group=group or None)
     raise EventSourceError(f'unknown source {kind!r}; choose one of {", ".join(SOURCE_KINDS)}')
 

@@ -21,7 +21,7 @@ import numpy as np
 from hybrid_perception.events.array import SensorSize, concatenate, make_events
 from hybrid_perception.io.recordings.reading import broken, library_errors
 
-__all__ = ['MAGIC', 'Aedat4Reader', 'read_aedat4', 'write_aedat4']
+__all__ = ['MAGIC', 'Aedat4Reader', 'Aedat4Writer', 'read_aedat4', 'write_aedat4']
 
 MAGIC = b'#!AER-DAT4.0'
 FORMAT = 'AEDAT4'
@@ -68,20 +68,42 @@ def _event_store(events: np.ndarray):
     return store
 
 
-def write_aedat4(path: str | Path, events: np.ndarray, sensor: SensorSize, *,
-                 camera_name: str = 'hybrid_perception', batch: int = 100_000) -> None:
-    """Write events (time-sorted) as an AEDAT4 event stream.
+class Aedat4Writer:
+    """Writes an AEDAT4 event stream chunk by chunk (time-sorted), through dv-processing.
 
     dv-processing's writer aborts the process (C++ terminate) on a name not ending in
-    ``.aedat4``, so such a file is written under that suffix and renamed.
+    ``.aedat4``, so such a file is written under that suffix and renamed on :meth:`close`.
     """
-    import dv_processing as dv
-    path = Path(path)
-    target = path if path.suffix == '.aedat4' else path.with_name(path.name + '.aedat4')
-    config = dv.io.MonoCameraWriter.EventOnlyConfig(camera_name, (sensor.width, sensor.height))
-    writer = dv.io.MonoCameraWriter(str(target), config)
-    for start in range(0, events.size, batch):
-        writer.writeEvents(_event_store(events[start:start + batch]))
-    del writer  # the destructor flushes and writes the file's index
-    if target != path:
-        target.replace(path)
+
+    def __init__(self, path: str | Path, sensor: SensorSize, *,
+                 camera_name: str = 'hybrid_perception') -> None:
+        import dv_processing as dv
+        self.path = Path(path)
+        self._target = self.path if self.path.suffix == '.aedat4' else \
+            self.path.with_name(self.path.name + '.aedat4')
+        config = dv.io.MonoCameraWriter.EventOnlyConfig(camera_name,
+                                                        (sensor.width, sensor.height))
+        self._writer = dv.io.MonoCameraWriter(str(self._target), config)
+
+    def write(self, events: np.ndarray, batch: int = 100_000) -> None:
+        for start in range(0, events.size, batch):
+            self._writer.writeEvents(_event_store(events[start:start + batch]))
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer = None  # the destructor flushes and writes the file's index
+            if self._target != self.path:
+                self._target.replace(self.path)
+
+    def __enter__(self) -> Aedat4Writer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_aedat4(path: str | Path, events: np.ndarray, sensor: SensorSize, *,
+                 camera_name: str = 'hybrid_perception', batch: int = 100_000) -> None:
+    """Write events (time-sorted) as an AEDAT4 event stream."""
+    with Aedat4Writer(path, sensor, camera_name=camera_name) as writer:
+        writer.write(events, batch)

@@ -23,6 +23,7 @@ from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSiz
 from hybrid_perception.events.codecs import ENCODINGS, warm_up
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.io.player import PacketPlayer
+from hybrid_perception.io.recordings import FORMATS
 from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
 from hybrid_perception.ros.conversions import (
     camera_info,
@@ -42,6 +43,8 @@ PARAMETERS = {
                  'content; aedat4 / rosbag: that format only)'),
     'topic': ('', 'events topic inside the bag (rosbag source; empty = the first PointCloud2 or '
                   'EventPacket)'),
+    'format': ('auto', 'recording format of the file source: auto (recognised by content) or '
+                       'one of ' + ', '.join(FORMATS)),
     'group': ('', 'HDF5 group of the events (file source; empty = DHP19 cam0_events, DSEC '
                   'events, or the first group of x/y/t/p columns)'),
     'camera_serial': ('', 'camera serial number (camera source; empty = first found)'),
@@ -76,6 +79,8 @@ def validate(p: dict) -> None:
     """Reject values that would fail later, mid-stream, with a message naming the parameter."""
     problems = [message for bad, message in (
         (p['source'] not in SOURCE_KINDS, f"source must be one of {', '.join(SOURCE_KINDS)}"),
+        (p['format'] not in ('auto', *FORMATS), f"format must be auto or one of "
+                                                 f"{', '.join(FORMATS)}"),
         (p['events_type'] not in EVENTS_TYPES,
          f"events_type must be one of {', '.join(EVENTS_TYPES)}"),
         (p['encoding'] not in ENCODINGS, f"encoding must be one of {', '.join(ENCODINGS)}"),
@@ -136,6 +141,7 @@ class DvsDriver(Node):
     def _open(self) -> None:
         p = self.p
         source = open_source(p['source'], path=p['path'], topic=p['topic'], group=p['group'],
+                             format=p['format'],
                              sensor=self.sensor, serial=p['camera_serial'], seed=p['seed'])
         self.sensor = source.sensor
         self.player = PacketPlayer(
