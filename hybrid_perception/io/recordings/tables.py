@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hybrid_perception.events.array import SensorSize, make_events
+from hybrid_perception.events.array import EVENT_DTYPE, SensorSize, make_events
 from hybrid_perception.io.recordings.reading import broken
 
 __all__ = ['CsvReader', 'NpyReader', 'NPY_MAGIC']
@@ -157,7 +157,9 @@ class NpyReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for part in self._parts():
-            yield _events(self._table(part), self._order, self._seconds)
+            # our own layout (np.save of an event array) is copied as it is
+            yield np.array(part) if self._dtype == EVENT_DTYPE else \
+                _events(self._table(part), self._order, self._seconds)
         if self._available < self._shape[0]:
             raise broken(self.path, self.format, f'truncated: {self._available} of '
                                                  f'{self._shape[0]} rows',
