@@ -22,6 +22,7 @@ test:  ## lint + the whole test suite
 bench:  ## benchmark scripts; each ends with one JSON line of figures
 	$(RUN) python benchmarks/event_path.py
 	$(RUN) python benchmarks/snn_runtimes.py
+	$(RUN) python benchmarks/recordings.py
 
 bench-gesture-sweep:  ## H1's SxAy x I table (trains 18 models into out/gesture-sweep first: hours)
 	$(RUN) python benchmarks/gesture_sweep.py --sweep out/gesture-sweep
