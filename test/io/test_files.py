@@ -144,3 +144,22 @@ def test_garbage_inside_mcap_is_a_clear_format_error(mcap_bag):
     mcap.write_bytes(bytes(data))
     with pytest.raises(EventFormatError, match='unreadable bag data'):
         list(EventBagReader(path))
+
+
+def test_aedat4_with_4kb_overwritten_gives_what_came_before_and_does_not_hang(tmp_path, rng):
+    """The file that makes dv-processing spin forever (#24): 4 KB of garbage mid-file. Read
+    packet by packet, it gives the packets before the damage, then a corrupt-file error."""
+    n = 200_000
+    events = make_events(np.sort(rng.integers(0, 4_000_000, n)), rng.integers(0, 64, n),
+                         rng.integers(0, 48, n), rng.integers(0, 2, n))
+    path = tmp_path / 'overwritten.aedat4'
+    write_aedat4(path, events, SensorSize(64, 48), batch=5000)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 4096] = rng.integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+    got = []
+    with pytest.raises(EventFormatError, match='overwritten.aedat4: read as AEDAT4: corrupt'):
+        got.extend(Aedat4Reader(path))
+    got = np.concatenate(got)
+    assert n * 0.3 < got.size < n and np.array_equal(got, events[:got.size])
