@@ -21,7 +21,8 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument('config', default_value=default_config,
                               description='parameter YAML of the driver'),
         DeclareLaunchArgument('source', default_value='synthetic',
-                              description='synthetic | camera | aedat4 | rosbag'),
+                              description='synthetic | camera | file (any recording) | '
+                                          'aedat4 | rosbag'),
         DeclareLaunchArgument('path', default_value='', description='file or bag to replay'),
         Node(package='hybrid_perception', executable='dvs_driver', name='dvs_driver',
              output='screen',

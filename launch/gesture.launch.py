@@ -10,7 +10,7 @@ YAML). The arguments override the YAML for the common cases.
 from hybrid_perception.ros.launch_graph import graph_launch_description
 
 ARGUMENTS = {  # argument: (default, description, {node: parameter})
-    'source': ('', 'dvs_driver source (synthetic | camera | aedat4 | rosbag); "" = YAML',
+    'source': ('', 'dvs_driver source (synthetic | camera | file | aedat4 | rosbag); "" = YAML',
                {'dvs_driver': 'source'}),
     'path': ('', 'bag or file to replay', {'dvs_driver': 'path'}),
     'rate': ('', 'replay rate (1.0 real time)', {'dvs_driver': 'rate'}),
