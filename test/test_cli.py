@@ -202,9 +202,10 @@ def test_train_pose_from_a_trained_initializer_keeps_its_ann_frozen(tmp_path):
 
     out = tmp_path / 'pose-200'
     result = run('train', 'pose', '--initializer', 'pose', '--rate', '200', '--pose-takes', '1',
-                 '--take-seconds', '0.4', '--epochs', '1', '--out', str(out))
+                 '--people', '3', '--take-seconds', '0.4', '--epochs', '1', '--out', str(out))
     assert result.returncode == 0, result.stderr
     assert 'stage 1 skipped' in result.stdout
+    assert 'train 48 windows, val 96 windows' in result.stdout  # 1 + 2 of the 12 people
     trained, shipped = load_pose_bundle(out), load_pose_bundle('pose')
     assert trained.spec == shipped.spec.at_rate(200)
     assert trained.metrics['settings']['initializer'] == str(shipped.path)

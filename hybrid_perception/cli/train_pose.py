@@ -18,6 +18,9 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help="SNN steps per second, 100 or 200 (default: the spec's, 100)")
     group.add_argument('--pose-takes', type=int, default=2,
                        help='takes per training person and movement (default 2)')
+    group.add_argument('--people', type=int, default=12,
+                       help='training people rendered, the last ones (default all 12: 10 fit, '
+                            '2 validate; 3 makes a quick smoke run)')
     group.add_argument('--take-seconds', type=float, default=2.0,
                        help='length of a take (default 2 s)')
     group.add_argument('--ann-epochs', type=int, default=12,
@@ -49,7 +52,10 @@ def train_pose(args: argparse.Namespace) -> int:
     spec = start.spec if start else load_pose_spec(args.spec or 'pose')
     if args.rate:
         spec = spec.at_rate(args.rate)
-    settings = PoseTraining(takes=args.pose_takes, take_us=int(args.take_seconds * 1e6),
+    if not 2 < args.people <= 12:
+        raise ValueError(f'--people must be 3..12 (2 of them validate), got {args.people}')
+    settings = PoseTraining(takes=args.pose_takes, people=args.people,
+                            take_us=int(args.take_seconds * 1e6),
                             ann_epochs=args.ann_epochs, snn_epochs=args.epochs or 8,
                             batch_size=args.batch_size, lr=args.lr or 1e-3, seed=args.seed,
                             device=args.device)

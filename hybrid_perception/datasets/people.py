@@ -345,9 +345,11 @@ class PeopleRenderer:
                         movement=performance.movement.name, person=person.seed)
 
     def takes(self, split: str, takes: int, duration_us: int, seed: int = 0, *,
-              progress: bool = False) -> list[PoseTake]:
-        """``takes`` takes of every movement by every person of ``split``."""
-        jobs = [(person, m, k) for person in people(split, seed)
+              last_people: int | None = None, progress: bool = False) -> list[PoseTake]:
+        """``takes`` takes of every movement by every person of ``split`` (or by its last
+        ``last_people``: the people a validation split holds out are the last ones)."""
+        chosen = people(split, seed)[-last_people:] if last_people else people(split, seed)
+        jobs = [(person, m, k) for person in chosen
                 for m in range(len(MOVEMENTS)) for k in range(takes)]
         return [self.take(m, person, duration_us, np.random.default_rng([seed, person.seed, m, k]))
                 for person, m, k in tqdm(jobs, desc=f'rendering {split} takes', unit='take',

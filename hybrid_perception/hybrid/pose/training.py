@@ -42,6 +42,7 @@ class PoseTraining:
     takes: int = 2                  # takes per training person and movement
     take_us: int = 2_000_000
     val_people: int = 2             # training people held out to choose the epoch
+    people: int = N_TRAIN_PEOPLE    # training people rendered (the last ones; fewer: a smoke run)
     stride_us: int = 100_000        # training windows start every 100 ms (back to back)
     ann_epochs: int = 12
     snn_epochs: int = 8
@@ -54,6 +55,7 @@ class PoseTraining:
 
     def render(self, split: str, *, progress: bool = True) -> list[PoseTake]:
         return self.renderer.takes(split, self.takes, self.take_us, self.seed,
+                                   last_people=self.people if split == 'train' else None,
                                    progress=progress)
 
 
