@@ -1,4 +1,6 @@
-"""Shared fixtures: a private DDS domain on loopback, an rclpy context per test."""
+"""Shared fixtures: a private DDS domain on loopback, an rclpy context per test; one take of a
+test subject's gesture and the probabilities the trained model gives it offline (what the live
+graph and ``predict`` must give)."""
 
 from __future__ import annotations
 
@@ -42,3 +44,30 @@ def ros():
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope='session')
+def gesture_clips():
+    from hybrid_perception.datasets.gestures import GestureClips
+    return GestureClips()
+
+
+@pytest.fixture(scope='session')
+def gesture_events(gesture_clips) -> np.ndarray:
+    from hybrid_perception.datasets.gestures import subjects
+    subject = subjects('test', seed=2)[1]
+    return gesture_clips.renderer.events(5, subject, gesture_clips.total_bins *
+                                         gesture_clips.bin_us, np.random.default_rng(2))
+
+
+@pytest.fixture(scope='session')
+def offline_probabilities(gesture_clips):
+    """``offline_probabilities(events, model)``: the model's softmax on the take's clip."""
+    def probabilities(events: np.ndarray, model: str = 'gesture/hybrid') -> np.ndarray:
+        import torch
+
+        from hybrid_perception.hybrid.gesture.bundle import load_bundle
+        with torch.no_grad():
+            clip = torch.from_numpy(gesture_clips.to_clip(events) > 0).float()[None]
+            return load_bundle(model).model()(clip)[0].softmax(-1).numpy()
+    return probabilities

@@ -13,6 +13,7 @@ from hybrid_perception.cli import (
     evaluate,
     export,
     inspect_recording,
+    predict,
     record,
     replay,
     run,
@@ -25,8 +26,8 @@ from hybrid_perception.errors import HybridPerceptionError
 __all__ = ['build_parser', 'main']
 
 #: in the order ``--help`` lists them
-COMMANDS = (demo, simulate, record, replay, inspect_recording, convert_recording, train, export,
-            run_snn, run, dataset, evaluate, convert)
+COMMANDS = (demo, simulate, record, replay, inspect_recording, convert_recording, predict, train,
+            export, run_snn, run, dataset, evaluate, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,8 @@
 :class:`SpikingStage` runs the SNN head on each (the "Loihi" side) and
 :class:`DecisionStage` turns the accumulator's counts into class probabilities (the "Jetson"
 side). Between them sits :class:`~hybrid_perception.networks.accumulator.SpikeAccumulator`. Chained,
-they give the trained model's per-interval outputs (tested against the batch forward).
+they give the trained model's per-interval outputs (tested against the batch forward);
+:class:`GesturePipeline` chains them in one process for recordings (``predict``).
 
 Windows are aligned to multiples of their length on the sensor clock, so processes that cut
 the same stream agree on where intervals start without talking to each other.
@@ -12,15 +13,21 @@ the same stream agree on where intervals start without talking to each other.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
 from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.events.array import EventSanitizer, SensorSize
+from hybrid_perception.events.fitting import SensorFit
+from hybrid_perception.hybrid.common import EventWindows, Window
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.model import READOUT_GAIN
+from hybrid_perception.networks.accumulator import SpikeAccumulator
 from hybrid_perception.networks.energy import OpCounter, OpCounts
 
-__all__ = ['DecisionStage', 'SpikingStage']
+__all__ = ['DecisionStage', 'GestureDecision', 'GesturePipeline', 'SpikingStage']
 
 
 class SpikingStage:
@@ -98,3 +105,79 @@ class DecisionStage:
         else:
             logits = self.runtime(counts)
         return torch.from_numpy(np.asarray(logits, np.float32)).softmax(-1)[0].numpy()
+
+
+@dataclass(frozen=True)
+class GestureDecision:
+    """One interval's decision: the window's end on the sensor clock, the label (``none``
+    when the window held too little activity to decide on) and every class's probability."""
+
+    t_us: int
+    label: str
+    probabilities: dict[str, float]
+    activity: int  # input spikes in the window
+
+    def to_dict(self) -> dict:
+        return {'t_us': self.t_us, 'label': self.label,
+                'probabilities': {k: round(v, 6) for k, v in self.probabilities.items()},
+                'activity': self.activity}
+
+
+class GesturePipeline:
+    """The live graph's stages chained in one process, for recordings: the driver's checks,
+    the fit of the sensor into the model's input, :class:`EventWindows`,
+    :class:`SpikingStage`, the accumulator and :class:`DecisionStage`, with the nodes'
+    defaults, so a decision here is the live graph's decision on the same stream.
+
+    ``min_activity`` is a gate, not a learned rejection: a window with fewer input spikes is
+    labelled ``none`` (an idle scene, a dark room); the shipped models have no "no gesture"
+    class, so anything busier still gets one of theirs (#22).
+    """
+
+    def __init__(self, bundle: ClassifierBundle, sensor: SensorSize, *,
+                 roi: tuple[int, int, int, int] | None = None, downsample: int = 0,
+                 snn_backend: str = 'torch', ann_backend: str = 'onnxruntime',
+                 min_activity: int = 0, max_gap_us: int = 1_000_000) -> None:
+        binning = bundle.binning
+        model_sensor = SensorSize(binning.sensor_width, binning.sensor_height)
+        self.bundle = bundle
+        self.sanitizer = EventSanitizer(sensor)
+        self.fit = SensorFit(sensor, model_sensor, roi, downsample)
+        self.windows = EventWindows(model_sensor, binning.bin_us, bundle.spec.interval,
+                                    binning.downsample, max_gap_us)
+        self.spiking = SpikingStage(bundle, snn_backend)
+        self.accumulator = SpikeAccumulator((self.spiking.neurons,), bundle.spec.interval)
+        self.decision = DecisionStage(bundle, ann_backend)
+        self.min_activity = min_activity
+        self.cropped = 0
+
+    def push(self, events: np.ndarray) -> list[GestureDecision]:
+        """Events of the recording, in time order, in chunks of any size."""
+        events, _ = self.sanitizer(events)
+        if events.size == 0:
+            return []
+        first, last = int(events['timestamp'][0]), int(events['timestamp'][-1])
+        events, cropped = self.fit(events)
+        self.cropped += cropped
+        restarts = self.windows.restarts
+        windows = self.windows.push(events, first)
+        # time moves on to the chunk's last event even where the region cropped it
+        windows += self.windows.push(events[:0], last)
+        if self.windows.restarts != restarts:
+            self.spiking.reset()
+        return [d for window in windows for d in self._decide(window)]
+
+    def _decide(self, window: Window) -> list[GestureDecision]:
+        activity = int(np.count_nonzero(window.spikes))
+        decisions = []
+        for counts in self.accumulator.push(self.spiking(window.spikes) > 0):
+            probabilities = self.decision(counts)
+            names = self.bundle.spec.classes
+            label = names[int(probabilities.argmax())] if activity >= self.min_activity \
+                else 'none'
+            decisions.append(GestureDecision(window.end_us, label, dict(zip(
+                names, map(float, probabilities), strict=True)), activity))
+        return decisions
+
+    def close(self) -> None:
+        self.spiking.close()
