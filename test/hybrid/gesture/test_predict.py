@@ -62,3 +62,22 @@ def test_windows_with_too_little_activity_are_labelled_none(gesture_events):
     assert len(decisions) == 6 and {d.label for d in decisions} == {'none'}
     assert all(abs(sum(d.probabilities.values()) - 1) < 1e-4 and d.activity > 0
                for d in decisions)
+
+
+def test_sensor_noise_is_no_gesture_by_default(tmp_path):
+    """5 s of uniform sensor noise at 1 k events/s, as a DVS128 records it (jAER AEDAT 2.0):
+    the model alone calls every window hand_clapping (#22); predict's activity gate calls
+    them none."""
+    from hybrid_perception.io.recordings.jaer import write_aedat2
+    rng = np.random.default_rng(0)
+    n = 5000
+    noise = make_events(np.sort(rng.integers(0, 5_000_000, n)), rng.integers(0, 128, n),
+                        rng.integers(0, 128, n), rng.integers(0, 2, n))
+    path = write_aedat2(tmp_path / 'noise.aedat', noise)
+    out = tmp_path / 'noise.jsonl'
+    result = subprocess.run([sys.executable, '-m', 'hybrid_perception.cli', 'predict',
+                             str(path), '--out', str(out)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    decisions = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(decisions) > 100 and {d['label'] for d in decisions} == {'none'}
