@@ -15,13 +15,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description='Run the stages the live nodes run (same defaults) over a recording the '
                     'driver reads, and write one JSON object per decision: '
                     '{"t_us", "label", "probabilities", "activity"} for gesture (label "none" '
-                    'below --min-activity).')
+                    'below --min-activity), {"t_us", "joints"} for pose (13 joints, DHP19\'s '
+                    'order, in the recording\'s pixels).')
     parser.add_argument('recording', help='any recording the driver reads')
-    parser.add_argument('--pipeline', choices=('gesture',), default='gesture',
-                        help='gesture (H1); pose comes with #22')
-    parser.add_argument('--model', default='gesture/hybrid',
-                        help='model folder or shipped name (gesture/hybrid, gesture/ann, '
-                             'gesture/snn)')
+    parser.add_argument('--pipeline', choices=('gesture', 'pose'), default='gesture',
+                        help='gesture (H1) or pose (H2, one camera)')
+    parser.add_argument('--model', default=None,
+                        help='model folder or shipped name (gesture: gesture/hybrid (default), '
+                             'gesture/ann, gesture/snn; pose: pose (default), pose-200)')
+    parser.add_argument('--snn', choices=('hybrid', 'alone'), default='hybrid',
+                        help='pose: the hybrid SNN, or the SNN alone (the baseline)')
     parser.add_argument('--out', required=True, help='FILE.jsonl to write')
     parser.add_argument('--roi', type=int, nargs=4, default=None, metavar=('X', 'Y', 'W', 'H'),
                         help='region of interest on the sensor (default: all of it)')
@@ -46,20 +49,13 @@ def predict(args: argparse.Namespace) -> int:
 
     from hybrid_perception.cli.recording_options import open_from_options
     from hybrid_perception.errors import HybridPerceptionError
-    from hybrid_perception.hybrid.gesture.bundle import load_bundle
-    from hybrid_perception.hybrid.gesture.stream import GesturePipeline
-
     recording = open_from_options(args.recording, args)
-    bundle = load_bundle(args.model)
     try:
-        pipeline = GesturePipeline(bundle, recording.sensor, roi=args.roi,
-                                   downsample=args.downsample, snn_backend=args.snn_backend,
-                                   min_activity=args.min_activity)
+        pipeline, name = _pipeline(args, recording.sensor)
     except ValueError as err:  # a region off the sensor
         raise HybridPerceptionError(f'--roi / --downsample: {err}') from err
     print(f'{args.recording} ({recording.format}, {recording.sensor.width}x'
-          f'{recording.sensor.height}) -> {bundle.spec.name} ({bundle.spec.kind}), '
-          f'{pipeline.fit}')
+          f'{recording.sensor.height}) -> {name}, {pipeline.fit}')
     labels: Counter[str] = Counter()
     error: HybridPerceptionError | None = None
     out = Path(args.out)
@@ -69,7 +65,7 @@ def predict(args: argparse.Namespace) -> int:
             for chunk in recording:
                 for decision in pipeline.push(chunk):
                     handle.write(json.dumps(decision.to_dict()) + '\n')
-                    labels[decision.label] += 1
+                    labels[getattr(decision, 'label', 'pose')] += 1
                 bar.update(chunk.size)
         except HybridPerceptionError as err:
             error = err
@@ -83,3 +79,20 @@ def predict(args: argparse.Namespace) -> int:
         print(f'error: {error} (the decisions before it were written)')
         return 1
     return 0
+
+
+def _pipeline(args: argparse.Namespace, sensor):
+    """The pipeline asked for, and a line naming its model."""
+    if args.pipeline == 'gesture':
+        from hybrid_perception.hybrid.gesture.bundle import load_bundle
+        from hybrid_perception.hybrid.gesture.stream import GesturePipeline
+        bundle = load_bundle(args.model or 'gesture/hybrid')
+        return GesturePipeline(bundle, sensor, roi=args.roi, downsample=args.downsample,
+                               snn_backend=args.snn_backend, min_activity=args.min_activity), \
+            f'{bundle.spec.name} ({bundle.spec.kind})'
+    from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
+    from hybrid_perception.hybrid.pose.stream import PosePipeline
+    bundle = load_pose_bundle(args.model or 'pose')
+    return PosePipeline(bundle, sensor, roi=args.roi, downsample=args.downsample, snn=args.snn,
+                        snn_backend=args.snn_backend), \
+        f'{bundle.path.name} ({args.snn} SNN, {bundle.spec.windows.rate_hz} Hz)'

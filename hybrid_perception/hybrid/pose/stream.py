@@ -3,7 +3,8 @@
 :class:`EventHistory` gives the initializer the events before every window boundary on the
 sensor clock; :class:`PoseStepper` steps the SNN one bin at a time and applies each
 initialization at the boundary it was made for, waiting a bounded number of steps for it, so
-the live graph computes what the offline evaluation computes (tested against it).
+the live graph computes what the offline evaluation computes (tested against it);
+:class:`PosePipeline` chains both nodes' stages in one process for recordings (``predict``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hybrid_perception.events.array import concatenate, empty_events
-from hybrid_perception.hybrid.common import Window
+from hybrid_perception.events.array import EventSanitizer, SensorSize, concatenate, empty_events
+from hybrid_perception.events.fitting import SensorFit
+from hybrid_perception.hybrid.common import EventWindows, Window
 from hybrid_perception.hybrid.pose.tracker import Initialization, PoseTracker
 
-__all__ = ['EventHistory', 'PoseStepper']
+__all__ = ['EventHistory', 'PosePipeline', 'PosePrediction', 'PoseStepper']
 
 
 @dataclass
@@ -102,3 +104,66 @@ class PoseStepper:
             poses = self.tracker.step(window.spikes)
             out.append((window.end_us, poses[-1]))
         return out
+
+
+@dataclass(frozen=True)
+class PosePrediction:
+    """One SNN step's pose: the step's end on the sensor clock, joints (J, 2) in the
+    recording's pixels (DHP19's joint order)."""
+
+    t_us: int
+    joints: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {'t_us': self.t_us, 'joints': np.round(self.joints, 3).tolist()}
+
+
+class PosePipeline:
+    """The live pair's stages chained in one process, for recordings: the driver's checks, the
+    fit of the sensor into the model's input, ``state_initializer_node`` (:class:`EventHistory`
+    and the ANN, once per SNN window) and ``pose_snn_node`` (:class:`EventWindows` of one step
+    and :class:`PoseStepper`), with the nodes' defaults: the poses the live pair publishes.
+
+    Each chunk's initializations run before its steps, so no step waits for one.
+    """
+
+    def __init__(self, bundle, sensor: SensorSize, *,
+                 roi: tuple[int, int, int, int] | None = None, downsample: int = 0,
+                 snn: str = 'hybrid', snn_backend: str = 'torch',
+                 ann_backend: str = 'onnxruntime', max_gap_us: int = 1_000_000) -> None:
+        windows = bundle.spec.windows
+        self.windows = windows
+        self.sanitizer = EventSanitizer(sensor)
+        self.fit = SensorFit(sensor, windows.sensor, roi, downsample)
+        self.initializer = bundle.pose_initializer(ann_backend) if snn == 'hybrid' else None
+        self.history = EventHistory(windows.window_us, windows.window_us, max_gap_us)
+        self.stepper = PoseStepper(bundle.tracker(snn, snn_backend), windows.window_us, 0)
+        self.steps = EventWindows(windows.sensor, windows.step_us, 1, windows.downsample,
+                                  max_gap_us)
+        self.cropped = 0
+
+    def push(self, events: np.ndarray) -> list[PosePrediction]:
+        """Events of the recording, in time order, in chunks of any size."""
+        events, _ = self.sanitizer(events)
+        if events.size == 0:
+            return []
+        first, last = int(events['timestamp'][0]), int(events['timestamp'][-1])
+        events, cropped = self.fit(events)
+        self.cropped += cropped
+        poses = []
+        # time moves on to the chunk's last event even where the region cropped it
+        for part, stamp in ((events, first), (events[:0], last)):
+            if self.initializer is not None:
+                for boundary, before in self.history.push(part, stamp):
+                    poses += self.stepper.initialize(boundary, self.initializer(
+                        self.windows.ann_input(before, boundary)))
+            restarts = self.steps.restarts
+            steps = self.steps.push(part, stamp)
+            if self.steps.restarts != restarts:
+                self.stepper.reset()
+            for window in steps:
+                poses += self.stepper.push(window)
+        return [PosePrediction(end, self.fit.to_camera(pose)) for end, pose in poses]
+
+    def close(self) -> None:
+        self.stepper.tracker.runtime.close()
