@@ -11,6 +11,7 @@ too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -61,8 +62,10 @@ def encode_points(events: np.ndarray, stamp_us: int) -> np.ndarray:
     return points
 
 
-def points_view(data, fields, point_step: int, n_points: int) -> np.ndarray:
-    """Zero-copy structured view of a PointCloud2 buffer, typed from its own field list."""
+def points_view(data, fields, point_step: int, n_points: int, *, bigendian: bool = False
+                ) -> np.ndarray:
+    """Zero-copy structured view of a PointCloud2 buffer, typed from its own field list
+    (in the message's byte order)."""
     buffer = memoryview(data).cast('B')
     if point_step <= 0 or n_points < 0 or len(buffer) < point_step * n_points:
         raise EventFormatError(
@@ -75,7 +78,7 @@ def points_view(data, fields, point_step: int, n_points: int) -> np.ndarray:
         if f.offset + np.dtype(_DATATYPES[f.datatype]).itemsize * max(f.count, 1) > point_step:
             raise EventFormatError(f'field {f.name!r} lies outside the {point_step}-byte point')
         names.append(f.name)
-        numpy_type = _DATATYPES[f.datatype]
+        numpy_type = np.dtype(_DATATYPES[f.datatype]).newbyteorder('>' if bigendian else '<')
         formats.append(numpy_type if f.count <= 1 else (numpy_type, f.count))
         offsets.append(f.offset)
     try:
@@ -91,6 +94,16 @@ def decode_points(view: np.ndarray, stamp_us: int) -> np.ndarray:
     missing = {'x', 'y', 't', 'polarity'} - set(view.dtype.names or ())
     if missing:
         raise EventFormatError(f'PointCloud2 lacks event field(s) {sorted(missing)}')
+    spans = []
+    for name in ('x', 'y', 't', 'polarity'):
+        kind, offset = view.dtype.fields[name][:2]
+        if kind.kind not in 'iu' or kind.shape:
+            raise EventFormatError(f'PointCloud2 field {name!r} is {kind}; events need one '
+                                   f'integer')
+        spans.append((offset, offset + kind.itemsize, name))
+    for (_, end, name), (start, _, other) in pairwise(sorted(spans)):
+        if start < end:
+            raise EventFormatError(f'PointCloud2 fields {name!r} and {other!r} overlap')
     events = np.empty(view.shape[0], dtype=EVENT_DTYPE)
     if view.dtype == POINT_DTYPE and view.size:  # our own layout: one compiled pass
         decode_packed(view.view(np.uint8), stamp_us, *columns(events))
@@ -121,6 +134,15 @@ def packet_layout(n_points: int) -> dict:
 
 
 def pointcloud_to_events(msg) -> np.ndarray:
-    """Events of a PointCloud2, from rclpy or from rosbags: both have the same fields."""
-    view = points_view(msg.data, msg.fields, msg.point_step, msg.width * msg.height)
+    """Events of a PointCloud2, from rclpy or from rosbags: both have the same fields.
+
+    The data must be exactly ``height`` rows of ``width`` points: a size that disagrees with
+    the header is a malformed message, not a hint to decode part of it."""
+    n_points, size = msg.width * msg.height, len(memoryview(msg.data).cast('B'))
+    if size != msg.point_step * n_points or msg.row_step != msg.point_step * msg.width:
+        raise EventFormatError(
+            f'PointCloud2 data holds {size} bytes, but its header says {msg.height} x '
+            f'{msg.width} points of {msg.point_step} bytes (row_step {msg.row_step})')
+    view = points_view(msg.data, msg.fields, msg.point_step, n_points,
+                       bigendian=bool(msg.is_bigendian))
     return decode_points(view, us_from_stamp(msg.header.stamp.sec, msg.header.stamp.nanosec))

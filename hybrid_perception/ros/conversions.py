@@ -39,7 +39,9 @@ def header(t_us: int, frame_id: str) -> Header:
 def events_to_pointcloud2(events: np.ndarray, stamp: int, frame_id: str) -> PointCloud2:
     """One packet; ``stamp`` (µs) is the packet's time, event ``t`` is relative to it."""
     points = encode_points(events, stamp)
-    msg = PointCloud2(header=header(stamp, frame_id), fields=_POINT_FIELDS_MSG,
+    # a list of its own: rclpy keeps the list it is given, so a shared one edited through one
+    # message would change every message
+    msg = PointCloud2(header=header(stamp, frame_id), fields=list(_POINT_FIELDS_MSG),
                       **packet_layout(points.size))
     # Assigning bytes skips the per-element checks of the array setter (common_interfaces#177).
     msg.data = points.tobytes()

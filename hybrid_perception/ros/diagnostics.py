@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any
 
@@ -29,21 +30,26 @@ class Latency:
 
 
 class InputHealth:
-    """A node's bad input: counted, logged (throttled), the last one reported as WARN."""
+    """A node's bad input: counted, logged (throttled), the last one reported as WARN until
+    ``quiet_s`` have passed without another (then OK again: the count stays in the values)."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, quiet_s: float = 10.0) -> None:
         self._logger = node.get_logger()
+        self.quiet_s = quiet_s
         self.bad_messages = 0
         self.last_error = ''
+        self._last_at = float('-inf')
 
     def bad(self, message: str) -> None:
         self.bad_messages += 1
         self.last_error = message
+        self._last_at = time.monotonic()
         self._logger.error(message, throttle_duration_sec=5.0)
 
     def status(self, active: bool) -> tuple[bytes, str]:
-        """(level, message) for /diagnostics: WARN with the last bad input, else OK."""
-        if self.last_error:
+        """(level, message) for /diagnostics: WARN with the last bad input while it is recent,
+        else OK."""
+        if self.last_error and time.monotonic() - self._last_at < self.quiet_s:
             return DiagnosticStatus.WARN, self.last_error
         return DiagnosticStatus.OK, 'running' if active else 'waiting'
 
