@@ -85,7 +85,8 @@ def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
     trained = subprocess.run(
         [sys.executable, '-m', 'hybrid_perception.cli', 'train', 'gesture', '--out', str(out),
          '--epochs', '1', '--finetune-epochs', '1', '--takes', '1', '--test-takes', '1',
-         '--spiking', '1', '--interval', '8'], capture_output=True, text=True, timeout=900,
+         '--subjects', '4', '--spiking', '1', '--interval', '8'], capture_output=True,
+        text=True, timeout=900,
         env={**os.environ, 'HYBRID_PERCEPTION_CACHE': str(tmp_path / 'cache')})
     assert trained.returncode == 0, trained.stderr
     summary = json.loads((out / 'summary.json').read_text())
@@ -104,7 +105,8 @@ def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):
     (out / 'summary.json').unlink()
     resumed = subprocess.run(
         [sys.executable, '-m', 'hybrid_perception.cli', 'train', 'gesture', '--out', str(out),
-         '--takes', '1', '--test-takes', '1', '--spiking', '1', '--interval', '8', '--resume'],
+         '--takes', '1', '--test-takes', '1', '--subjects', '4', '--spiking', '1', '--interval',
+         '8', '--resume'],
         capture_output=True, text=True, timeout=300,
         env={**os.environ, 'HYBRID_PERCEPTION_CACHE': str(tmp_path / 'cache')})
     assert resumed.returncode == 0, resumed.stderr

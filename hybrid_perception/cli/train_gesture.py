@@ -46,13 +46,19 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help='clips per training subject and gesture (default 8)')
     group.add_argument('--test-takes', type=int, default=4,
                        help='clips per test subject and gesture (default 4)')
+    group.add_argument('--subjects', type=int, default=23,
+                       help='training subjects rendered, the last ones (default all 23: 20 fit, '
+                            '3 validate; 4 makes a quick smoke run)')
 
 
 def train_gesture(args: argparse.Namespace) -> int:
     from hybrid_perception.hybrid.gesture.bundle import load_bundle
     from hybrid_perception.hybrid.gesture.training import GestureTraining, gesture_data, train_model
 
+    if not 3 < args.subjects <= 23:
+        raise ValueError(f'--subjects must be 4..23 (3 of them validate), got {args.subjects}')
     settings = GestureTraining(takes=args.takes, test_takes=args.test_takes,
+                               subjects=args.subjects,
                                epochs=args.epochs or 15, batch_size=args.batch_size,
                                lr=args.lr or 2e-3, start_from_ann=not args.from_scratch,
                                finetune_epochs=args.finetune_epochs,

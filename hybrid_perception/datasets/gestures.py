@@ -311,12 +311,16 @@ class GestureClips:
         return self.renderer.events(gesture, subject, self.total_bins * self.bin_us, rng)
 
     def generate(self, split: str, takes: int, seed: int = 0, *,
-                 progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``takes`` clips of every gesture by every subject of ``split``.
+                 last_subjects: int | None = None, progress: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``takes`` clips of every gesture by every subject of ``split`` (or by its last
+        ``last_subjects``: the subjects a validation split holds out are the last ones).
 
         Returns clips (N, T, 2, H, W) uint8, labels (N,) int64 and subject ids (N,) int64.
         """
-        jobs = [(subject, gesture, k) for subject in subjects(split, seed)
+        chosen = subjects(split, seed)[-last_subjects:] if last_subjects else \
+            subjects(split, seed)
+        jobs = [(subject, gesture, k) for subject in chosen
                 for gesture in range(len(GESTURE_CLASSES)) for k in range(takes)]
         clips = np.zeros((len(jobs), self.total_bins, *self.input_shape), np.uint8)
         for i, (subject, gesture, k) in enumerate(tqdm(jobs, desc=f'rendering {split} clips',

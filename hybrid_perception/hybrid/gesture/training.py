@@ -42,6 +42,7 @@ class GestureTraining:
     takes: int = 8              # clips per training subject and gesture
     test_takes: int = 4         # ... per test subject and gesture
     val_subjects: int = 3       # training subjects held out to choose the epoch
+    subjects: int = N_TRAIN_SUBJECTS  # training subjects rendered (the last; fewer: a smoke run)
     epochs: int = 15
     batch_size: int = 16
     lr: float = 2e-3
@@ -76,14 +77,15 @@ def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
                  progress: bool = True) -> dict[str, Dataset]:
     """Rendered clips for ``train``, ``val`` and ``test``, reused from ``cache`` if it matches."""
     key = json.dumps({'takes': settings.takes, 'test_takes': settings.test_takes,
-                      'val_subjects': settings.val_subjects, 'seed': settings.seed,
-                      'clips': repr(settings.clips)})
+                      'val_subjects': settings.val_subjects, 'subjects': settings.subjects,
+                      'seed': settings.seed, 'clips': repr(settings.clips)})
     if cache is not None and cache.is_file():
         with np.load(cache) as saved:
             if str(saved['key']) == key:
                 return {split: (saved[f'{split}_clips'], saved[f'{split}_labels'])
                         for split in ('train', 'val', 'test')}
     clips, labels, subjects = settings.clips.generate('train', settings.takes, settings.seed,
+                                                      last_subjects=settings.subjects,
                                                       progress=progress)
     held_out = subjects >= N_TRAIN_SUBJECTS - settings.val_subjects
     data = {'train': (clips[~held_out], labels[~held_out]),
