@@ -77,7 +77,7 @@ def evaluate(args: argparse.Namespace) -> int:
     for name, bundle in models.items():
         run, ops = replay_gesture_graph(name, bundle, packets, rate=args.rate,
                                         packet_us=args.packet_us, snn_backend=args.snn_backend,
-                                        ann_backend=args.ann_backend)
+                                        ann_backend=args.ann_backend, truth=spans)
         latencies[name] = run.latencies()
         results[name] = gesture_metrics(bundle, run.decisions, latencies[name], ops, spans)
         m = results[name]

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
+from hybrid_perception.datasets.gesture_bag import LabelSpan
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.evaluation import Decision
 from hybrid_perception.hybrid.pose.bundle import PoseBundle
@@ -28,6 +31,7 @@ from hybrid_perception.hybrid.pose.evaluation import LiveTrack
 from hybrid_perception.networks.energy.operations import OpCounter, OpCounts
 from hybrid_perception.ros.conversions import (
     events_to_pointcloud2,
+    header,
     image_to_matrix,
     pose_array_to_points,
     stamp_us,
@@ -36,7 +40,8 @@ from hybrid_perception.ros.entry import spin_until, spin_until_quiet, stop_node
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
 __all__ = ['STAGE_TOPICS', 'GestureReplayer', 'LiveRun', 'PacketReplayer', 'PoseReplayer',
-           'Published', 'live_graph', 'play', 'replay_gesture_graph', 'replay_pose_graph']
+           'Published', 'gesture_labels', 'live_graph', 'play', 'replay_gesture_graph',
+           'replay_pose_graph']
 
 STAGE_TOPICS = ('snn/spikes', 'features', 'classification')
 
@@ -85,10 +90,18 @@ class PacketReplayer(Node):
 
     def __init__(self, name: str, packets: dict[str, list[tuple[int, np.ndarray]]], *,
                  rate: float = 1.0, period_s: float = 1e-3, frame_ids: dict[str, str] | None =
-                 None, **kwargs) -> None:
+                 None, messages: dict[str, list[tuple[int, Any]]] | None = None,
+                 **kwargs) -> None:
+        """``messages`` {topic: [(stamp µs, message)]} go out in stamp order among the
+        packets, as a bag's other topics do when it plays (ground truth)."""
         super().__init__(name, **kwargs)
-        self.queue = sorted(((stamp, topic, events) for topic, part in packets.items()
-                             for stamp, events in part), key=lambda item: item[0])
+        messages = {topic: part for topic, part in (messages or {}).items() if part}
+        self.queue = sorted([(stamp, topic, payload)
+                             for group in (packets, messages) for topic, part in group.items()
+                             for stamp, payload in part], key=lambda item: item[0])
+        self.message_publishers = {topic: self.create_publisher(type(part[0][1]), topic,
+                                                                RESULTS_QOS)
+                                   for topic, part in messages.items()}
         self.rate = rate
         self.frame_ids = frame_ids or {}
         self.published_by_topic = {topic: Published() for topic in packets}
@@ -130,6 +143,10 @@ class PacketReplayer(Node):
             stamp, topic, events = self.queue[self._next]
             if self.rate > 0 and (stamp - t0) * 1e-6 / self.rate > now - self._wall0:
                 break
+            if topic in self.message_publishers:
+                self.message_publishers[topic].publish(events)
+                self._next += 1
+                continue
             self.publishers_by_topic[topic].publish(
                 events_to_pointcloud2(events, stamp, self.frame_ids.get(topic, 'camera')))
             self.published_by_topic[topic].stamps_us.append(stamp)
@@ -142,9 +159,12 @@ class GestureReplayer(PacketReplayer):
     outputs."""
 
     def __init__(self, packets: list[tuple[int, np.ndarray]], window_us: int, *,
-                 rate: float = 1.0, period_s: float = 1e-3, **kwargs) -> None:
+                 rate: float = 1.0, period_s: float = 1e-3, truth: Sequence[LabelSpan] = (),
+                 **kwargs) -> None:
+        """``truth`` goes out on ``ground_truth`` as GestureLabel messages at each gesture's
+        start, when the message package is built (a robot's tools then see it live)."""
         super().__init__('gesture_replayer', {'events': packets}, rate=rate, period_s=period_s,
-                         **kwargs)
+                         messages={'ground_truth': gesture_labels(truth)}, **kwargs)
         self.run = LiveRun(window_us, self.published_by_topic['events'])
         for topic in STAGE_TOPICS:
             self.create_subscription(Image, topic, lambda m, t=topic: self._arrived(t, m),
@@ -190,6 +210,23 @@ class PoseReplayer(PacketReplayer):
             self.latency_s[topic].append(now - max(sent))
 
 
+def gesture_labels(spans: Sequence[LabelSpan], frame_id: str = 'camera'
+                   ) -> list[tuple[int, Any]]:
+    """(start µs, hybrid_perception_msgs/GestureLabel) of each span; none, with a warning,
+    where the message package is not built (pip installs without colcon)."""
+    try:
+        from hybrid_perception_msgs.msg import GestureLabel
+    except ImportError:
+        if spans:
+            warnings.warn('hybrid_perception_msgs is not built: ground truth is not published '
+                          'live (colcon build, see README)', stacklevel=2)
+        return []
+    return [(span.start_us, GestureLabel(header=header(span.start_us, frame_id),
+                                         end=header(span.end_us, frame_id).stamp,
+                                         label=span.label, name=span.name,
+                                         subject=span.subject)) for span in spans]
+
+
 @contextmanager
 def live_graph(graph: dict, namespace: str) -> Iterator[tuple]:
     """A fresh ROS context running ``graph``'s nodes in ``namespace`` on one executor; yields
@@ -233,8 +270,8 @@ def play(executor, replayer: PacketReplayer, readers: int, desc: str) -> None:
 
 def replay_gesture_graph(name: str, bundle: ClassifierBundle,
                          packets: list[tuple[int, np.ndarray]], *, rate: float, packet_us: int,
-                         snn_backend: str = 'torch', ann_backend: str = 'onnxruntime'
-                         ) -> tuple[LiveRun, OpCounts | None]:
+                         snn_backend: str = 'torch', ann_backend: str = 'onnxruntime',
+                         truth: Sequence[LabelSpan] = ()) -> tuple[LiveRun, OpCounts | None]:
     """H1: one replay through a fresh graph of the model's three nodes, in namespace /<name>;
     what the graph sent back, and the SNN's operations per window."""
     path = str(bundle.path)
@@ -245,7 +282,7 @@ def replay_gesture_graph(name: str, bundle: ClassifierBundle,
     expected = (packets[-1][0] // window_us) - (packets[0][0] // window_us) if packets else 0
     with live_graph(graph, f'/{name}') as (context, executor, nodes):
         replayer = GestureReplayer(packets, window_us, rate=rate, period_s=packet_us * 1e-6,
-                                   namespace=f'/{name}', context=context)
+                                   truth=truth, namespace=f'/{name}', context=context)
         nodes.append(replayer)
         decided = replayer.run.arrived_s['classification']
         play(executor, replayer, 1, f'replaying for {name}')
