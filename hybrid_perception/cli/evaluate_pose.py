@@ -40,7 +40,8 @@ def evaluate_pose(args: argparse.Namespace) -> int:
         rate = f'{bundle.spec.windows.rate_hz}hz'
         tracks = {m: replay_pose_graph(m, bundle, packets, rig, rate=args.rate,
                                         packet_us=args.packet_us, snn_backend=args.snn_backend,
-                                        ann_backend=args.ann_backend) for m in MODELS}
+                                        ann_backend=args.ann_backend, truth=truth)
+                  for m in MODELS}
         power = pose_power(bundle.initializer(), bundle.spec, {
             m: tracks[m].ops_per_step for m in ('hybrid', 'snn')})
         for m in MODELS:

@@ -24,6 +24,8 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
 from hybrid_perception.datasets.gesture_bag import LabelSpan
+from hybrid_perception.datasets.pose_bag import PoseTruth
+from hybrid_perception.geometry.joints import JOINTS
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.evaluation import Decision
 from hybrid_perception.hybrid.pose.bundle import PoseBundle
@@ -40,8 +42,8 @@ from hybrid_perception.ros.entry import spin_until, spin_until_quiet, stop_node
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
 __all__ = ['STAGE_TOPICS', 'GestureReplayer', 'LiveRun', 'PacketReplayer', 'PoseReplayer',
-           'Published', 'gesture_labels', 'live_graph', 'play', 'replay_gesture_graph',
-           'replay_pose_graph']
+           'Published', 'gesture_labels', 'live_graph', 'play', 'pose_truth_messages',
+           'replay_gesture_graph', 'replay_pose_graph']
 
 STAGE_TOPICS = ('snn/spikes', 'features', 'classification')
 
@@ -185,12 +187,15 @@ class PoseReplayer(PacketReplayer):
 
     def __init__(self, packets: dict[str, list[tuple[int, np.ndarray]]],
                  pose_topics: dict[str, str], *, rate: float = 1.0, period_s: float = 1e-3,
-                 **kwargs) -> None:
+                 truth: PoseTruth | None = None, **kwargs) -> None:
         """``pose_topics`` maps each pose topic to the camera whose packets complete its
-        steps ('' for one that needs every camera, like the triangulated pose)."""
+        steps ('' for one that needs every camera, like the triangulated pose). ``truth``
+        goes out live at every label time, as in the bag (Joints3D on ``ground_truth/joints``,
+        Joints2D on ``<camera>/ground_truth/joints``), when the message package is built."""
         super().__init__('pose_replayer', {f'{c}/events': p for c, p in packets.items()},
                          rate=rate, period_s=period_s,
-                         frame_ids={f'{c}/events': c for c in packets}, **kwargs)
+                         frame_ids={f'{c}/events': c for c in packets},
+                         messages=pose_truth_messages(truth) if truth else None, **kwargs)
         # the cameras whose packets complete each topic's steps
         self.completing = {topic: [self.published_by_topic[f'{c}/events']
                                    for c in ([camera] if camera else packets)]
@@ -225,6 +230,32 @@ def gesture_labels(spans: Sequence[LabelSpan], frame_id: str = 'camera'
                                          end=header(span.end_us, frame_id).stamp,
                                          label=span.label, name=span.name,
                                          subject=span.subject)) for span in spans]
+
+
+def pose_truth_messages(truth: PoseTruth) -> dict[str, list[tuple[int, Any]]]:
+    """{topic: [(label µs, message)]} of a pose bag's ground truth, in the compiled types
+    (none, with a warning, where the message package is not built)."""
+    try:
+        from geometry_msgs.msg import Point
+
+        from hybrid_perception_msgs.msg import Joints2D, Joints3D
+    except ImportError:
+        warnings.warn('hybrid_perception_msgs is not built: ground truth is not published '
+                      'live (colcon build, see README)', stacklevel=2)
+        return {}
+    names = list(JOINTS)
+    labels = list(zip(truth.label_us.tolist(), truth.subjects, truth.movements, strict=True))
+    out = {'ground_truth/joints': [
+        (t, Joints3D(header=header(t, 'world'), names=names, subject=subject,
+                     movement=movement,
+                     positions=[Point(x=float(x), y=float(y), z=float(z)) for x, y, z in joints]))
+        for (t, subject, movement), joints in zip(labels, truth.joints_3d, strict=True)]}
+    for camera, views in truth.joints_2d.items():
+        out[f'{camera}/ground_truth/joints'] = [
+            (t, Joints2D(header=header(t, camera), names=names, u=view[:, 0].tolist(),
+                         v=view[:, 1].tolist(), subject=subject, movement=movement))
+            for (t, subject, movement), view in zip(labels, views, strict=True)]
+    return out
 
 
 @contextmanager
@@ -301,7 +332,8 @@ POSE_GRAPHS = {'hybrid': (('state_initializer_node', 'pose_snn_node'), 'pose'),
 def replay_pose_graph(model: str, bundle: PoseBundle,
                       packets: dict[str, list[tuple[int, np.ndarray]]], rig: Path, *,
                       rate: float, packet_us: int, snn_backend: str = 'torch',
-                      ann_backend: str = 'onnxruntime') -> LiveTrack:
+                      ann_backend: str = 'onnxruntime', truth: PoseTruth | None = None
+                      ) -> LiveTrack:
     """H2: one replay of every camera's packets through a fresh graph of ``model``
     (:data:`POSE_GRAPHS`) in namespace /<model>, skeleton_node triangulating with ``rig``;
     the poses it sent back, their latencies and the SNN's operations per step."""
@@ -322,7 +354,7 @@ def replay_pose_graph(model: str, bundle: PoseBundle,
     with live_graph(graph, f'/{model}') as (context, executor, nodes):
         topics = {f'{camera}/{pose_topic}': camera for camera in packets}
         replayer = PoseReplayer(packets, {**topics, 'pose': ''}, rate=rate,
-                                period_s=packet_us * 1e-6, namespace=f'/{model}',
+                                period_s=packet_us * 1e-6, truth=truth, namespace=f'/{model}',
                                 context=context)
         nodes.append(replayer)
         play(executor, replayer, len(nodes_per_camera), f'replaying for {model}')
