@@ -36,6 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              'quietest synthetic gesture window; 0: every window gets a class, '
                              'as in the live graph)')
     parser.add_argument('--snn-backend', choices=('torch', 'lava'), default='torch')
+    parser.add_argument('--render', default=None, metavar='DIR',
+                        help='also draw each decision (gesture) or each window\'s last pose '
+                             '(pose) on the events before it, as PNGs in DIR')
     add_recording_options(parser)
     parser.set_defaults(func=predict)
 
@@ -59,13 +62,20 @@ def predict(args: argparse.Namespace) -> int:
     labels: Counter[str] = Counter()
     error: HybridPerceptionError | None = None
     out = Path(args.out)
+    # a picture shows a gesture decision's window, or a pose window (both pipelines' windows)
+    renderer = _Renderer(Path(args.render), recording.sensor, pipeline.windows.window_us) \
+        if args.render else None
     with out.open('w') as handle, tqdm(unit='ev', unit_scale=True,
                                        desc=Path(args.recording).name) as bar:
         try:
             for chunk in recording:
+                if renderer:
+                    renderer.keep(chunk)
                 for decision in pipeline.push(chunk):
                     handle.write(json.dumps(decision.to_dict()) + '\n')
                     labels[getattr(decision, 'label', 'pose')] += 1
+                    if renderer:
+                        renderer.draw(decision)
                 bar.update(chunk.size)
         except HybridPerceptionError as err:
             error = err
@@ -75,6 +85,8 @@ def predict(args: argparse.Namespace) -> int:
     print(f'{total} decisions written to {out}: '
           + ', '.join(f'{label} {n}' for label, n in labels.most_common())
           + (f'; {pipeline.cropped} events outside the region' if pipeline.cropped else ''))
+    if renderer:
+        print(f'{renderer.drawn} pictures in {args.render}')
     if error is not None:
         print(f'error: {error} (the decisions before it were written)')
         return 1
@@ -96,3 +108,56 @@ def _pipeline(args: argparse.Namespace, sensor):
     return PosePipeline(bundle, sensor, roi=args.roi, downsample=args.downsample, snn=args.snn,
                         snn_backend=args.snn_backend), \
         f'{bundle.path.name} ({args.snn} SNN, {bundle.spec.windows.rate_hz} Hz)'
+
+
+class _Renderer:
+    """Draws decisions on the events of the ``span_us`` before them (recording pixels): the
+    label for gestures, the skeleton for poses (one picture a pose window)."""
+
+    def __init__(self, folder, sensor, span_us: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.sensor, self.span_us = folder, sensor, span_us
+        self.recent = []
+        self.drawn = 0
+
+    def keep(self, chunk) -> None:
+        if chunk.size:
+            self.recent.append(chunk)
+            newest = int(chunk['timestamp'][-1])
+            self.recent = [c for c in self.recent
+                           if int(c['timestamp'][-1]) >= newest - 2 * self.span_us]
+
+    def draw(self, decision) -> None:
+        import cv2
+        import numpy as np
+
+        from hybrid_perception.events.array import concatenate
+        from hybrid_perception.events.representations import render_bgr
+        from hybrid_perception.geometry.joints import BONES
+        from hybrid_perception.sim.drawing import draw_skeleton
+        joints = getattr(decision, 'joints', None)
+        if joints is not None and decision.t_us % self.span_us:
+            return  # poses come every step: one picture a window
+        events = concatenate(self.recent) if self.recent else None
+        if events is not None:
+            t, x, y = events['timestamp'], events['x'], events['y']
+            events = events[(t > decision.t_us - self.span_us) & (t <= decision.t_us)
+                            & (x >= 0) & (x < self.sensor.width) & (y >= 0)
+                            & (y < self.sensor.height)]
+            image = render_bgr(events, self.sensor)
+        else:
+            image = np.full((self.sensor.height, self.sensor.width, 3), 255, np.uint8)
+        scale = max(1, 512 // max(self.sensor.width, self.sensor.height))
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+        if joints is not None:
+            draw_skeleton(image, (joints + 0.5) * scale - 0.5, BONES, (40, 220, 255),
+                          width=0.8 * scale)
+            text = f'{decision.t_us / 1e6:.3f} s'
+        else:
+            best = decision.probabilities.get(decision.label)
+            text = f'{decision.t_us / 1e6:.3f} s  {decision.label}' + \
+                (f' ({best:.2f})' if best is not None else '')
+        cv2.putText(image, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1,
+                    cv2.LINE_AA)
+        cv2.imwrite(str(self.folder / f'{self.drawn:05d}_{decision.t_us}.png'), image)
+        self.drawn += 1

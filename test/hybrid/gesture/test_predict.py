@@ -35,7 +35,8 @@ def test_predict_gives_the_models_probabilities_window_by_window(tmp_path, gestu
     out = tmp_path / 'decisions.jsonl'
     result = subprocess.run(
         [sys.executable, '-m', 'hybrid_perception.cli', 'predict', str(raw), '--out', str(out),
-         '--roi', '128', '48', '384', '384', '--downsample', '3'],
+         '--roi', '128', '48', '384', '384', '--downsample', '3', '--render',
+         str(tmp_path / 'drawn')],
         capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'Prophesee RAW (evt3), 640x480' in result.stdout
@@ -49,6 +50,9 @@ def test_predict_gives_the_models_probabilities_window_by_window(tmp_path, gestu
     ends = [d['t_us'] for d in decisions]
     assert ends == sorted(ends) and ends[1] - ends[0] == ends[2] - ends[1] > 0
     assert f'6 decisions written to {out}' in result.stdout
+    import cv2
+    drawn = sorted((tmp_path / 'drawn').glob('*.png'))
+    assert len(drawn) == 6 and cv2.imread(str(drawn[0])).shape == (480, 640, 3)
 
 
 def test_windows_with_too_little_activity_are_labelled_none(gesture_events):

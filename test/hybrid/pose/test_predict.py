@@ -30,7 +30,8 @@ def test_predict_pose_gives_the_offline_evaluations_poses(tmp_path):
     write_aedat4(path, events, SensorSize(128, 128))
     out = tmp_path / 'poses.jsonl'
     result = subprocess.run([sys.executable, '-m', 'hybrid_perception.cli', 'predict',
-                             '--pipeline', 'pose', str(path), '--out', str(out)],
+                             '--pipeline', 'pose', str(path), '--out', str(out), '--render',
+                             str(tmp_path / 'drawn')],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     predicted = {d['t_us']: np.array(d['joints']) for d in map(
@@ -44,3 +45,7 @@ def test_predict_pose_gives_the_offline_evaluations_poses(tmp_path):
     assert all(predicted[end].shape == (13, 2) for end in ends)
     np.testing.assert_allclose(np.stack([predicted[end] for end in ends]),
                                scores.predicted['hybrid'][0][0], atol=2e-3)
+    drawn = sorted((tmp_path / 'drawn').glob('*.png'))  # one a window: 100 ... 500 ms
+    assert [int(p.stem.split('_')[1]) for p in drawn] == list(range(100_000, TAKE_US + 1,
+                                                                   100_000))
+    assert f'{len(drawn)} pictures in' in result.stdout
