@@ -38,6 +38,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help='default 3e-3 motion, 2e-3 gesture, 1e-3 pose, 2e-3 digits')
     parser.add_argument('--seed', type=int, default=0, help='weights, batches and data')
     parser.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda'")
+    parser.add_argument('--data', default=None,
+                        help='training data. gesture: synthetic (default) or dvs-gesture:PATH '
+                             '(the real DVS128 Gesture, its extracted DvsGesture folder, its own '
+                             'split by subject; --takes and --subjects do not apply); digits: '
+                             "digits (scikit-learn's 8x8 digits, up-sampled; default) or "
+                             "mnist:FOLDER (MNIST's IDX files)")
     motion = parser.add_argument_group('motion')
     motion.add_argument('--train-clips', type=int, default=1024)
     motion.add_argument('--val-clips', type=int, default=128)

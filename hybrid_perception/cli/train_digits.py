@@ -13,9 +13,6 @@ __all__ = ['add_digits_training_arguments', 'train_digits_command']
 
 
 def add_digits_training_arguments(group: argparse._ArgumentGroup) -> None:
-    group.add_argument('--data', default='digits',
-                       help="digits (scikit-learn's 8x8 digits, up-sampled) or mnist:FOLDER "
-                            "(MNIST's IDX files); default digits")
     group.add_argument('--input-size', type=int, default=28,
                        help='input side in pixels (default 28, MNIST\'s)')
     group.add_argument('--pooling', choices=['avg', 'max'], default='avg',
@@ -32,9 +29,10 @@ def train_digits_command(args: argparse.Namespace) -> int:
     from hybrid_perception.networks.training import TrainConfig, plot_history
 
     out = args.out or Path('out/digits')
-    train = load_image_data(args.data, 'train', args.input_size)
-    test = load_image_data(args.data, 'test', args.input_size)
-    print(f'{args.data}: {len(train)} training and {len(test)} test images, '
+    data = args.data or 'digits'
+    train = load_image_data(data, 'train', args.input_size)
+    test = load_image_data(data, 'test', args.input_size)
+    print(f'{data}: {len(train)} training and {len(test)} test images, '
           f'{args.input_size}x{args.input_size}')
     config = TrainConfig(epochs=args.epochs or 30, batch_size=args.batch_size,
                          lr=args.lr or 2e-3, seed=args.seed, device=args.device)
@@ -42,6 +40,6 @@ def train_digits_command(args: argparse.Namespace) -> int:
                           LeNetSpec(args.input_size, 10, args.pooling, args.bias == 'on'))
     plot_history(result.history, out / 'training.png')
     print(f'best test accuracy {result.best_val_accuracy:.4f}: {result.best_checkpoint}')
-    print(f'next: hybrid-perception convert {result.best_checkpoint} --data {args.data} '
+    print(f'next: hybrid-perception convert {result.best_checkpoint} --data {data} '
           f'--out {out / "converted"}')
     return 0

@@ -66,8 +66,11 @@ def train_gesture(args: argparse.Namespace) -> int:
                                seed=args.seed, device=args.device)
     specs = models_to_train(args)
     out = args.out or Path('out/gesture')
-    data = gesture_data(settings, _cache_path(), progress=True)
-    print(', '.join(f'{split} {len(labels)} clips' for split, (_, labels) in data.items()))
+    source = args.data or 'synthetic'
+    data = gesture_data(settings, _cache_path(), dvs_gesture=_dvs_gesture(source),
+                        progress=True)
+    print(f'{source}: ' + ', '.join(f'{split} {len(labels)} clips'
+                                      for split, (_, labels) in data.items()))
     rows, ann_by_interval = [], {}
     for i, spec in enumerate(specs, start=1):
         folder = out / f'I{spec.interval}' / spec.name if args.sweep else out / spec.kind
@@ -124,3 +127,13 @@ def _cache_path() -> Path:
     xdg = Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache'))
     root = Path(os.environ.get('HYBRID_PERCEPTION_CACHE', xdg / 'hybrid_perception'))
     return root / 'gesture-clips.npz'
+
+
+def _dvs_gesture(data: str) -> Path | None:
+    """The DvsGesture folder of ``--data dvs-gesture:PATH``; None for ``synthetic``."""
+    if data == 'synthetic':
+        return None
+    kind, _, path = data.partition(':')
+    if kind != 'dvs-gesture' or not path:
+        raise ValueError(f'--data must be synthetic or dvs-gesture:PATH, got {data!r}')
+    return Path(path)

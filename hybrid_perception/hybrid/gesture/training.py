@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from hybrid_perception.datasets.dvs_gesture import recordings
 from hybrid_perception.datasets.gestures import N_TRAIN_SUBJECTS, GestureClips
+from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle, InputBinning, save_bundle
 from hybrid_perception.hybrid.gesture.model import (
     HybridClassifier,
@@ -74,24 +76,44 @@ class GestureTraining:
 
 
 def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
+                 dvs_gesture: Path | None = None,
                  progress: bool = True) -> dict[str, Dataset]:
-    """Rendered clips for ``train``, ``val`` and ``test``, reused from ``cache`` if it matches."""
+    """Clips for ``train``, ``val`` and ``test``, reused from ``cache`` if it matches: rendered
+    from the synthetic subjects, or, with ``dvs_gesture`` (the extracted ``DvsGesture``
+    folder), read from the real DVS128 Gesture recordings with the dataset's own split
+    (``trials_to_train.txt`` / ``trials_to_test.txt``); either way the last
+    ``val_subjects`` training subjects validate."""
     key = json.dumps({'takes': settings.takes, 'test_takes': settings.test_takes,
                       'val_subjects': settings.val_subjects, 'subjects': settings.subjects,
-                      'seed': settings.seed, 'clips': repr(settings.clips)})
+                      'seed': settings.seed, 'clips': repr(settings.clips),
+                      'dvs_gesture': str(dvs_gesture.resolve()) if dvs_gesture else None})
     if cache is not None and cache.is_file():
         with np.load(cache) as saved:
             if str(saved['key']) == key:
                 return {split: (saved[f'{split}_clips'], saved[f'{split}_labels'])
                         for split in ('train', 'val', 'test')}
-    clips, labels, subjects = settings.clips.generate('train', settings.takes, settings.seed,
-                                                      last_subjects=settings.subjects,
-                                                      progress=progress)
-    held_out = subjects >= N_TRAIN_SUBJECTS - settings.val_subjects
+    if dvs_gesture is not None:
+        clips, labels, subjects = settings.clips.from_recordings(
+            recordings(dvs_gesture, 'train'), progress=progress)
+        test = settings.clips.from_recordings(recordings(dvs_gesture, 'test'),
+                                              progress=progress)[:2]
+        ids = np.unique(subjects)
+        if ids.size <= settings.val_subjects:
+            raise HybridPerceptionError(
+                f'{dvs_gesture}: the training split holds {ids.size} subjects with whole clips; '
+                f'{settings.val_subjects} validate, so more are needed')
+        held_out = np.isin(subjects, ids[-settings.val_subjects:])
+    else:
+        clips, labels, subjects = settings.clips.generate('train', settings.takes,
+                                                          settings.seed,
+                                                          last_subjects=settings.subjects,
+                                                          progress=progress)
+        test = settings.clips.generate('test', settings.test_takes, settings.seed,
+                                       progress=progress)[:2]
+        held_out = subjects >= N_TRAIN_SUBJECTS - settings.val_subjects
     data = {'train': (clips[~held_out], labels[~held_out]),
             'val': (clips[held_out], labels[held_out]),
-            'test': settings.clips.generate('test', settings.test_takes, settings.seed,
-                                            progress=progress)[:2]}
+            'test': test}
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, key=key, **{f'{split}_{part}': array for split, pair in data.items()
