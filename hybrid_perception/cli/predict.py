@@ -58,7 +58,7 @@ def predict(args: argparse.Namespace) -> int:
     except ValueError as err:  # a region off the sensor
         raise HybridPerceptionError(f'--roi / --downsample: {err}') from err
     print(f'{args.recording} ({recording.format}, {recording.sensor.width}x'
-          f'{recording.sensor.height}) -> {name}, {pipeline.fit}')
+          f'{recording.sensor.height}) -> {name}, {pipeline.input.fit}')
     labels: Counter[str] = Counter()
     error: HybridPerceptionError | None = None
     out = Path(args.out)
@@ -84,7 +84,8 @@ def predict(args: argparse.Namespace) -> int:
     total = sum(labels.values())
     print(f'{total} decisions written to {out}: '
           + ', '.join(f'{label} {n}' for label, n in labels.most_common())
-          + (f'; {pipeline.cropped} events outside the region' if pipeline.cropped else ''))
+          + (f'; {pipeline.input.cropped} events outside the region'
+             if pipeline.input.cropped else ''))
     if renderer:
         print(f'{renderer.drawn} pictures in {args.render}')
     if error is not None:

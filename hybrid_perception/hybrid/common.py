@@ -1,5 +1,6 @@
 """What H1 and H2 share: where shipped models live and how a name finds one, the SNN backends,
-event packets cut into complete input windows, and the latency summary of a live run."""
+a recording's chunks fitted into a model's input, event packets cut into complete input windows,
+and the latency summary of a live run."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from pathlib import Path
 
 import numpy as np
 
-from hybrid_perception.events.array import SensorSize, concatenate, empty_events
+from hybrid_perception.events.array import (
+    EventSanitizer,
+    SensorSize,
+    concatenate,
+    empty_events,
+)
+from hybrid_perception.events.fitting import SensorFit
 from hybrid_perception.events.representations import to_spike_tensor
 
-__all__ = ['MODELS_DIR', 'SNN_BACKENDS', 'EventWindows', 'Window', 'latency_summary',
-           'model_folder', 'shipped_models']
+__all__ = ['MODELS_DIR', 'SNN_BACKENDS', 'EventWindows', 'FittedInput', 'Window',
+           'latency_summary', 'model_folder', 'shipped_models']
 
 #: Trained models shipped with the package (``models/<task>/<kind>``, ``models/pose``).
 MODELS_DIR = Path(__file__).resolve().parents[1] / 'models'
@@ -41,6 +48,30 @@ class Window:
     start_us: int
     end_us: int
     spikes: np.ndarray   # (I, C, H, W) binary input spikes
+
+
+class FittedInput:
+    """A recording's chunks as a live node receives them: the driver's checks (events off the
+    sensor or back in time dropped), then the fit of the camera into the model's input
+    (events outside the region counted in :attr:`cropped`)."""
+
+    def __init__(self, sensor: SensorSize, target: SensorSize,
+                 roi: tuple[int, int, int, int] | None = None, downsample: int = 0) -> None:
+        self.sanitizer = EventSanitizer(sensor)
+        self.fit = SensorFit(sensor, target, roi, downsample)
+        self.cropped = 0
+
+    def __call__(self, events: np.ndarray) -> list[tuple[np.ndarray, int]]:
+        """(events, stamp µs) pieces for a window cutter's ``push``: the fitted events from
+        the chunk's first time, then none at its last, so time moves on to the chunk's last
+        event even where the region cropped it. No pieces for a chunk with nothing left."""
+        events, _ = self.sanitizer(events)
+        if events.size == 0:
+            return []
+        first, last = int(events['timestamp'][0]), int(events['timestamp'][-1])
+        events, cropped = self.fit(events)
+        self.cropped += cropped
+        return [(events, first), (events[:0], last)]
 
 
 @dataclass

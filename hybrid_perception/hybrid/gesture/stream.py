@@ -19,9 +19,8 @@ import numpy as np
 import torch
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.events.array import EventSanitizer, SensorSize
-from hybrid_perception.events.fitting import SensorFit
-from hybrid_perception.hybrid.common import EventWindows, Window
+from hybrid_perception.events.array import SensorSize
+from hybrid_perception.hybrid.common import EventWindows, FittedInput, Window
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.model import READOUT_GAIN
 from hybrid_perception.networks.accumulator import SpikeAccumulator
@@ -141,28 +140,19 @@ class GesturePipeline:
         binning = bundle.binning
         model_sensor = SensorSize(binning.sensor_width, binning.sensor_height)
         self.bundle = bundle
-        self.sanitizer = EventSanitizer(sensor)
-        self.fit = SensorFit(sensor, model_sensor, roi, downsample)
+        self.input = FittedInput(sensor, model_sensor, roi, downsample)
         self.windows = EventWindows(model_sensor, binning.bin_us, bundle.spec.interval,
                                     binning.downsample, max_gap_us)
         self.spiking = SpikingStage(bundle, snn_backend)
         self.accumulator = SpikeAccumulator((self.spiking.neurons,), bundle.spec.interval)
         self.decision = DecisionStage(bundle, ann_backend)
         self.min_activity = min_activity
-        self.cropped = 0
 
     def push(self, events: np.ndarray) -> list[GestureDecision]:
         """Events of the recording, in time order, in chunks of any size."""
-        events, _ = self.sanitizer(events)
-        if events.size == 0:
-            return []
-        first, last = int(events['timestamp'][0]), int(events['timestamp'][-1])
-        events, cropped = self.fit(events)
-        self.cropped += cropped
         restarts = self.windows.restarts
-        windows = self.windows.push(events, first)
-        # time moves on to the chunk's last event even where the region cropped it
-        windows += self.windows.push(events[:0], last)
+        windows = [window for part, stamp in self.input(events)
+                   for window in self.windows.push(part, stamp)]
         if self.windows.restarts != restarts:
             self.spiking.reset()
         return [d for window in windows for d in self._decide(window)]

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hybrid_perception.events.array import EventSanitizer, SensorSize, concatenate, empty_events
-from hybrid_perception.events.fitting import SensorFit
-from hybrid_perception.hybrid.common import EventWindows, Window
+from hybrid_perception.events.array import SensorSize, concatenate, empty_events
+from hybrid_perception.hybrid.common import EventWindows, FittedInput, Window
 from hybrid_perception.hybrid.pose.tracker import Initialization, PoseTracker
 
 __all__ = ['EventHistory', 'PosePipeline', 'PosePrediction', 'PoseStepper']
@@ -133,26 +132,17 @@ class PosePipeline:
                  ann_backend: str = 'onnxruntime', max_gap_us: int = 1_000_000) -> None:
         windows = bundle.spec.windows
         self.windows = windows
-        self.sanitizer = EventSanitizer(sensor)
-        self.fit = SensorFit(sensor, windows.sensor, roi, downsample)
+        self.input = FittedInput(sensor, windows.sensor, roi, downsample)
         self.initializer = bundle.pose_initializer(ann_backend) if snn == 'hybrid' else None
         self.history = EventHistory(windows.window_us, windows.window_us, max_gap_us)
         self.stepper = PoseStepper(bundle.tracker(snn, snn_backend), windows.window_us, 0)
         self.steps = EventWindows(windows.sensor, windows.step_us, 1, windows.downsample,
                                   max_gap_us)
-        self.cropped = 0
 
     def push(self, events: np.ndarray) -> list[PosePrediction]:
         """Events of the recording, in time order, in chunks of any size."""
-        events, _ = self.sanitizer(events)
-        if events.size == 0:
-            return []
-        first, last = int(events['timestamp'][0]), int(events['timestamp'][-1])
-        events, cropped = self.fit(events)
-        self.cropped += cropped
         poses = []
-        # time moves on to the chunk's last event even where the region cropped it
-        for part, stamp in ((events, first), (events[:0], last)):
+        for part, stamp in self.input(events):
             if self.initializer is not None:
                 for boundary, before in self.history.push(part, stamp):
                     poses += self.stepper.initialize(boundary, self.initializer(
@@ -163,7 +153,7 @@ class PosePipeline:
                 self.stepper.reset()
             for window in steps:
                 poses += self.stepper.push(window)
-        return [PosePrediction(end, self.fit.to_camera(pose)) for end, pose in poses]
+        return [PosePrediction(end, self.input.fit.to_camera(pose)) for end, pose in poses]
 
     def close(self) -> None:
         self.stepper.tracker.runtime.close()
