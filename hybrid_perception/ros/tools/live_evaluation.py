@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from geometry_msgs.msg import PoseArray
+from geometry_msgs.msg import Point, PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
@@ -215,45 +215,48 @@ class PoseReplayer(PacketReplayer):
             self.latency_s[topic].append(now - max(sent))
 
 
+def _truth_types():
+    """``hybrid_perception_msgs.msg``, or None with a warning where the message package is not
+    built (pip installs without colcon): the events still go out, the ground truth does not."""
+    try:
+        import hybrid_perception_msgs.msg as types
+    except ImportError:
+        warnings.warn('hybrid_perception_msgs is not built: ground truth is not published '
+                      'live (colcon build, see README)', stacklevel=3)
+        return None
+    return types
+
+
 def gesture_labels(spans: Sequence[LabelSpan], frame_id: str = 'camera'
                    ) -> list[tuple[int, Any]]:
-    """(start µs, hybrid_perception_msgs/GestureLabel) of each span; none, with a warning,
-    where the message package is not built (pip installs without colcon)."""
-    try:
-        from hybrid_perception_msgs.msg import GestureLabel
-    except ImportError:
-        if spans:
-            warnings.warn('hybrid_perception_msgs is not built: ground truth is not published '
-                          'live (colcon build, see README)', stacklevel=2)
+    """(start µs, hybrid_perception_msgs/GestureLabel) of each span (none where the message
+    package is not built)."""
+    types = _truth_types() if spans else None
+    if types is None:
         return []
-    return [(span.start_us, GestureLabel(header=header(span.start_us, frame_id),
-                                         end=header(span.end_us, frame_id).stamp,
-                                         label=span.label, name=span.name,
-                                         subject=span.subject)) for span in spans]
+    return [(span.start_us, types.GestureLabel(header=header(span.start_us, frame_id),
+                                               end=header(span.end_us, frame_id).stamp,
+                                               label=span.label, name=span.name,
+                                               subject=span.subject)) for span in spans]
 
 
 def pose_truth_messages(truth: PoseTruth) -> dict[str, list[tuple[int, Any]]]:
     """{topic: [(label µs, message)]} of a pose bag's ground truth, in the compiled types
-    (none, with a warning, where the message package is not built)."""
-    try:
-        from geometry_msgs.msg import Point
-
-        from hybrid_perception_msgs.msg import Joints2D, Joints3D
-    except ImportError:
-        warnings.warn('hybrid_perception_msgs is not built: ground truth is not published '
-                      'live (colcon build, see README)', stacklevel=2)
+    (none where the message package is not built)."""
+    types = _truth_types()
+    if types is None:
         return {}
     names = list(JOINTS)
     labels = list(zip(truth.label_us.tolist(), truth.subjects, truth.movements, strict=True))
     out = {'ground_truth/joints': [
-        (t, Joints3D(header=header(t, 'world'), names=names, subject=subject,
-                     movement=movement,
-                     positions=[Point(x=float(x), y=float(y), z=float(z)) for x, y, z in joints]))
+        (t, types.Joints3D(header=header(t, 'world'), names=names, subject=subject,
+                           movement=movement, positions=[Point(x=float(x), y=float(y),
+                                                               z=float(z)) for x, y, z in joints]))
         for (t, subject, movement), joints in zip(labels, truth.joints_3d, strict=True)]}
     for camera, views in truth.joints_2d.items():
         out[f'{camera}/ground_truth/joints'] = [
-            (t, Joints2D(header=header(t, camera), names=names, u=view[:, 0].tolist(),
-                         v=view[:, 1].tolist(), subject=subject, movement=movement))
+            (t, types.Joints2D(header=header(t, camera), names=names, u=view[:, 0].tolist(),
+                               v=view[:, 1].tolist(), subject=subject, movement=movement))
             for (t, subject, movement), view in zip(labels, views, strict=True)]
     return out
 
