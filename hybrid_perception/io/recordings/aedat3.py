@@ -76,6 +76,7 @@ class Aedat3Reader:
         with handle:
             offset = self._data_start
             handle.seek(offset)
+            size = self.path.stat().st_size
             while True:
                 raw = handle.read(_PACKET_HEADER.itemsize)
                 if not raw:
@@ -89,7 +90,7 @@ class Aedat3Reader:
                                                     f'bytes, expected 8', offset)
                 if header['type'] != _POLARITY_EVENT:
                     handle.seek(length, 1)
-                    if handle.tell() > self.path.stat().st_size:
+                    if handle.tell() > size:
                         raise broken(self.path, FORMAT, 'truncated packet', offset)
                 else:
                     payload = handle.read(length)

@@ -86,7 +86,7 @@ class RawReader:
         decoder = PacketDecoder(self.encoding)
         width, height = (self.sensor.width, self.sensor.height) if self.sensor else (2048, 2048)
         for _, data in records(self.path, self.format, self._data_start,
-                                   _WORD_BYTES[self.encoding]):
+                               _WORD_BYTES[self.encoding]):
             events, _ = decoder.decode(RawPacket(self.encoding, width, height, data))
             if events.size:
                 yield events
