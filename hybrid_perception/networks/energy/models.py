@@ -77,22 +77,28 @@ class EnergyModel:
         return {name: self.estimate(layer).joules for name, layer in ops.per_layer.items()}
 
     def estimate(self, ops: OpCounts, seconds: float | None = None) -> EnergyEstimate:
-        """Energy of ``ops``; ``seconds`` is the workload's duration (for power, and for boards
-        the time they draw power; without it a board's time is modelled from its MACs)."""
+        """Energy of ``ops``; ``seconds`` is the workload's duration (for power, and the time a
+        chip draws its idle power or a board its power; without it a board's time is modelled
+        from its MACs, never below the board's per-inference floor where it has one)."""
         entry = self.entry
         if entry['kind'] == 'per_operation':
             pj = entry['pj']
             breakdown = {name: getattr(ops, name) * per_op * 1e-12 for name, per_op in pj.items()}
             coefficients = {f'{name} pJ': value for name, value in pj.items()}
+            if seconds is not None and 'idle_w' in entry:
+                breakdown['idle'] = entry['idle_w'] * seconds
+                coefficients['idle W'] = entry['idle_w']
         else:
             mode = self.mode or entry['mode']
             power = entry['power_w'][mode]
             coefficients = {f'{mode} W': power}
             if seconds is None:
                 throughput = entry['peak_macs_per_s'] * entry['utilisation']
-                seconds = ops.mac / throughput
+                seconds = max(ops.mac / throughput, entry.get('min_seconds', 0.0))
                 coefficients.update({'peak MAC/s': entry['peak_macs_per_s'],
                                      'utilisation': entry['utilisation']})
+                if 'min_seconds' in entry:
+                    coefficients['min s'] = entry['min_seconds']
             breakdown = {'board': power * seconds}
         return EnergyEstimate(self.platform, sum(breakdown.values()), seconds, breakdown,
                               coefficients, entry['source'], bool(entry.get('verified')))

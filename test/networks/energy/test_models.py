@@ -34,12 +34,15 @@ def test_every_platform_names_its_source_and_has_what_its_kind_needs():
 def test_per_operation_energy_is_count_times_coefficient():
     model = EnergyModel('loihi')
     pj = model.entry['pj']
-    estimate = model.estimate(OPS, seconds=0.01)
     expected = sum(getattr(OPS, name) * value for name, value in pj.items()) * 1e-12
-    assert estimate.joules == pytest.approx(expected)
-    assert estimate.watts == pytest.approx(expected / 0.01)
+    assert model.estimate(OPS).joules == pytest.approx(expected)
     doubled = OpCounts(**{k: 2 * v for k, v in OPS.as_dict().items()})
     assert model.estimate(doubled).joules == pytest.approx(2 * expected)
+    # over a duration the chip also draws its idle power, printed with its coefficient
+    timed = model.estimate(OPS, seconds=0.01)
+    assert timed.joules == pytest.approx(expected + model.entry['idle_w'] * 0.01)
+    assert timed.watts == pytest.approx(timed.joules / 0.01)
+    assert f"idle W {model.entry['idle_w']:g}" in str(timed)
 
 
 def test_board_energy_is_power_times_time():
@@ -50,6 +53,19 @@ def test_board_energy_is_power_times_time():
     seconds = OPS.mac / (entry['peak_macs_per_s'] * entry['utilisation'])
     assert modelled.seconds == pytest.approx(seconds)
     assert modelled.watts == pytest.approx(5.0)
+
+
+def test_a_board_with_a_per_inference_floor_never_models_less_time():
+    ncs2 = EnergyModel('ncs2')
+    floor = ncs2.entry['min_seconds']
+    tiny = ncs2.estimate(OpCounts(mac=1000))
+    assert tiny.seconds == floor and tiny.joules == pytest.approx(floor * 1.5)
+    huge = OpCounts(mac=1e12)
+    assert ncs2.estimate(huge).seconds == pytest.approx(
+        1e12 / (ncs2.entry['peak_macs_per_s'] * ncs2.entry['utilisation']))
+    assert f'min s {floor:g}' in str(tiny)
+    assert EnergyModel('ncs2', mode='ncs_measured').estimate(OpCounts(mac=1000)).watts == \
+        pytest.approx(0.647)
 
 
 def test_layer_energies_add_up_to_the_whole(rng):
