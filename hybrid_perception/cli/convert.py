@@ -21,10 +21,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     'on training images, and runs the integrate-and-fire network on the test '
                     'images for up to the largest --steps: accuracy at every step, spikes and '
                     'synaptic operations per inference, next to the ANN\'s accuracy.')
-    parser.add_argument('model', type=Path, help='a checkpoint of `train digits` (best.pt)')
+    parser.add_argument('model', type=Path,
+                        help='a checkpoint of `train digits` (best.pt), or an ONNX file of a '
+                             'sequential image classifier exported by any tool')
     parser.add_argument('--data', default='digits', help="digits or mnist:FOLDER (default digits)")
     parser.add_argument('--out', type=Path, default=Path('out/converted'),
-                        help='output folder (default out/converted)')
+                        help='output folder: a model folder image_classifier_node runs, with '
+                             'conversion.json and report.md (default out/converted)')
     parser.add_argument('--method', choices=['max', 'percentile'], default='percentile',
                         help='threshold balancing: the layer\'s largest activation, or its '
                              '99.9th percentile (default; Rueckauer et al. 2017)')
@@ -65,17 +68,16 @@ def convert(args: argparse.Namespace) -> int:
     from hybrid_perception.hybrid.conversion.model import linear_chain
     from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
     from hybrid_perception.hybrid.conversion.report import write_report
-    from hybrid_perception.hybrid.conversion.training import load_digits_net
 
     if any(s < 1 for s in args.steps):
         raise ValueError('--steps must be positive')
-    model = load_digits_net(args.model)
-    size = model.spec.input_size
+    model, shape = _read_model(args.model)
+    size = shape[-1]
     calibration = load_image_data(args.data, 'train', size)
     test = load_image_data(args.data, 'test', size)
     if args.test_images is not None:
         test = type(test)(test.images[:args.test_images], test.labels[:args.test_images])
-    chain = linear_chain(model, (1, size, size), max_pool=args.max_pool)
+    chain = linear_chain(model, shape, max_pool=args.max_pool)
     print(f'{args.model}: {len(chain)} layers to convert '
           f'({", ".join("conv" if layer.conv else "dense" for layer in chain)})')
     scales = activation_scales(chain, calibration.images[:args.calibration], args.method)
@@ -93,7 +95,7 @@ def convert(args: argparse.Namespace) -> int:
                 'data': args.data, 'scales': scales}
     deployed = None
     if args.deploy == 'auto' and not any(layer.bias.any() for layer in chain):
-        deployed = _deploy(converted, test, steps, args)
+        deployed = _deploy(converted, model, test, steps, ann, args)
     elif args.deploy == 'auto':
         print('not deployed: the network has biases, which SLAYER/NetX blocks do not carry '
               '(train digits --bias off)')
@@ -110,14 +112,34 @@ def convert(args: argparse.Namespace) -> int:
     if deployed is not None:
         print(f'torch and Lava on the exported network: spike agreement '
               f'{deployed["spike_agreement"]:.6f} over {args.agreement_images} images')
+        print(f'model folder {args.out} (runs at {deployed["steps"]} steps by default): '
+              f'image_classifier_node model:={args.out}')
     print(f'wrote {args.out / "conversion.json"} and {args.out / "report.md"}')
     print(json.dumps({'ann': summary['ann'], 'steps_to_ann_minus_1': summary['steps_to'][
         'ann_minus_1_point']}))
     return 0
 
 
-def _deploy(converted, test, steps: int, args: argparse.Namespace) -> dict:
-    """The Loihi build: scored on every test image, exported, streamed through both runtimes."""
+def _read_model(path: Path):
+    """(torch module, input shape) of a `train digits` checkpoint or an ONNX file."""
+    from hybrid_perception.hybrid.conversion.model import ConversionError
+
+    if path.suffix == '.onnx':
+        from hybrid_perception.hybrid.conversion.onnx_import import read_onnx
+        model, shape = read_onnx(path)
+    else:
+        from hybrid_perception.hybrid.conversion.training import load_digits_net
+        model = load_digits_net(path)
+        shape = (1, model.spec.input_size, model.spec.input_size)
+    if len(shape) != 3 or shape[0] != 1 or shape[1] != shape[2]:
+        raise ConversionError(f'{path}: takes input {shape}; images here are (1, S, S) grey')
+    return model, shape
+
+
+def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Namespace) -> dict:
+    """The Loihi build: scored on every test image, written as a model folder (its default
+    steps the fewest of --steps within 1 point of the ANN, else the most), streamed through
+    both runtimes."""
     import numpy as np
     from tqdm import tqdm
 
@@ -125,20 +147,26 @@ def _deploy(converted, test, steps: int, args: argparse.Namespace) -> dict:
         deployable_network,
         rate_spikes,
         run_deployed,
+        save_converted,
     )
     from hybrid_perception.networks.snn.compare import compare_runtimes
 
     network = deployable_network(converted)
     with tqdm(total=len(test), desc=f'Loihi fixed point, {steps} steps', unit='image') as bar:
         accuracy, counts = run_deployed(network, test.images, test.labels, steps, progress=bar)
-    path = network.export_hdf5(args.out / 'network.net')
-    flush = len(network.spec.layers) + 1
+    good = [t for t in sorted(args.steps) if accuracy[t - 1] >= ann - 0.01]
+    default = good[0] if good else max(args.steps)
+    bundle = save_converted(args.out, network, model, default, [str(c) for c in range(10)],
+                            {'ann_accuracy': ann, 'snn_accuracy': float(accuracy[default - 1]),
+                             'data': args.data, 'method': args.method})
+    path = bundle.snn_path
+    flush = bundle.flush_steps
     images = test.images[:args.agreement_images]
     windows = np.concatenate([rate_spikes(images, steps),
                               np.zeros((len(images), flush, *images.shape[1:]), np.float32)],
                              axis=1)
     print(f'torch and Lava, {len(images)} images of {steps + flush} steps ...')
     comparison = compare_runtimes(path, windows)
-    return {'accuracy': accuracy, 'spikes_out': counts, 'network': path,
+    return {'accuracy': accuracy, 'spikes_out': counts, 'network': path, 'steps': default,
             'threshold': network.spec.neuron.threshold,
             'spike_agreement': comparison.agreement}

@@ -1,5 +1,6 @@
 """The converted network as the SNN engine runs it: a SLAYER CUBA network (NetX HDF5 for
-Lava and Loihi, the same file for the torch runtime), with Loihi's fixed point.
+Lava and Loihi, the same file for the torch runtime), with Loihi's fixed point, and the model
+folder it is deployed as.
 
 Integrate-and-fire is CUBA with a current decay of 1 (the current is the step's input) and a
 voltage decay of 0, reset to zero on a spike (Loihi's). One threshold serves every layer (our
@@ -12,14 +13,25 @@ SLAYER's blocks have no bias: a network with biases is refused here (train it wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import torch
+import yaml
 
+from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.conversion.model import ConversionError, LinearLayer
-from hybrid_perception.networks.snn.model import SpikingNetwork
+from hybrid_perception.networks.ann.runtime import OnnxAnn, export_onnx
+from hybrid_perception.networks.snn.model import SpikingNetwork, read_spec
+from hybrid_perception.networks.snn.runtime import SnnRuntime
+from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
 
-__all__ = ['WEIGHT_LIMIT', 'deployable_network', 'rate_spikes', 'run_deployed']
+__all__ = ['WEIGHT_LIMIT', 'ConvertedBundle', 'deployable_network', 'load_converted',
+           'rate_spikes', 'run_deployed', 'save_converted']
 
 #: where the largest weight lands (SLAYER's quantizer clamps at 8 - 1/32); half the range
 #: measured best on digits: 1/32 steps stay fine enough for the smallest layers
@@ -82,3 +94,85 @@ def run_deployed(network: SpikingNetwork, images: np.ndarray, labels: np.ndarray
             if progress is not None:
                 progress.update(len(chunk))
     return correct / len(labels), np.concatenate(totals)
+
+
+@dataclass(frozen=True)
+class ConvertedBundle:
+    """A converted image classifier as it is deployed, one folder: ``model.yaml`` (the classes,
+    the input side, the time steps it was scored at), ``snn.net`` (the Loihi build as NetX
+    HDF5: Lava, Loihi and the torch runtime all load it) and ``ann.onnx`` (the ANN it was
+    converted from: the baseline on onnxruntime, and what OpenVINO compiles for an NCS2)."""
+
+    path: Path
+    spec: NetworkSpec
+    classes: tuple[str, ...]
+    steps: int
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def input_size(self) -> int:
+        return int(self.spec.input_shape[-1])
+
+    @property
+    def snn_path(self) -> Path:
+        return self.path / 'snn.net'
+
+    @property
+    def ann_path(self) -> Path:
+        return self.path / 'ann.onnx'
+
+    @property
+    def flush_steps(self) -> int:
+        """Silent steps after an image for its last spikes to reach the output (one step of
+        synaptic delay per layer, and the input's)."""
+        return len(self.spec.layers) + 1
+
+    def snn_runtime(self, backend: str = 'torch', window_steps: int = 1) -> SnnRuntime:
+        if backend == 'torch':
+            return TorchRuntime(SpikingNetwork.load_hdf5(self.snn_path), window_steps)
+        if backend == 'lava':
+            from hybrid_perception.networks.snn.lava_runtime import LavaRuntime
+            return LavaRuntime(self.snn_path, window_steps)
+        raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got {backend!r}')
+
+    def ann_runtime(self) -> OnnxAnn:
+        return OnnxAnn(self.ann_path)
+
+
+def save_converted(path: str | Path, network: SpikingNetwork, ann: torch.nn.Module,
+                   steps: int, classes: tuple[str, ...], metrics: dict[str, Any] | None = None
+                   ) -> ConvertedBundle:
+    """Write the folder :func:`load_converted` reads; ``ann`` is the network before
+    conversion (exported to ONNX as it was trained)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    bundle = ConvertedBundle(path, network.spec, tuple(classes), int(steps), dict(metrics or {}))
+    network.export_hdf5(bundle.snn_path)
+    export_onnx(ann, tuple(network.spec.input_shape), bundle.ann_path)
+    (path / 'model.yaml').write_text(yaml.safe_dump(
+        {'kind': 'converted', 'classes': list(bundle.classes), 'steps': bundle.steps,
+         'metrics': bundle.metrics}, sort_keys=False))
+    return bundle
+
+
+def load_converted(path: str | Path) -> ConvertedBundle:
+    """A folder written by ``convert`` (or :func:`save_converted`), or a shipped one by name
+    (``digits``)."""
+    path = model_folder(path)
+    try:
+        description = yaml.safe_load((path / 'model.yaml').read_text())
+        if description.get('kind') != 'converted':
+            raise KeyError('kind: converted')
+        classes = tuple(str(name) for name in description['classes'])
+        steps = int(description['steps'])
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as err:
+        raise HybridPerceptionError(f'{path} is not a converted model folder written by '
+                                    f'hybrid_perception convert ({err})') from err
+    for part in (path / 'snn.net', path / 'ann.onnx'):
+        if not part.is_file():
+            raise HybridPerceptionError(f'{path}: {part.name} is missing')
+    spec = read_spec(path / 'snn.net')
+    if spec.output_shape != (len(classes),):
+        raise HybridPerceptionError(f'{path}: the network has {spec.output_shape} outputs, '
+                                    f'model.yaml {len(classes)} classes')
+    return ConvertedBundle(path, spec, classes, steps, description.get('metrics') or {})

@@ -18,9 +18,15 @@ import numpy as np
 import torch
 
 from hybrid_perception.hybrid.conversion.model import LinearLayer, chain_forward
-from hybrid_perception.networks.energy.operations import synaptic_ops
+from hybrid_perception.networks.energy.models import EnergyModel
+from hybrid_perception.networks.energy.operations import OpCounts, synaptic_ops
 
-__all__ = ['RESETS', 'CODINGS', 'SpikingResult', 'ann_accuracy', 'run_spiking']
+__all__ = ['RESETS', 'CODINGS', 'SEED_RATIOS', 'SpikingResult', 'ann_accuracy', 'live_metrics',
+           'loihi_against_ncs2', 'run_spiking']
+
+#: the seed's headline (Chandarana et al. 2022): Loihi against an Intel NCS2 on image
+#: classification, "up to" these factors less power and less energy
+SEED_RATIOS = {'power': 27.0, 'energy': 5.0}
 
 RESETS = ('subtract', 'zero')
 CODINGS = ('analog', 'poisson')
@@ -108,3 +114,43 @@ def run_spiking(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarray
     return SpikingResult(correct / n, spikes / n, ops / n,
                          [float(s / (n * steps * m)) for s, m, layer in
                           zip(layer_spikes, neurons, chain, strict=True) if layer.relu])
+
+
+def loihi_against_ncs2(snn_ops: OpCounts, steps: float, ann_ops: OpCounts,
+                       ncs2_mode: str | None = None) -> dict:
+    """One inference of the converted SNN on Loihi against its ANN on an NCS2, both MODEL
+    ESTIMATES: Loihi's energy from the counted operations (Davies 2018) plus its idle power
+    over ``steps`` x the measured time per step; the NCS2's board power over its modelled time
+    (never below the per-inference floor Blouw et al. 2019 measured on an NCS). The ratios are
+    NCS2 / Loihi, so > 1 favours Loihi, next to the seed's."""
+    loihi_model = EnergyModel('loihi')
+    loihi = loihi_model.estimate(snn_ops, seconds=steps * loihi_model.entry['time_per_step_s'])
+    ncs2 = EnergyModel('ncs2', ncs2_mode).estimate(ann_ops)
+    return {
+        'loihi': {'energy_uj': loihi.joules * 1e6, 'seconds': loihi.seconds,
+                  'watts': loihi.watts, 'model': str(loihi)},
+        'ncs2': {'energy_uj': ncs2.joules * 1e6, 'seconds': ncs2.seconds, 'watts': ncs2.watts,
+                 'model': str(ncs2)},
+        'power_ratio': ncs2.watts / loihi.watts,
+        'energy_ratio': ncs2.joules / loihi.joules,
+        'seed_ratios': SEED_RATIOS,
+    }
+
+
+def live_metrics(answers: dict[int, np.ndarray], latency_s: list[float],
+                 truth: dict[int, int], steps: float, ops: OpCounts | None,
+                 platform: str) -> dict:
+    """One live run over labelled images (by stamp): accuracy (an image without an answer, or
+    whose SNN gave no output spike, counts wrong), latency (ms), steps and operations per
+    image and the estimated energy on ``platform``, its coefficients and source with it."""
+    correct = sum(1 for stamp, label in truth.items() if stamp in answers
+                  and answers[stamp].sum() > 0 and int(np.argmax(answers[stamp])) == label)
+    p50, p99 = np.percentile(np.asarray(latency_s) * 1e3, [50, 99]) if latency_s else (0, 0)
+    out = {'images': len(truth), 'answered': sum(s in answers for s in truth),
+           'accuracy': correct / len(truth) if truth else 0.0,
+           'latency_ms': {'p50': float(p50), 'p99': float(p99)}, 'steps': float(steps)}
+    if ops is not None:
+        estimate = EnergyModel(platform).estimate(ops)
+        out.update(synaptic_ops=float(ops.synaptic_op), macs=float(ops.mac),
+                   energy_uj=estimate.joules * 1e6, energy_model=str(estimate))
+    return out

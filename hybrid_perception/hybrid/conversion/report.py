@@ -14,7 +14,7 @@ from hybrid_perception.hybrid.conversion.model import LinearLayer
 from hybrid_perception.networks.energy.models import EnergyModel
 from hybrid_perception.networks.energy.operations import OpCounts
 
-__all__ = ['write_report', 'loihi_energy']
+__all__ = ['write_live_report', 'write_report', 'loihi_energy']
 
 
 def loihi_energy(result: SpikingResult, chain: list[LinearLayer], steps: int):
@@ -105,6 +105,91 @@ def _plot(path: Path, ann_accuracy: float, result: SpikingResult,
     ops.plot(steps, result.synaptic_ops_per_sample)
     ops.set(xscale='log', yscale='log', xlabel='time steps', ylabel='per image',
             title='synaptic operations')
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_live_report(metrics: dict, out: Path) -> Path:
+    """``evaluate --pipeline conversion``'s report.md: each run's accuracy, steps, latency and
+    estimated energy, a plot against time steps with the ANN beside, and the Loihi / NCS2
+    ratios next to the seed's."""
+    runs = metrics['runs']
+    rows = '\n'.join(
+        f'| {name} | {m["accuracy"]:.4f} | {m["steps"]:.1f} | {m["latency_ms"]["p50"]:.2f} | '
+        f'{m["latency_ms"]["p99"]:.2f} | {m.get("synaptic_ops", 0) or m.get("macs", 0):.4g} | '
+        f'{m["energy_uj"]:.4g} |' if 'energy_uj' in m else
+        f'| {name} | {m["accuracy"]:.4f} | {m["steps"]:.1f} | {m["latency_ms"]["p50"]:.2f} | '
+        f'{m["latency_ms"]["p99"]:.2f} | - | - |' for name, m in runs.items())
+    models = '\n'.join(f'- {name}: {m["energy_model"]}' for name, m in runs.items()
+                       if 'energy_model' in m)
+    comparison = ''
+    if 'loihi_against_ncs2' in metrics:
+        c = metrics['loihi_against_ncs2']
+        comparison = f"""
+## Loihi against an NCS2 (MODEL ESTIMATES, not measurements)
+
+| | energy / image (uJ) | time / image (ms) | power (W) |
+|---|---|---|---|
+{_side('converted SNN on Loihi', c['loihi'])}
+{_side('its ANN on an NCS2', c['ncs2'])}
+
+Loihi uses **{c['power_ratio']:.3g}x less power** and **{c['energy_ratio']:.3g}x less energy**
+by these models; the seed reports up to {c['seed_ratios']['power']:g}x and
+{c['seed_ratios']['energy']:g}x, measured.
+
+- Loihi: {c['loihi']['model']}
+- NCS2: {c['ncs2']['model']}
+"""
+    plot = _live_plot(out / 'accuracy_energy_vs_steps.png', runs)
+    path = out / 'report.md'
+    path.write_text(f"""# Converted classifier, live
+
+{metrics['images']} labelled images of {metrics['bag']} replayed one at a time through
+`image_classifier_node` ({metrics['model']}); latency is from the image going out to its
+classification arriving, over real DDS in one process.
+
+![accuracy and energy against time steps]({plot.name})
+
+| run | accuracy | steps / image | latency p50 (ms) | p99 (ms) | synaptic ops or MACs / image \
+| uJ / image (ESTIMATE) |
+|---|---|---|---|---|---|---|
+{rows}
+
+Energy is a MODEL ESTIMATE, not a measurement:
+{models}
+{comparison}""")
+    return path
+
+
+def _side(name: str, figures: dict) -> str:
+    return (f'| {name} | {figures["energy_uj"]:.4g} | {figures["seconds"] * 1e3:.3g} | '
+            f'{figures["watts"]:.3g} |')
+
+
+def _live_plot(path: Path, runs: dict) -> Path:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    snn = sorted((m['steps'], m) for name, m in runs.items()
+                 if name.startswith('snn') and 'early' not in name)
+    fig, (accuracy, energy) = plt.subplots(1, 2, figsize=(9, 3.5))
+    accuracy.plot([t for t, _ in snn], [m['accuracy'] for _, m in snn], 'o-',
+                  label='converted SNN (live)')
+    energy.plot([t for t, _ in snn], [m.get('energy_uj', np.nan) for _, m in snn], 'o-',
+                label='SNN on Loihi (estimate)')
+    if 'ann' in runs:
+        accuracy.axhline(runs['ann']['accuracy'], color='k', linestyle='--', label='ANN')
+        if 'energy_uj' in runs['ann']:
+            energy.axhline(runs['ann']['energy_uj'], color='k', linestyle='--',
+                           label='ANN on NCS2 (estimate)')
+    accuracy.set(xlabel='time steps per image', ylabel='accuracy', ylim=(0, 1.02),
+                 title='accuracy')
+    energy.set(xlabel='time steps per image', ylabel='uJ per image', yscale='log',
+               title='estimated energy')
+    accuracy.legend()
+    energy.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
