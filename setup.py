@@ -14,7 +14,8 @@ setup(
                   f'{PACKAGE}.networks.energy': ['*.yaml'],
                   f'{PACKAGE}.hybrid.gesture': ['specs/*.yaml'],
                   f'{PACKAGE}.hybrid.pose': ['specs/*.yaml'],
-                  f'{PACKAGE}': ['models/*/*/*', 'models/pose/*', 'models/pose-200/*']},
+                  f'{PACKAGE}': ['models/*/*/*', 'models/pose/*', 'models/pose-200/*',
+                                  'models/digits/*']},
     data_files=[
         ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
         (f'share/{PACKAGE}', ['package.xml']),
@@ -42,6 +43,8 @@ setup(
             'state_initializer_node = hybrid_perception.ros.nodes.state_initializer_node:main',
             'pose_snn_node = hybrid_perception.ros.nodes.pose_snn_node:main',
             'skeleton_node = hybrid_perception.ros.nodes.skeleton_node:main',
+            'image_player = hybrid_perception.ros.nodes.image_player:main',
+            'image_classifier_node = hybrid_perception.ros.nodes.image_classifier_node:main',
         ],
     },
 )

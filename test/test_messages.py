@@ -20,7 +20,7 @@ import time, rclpy, hybrid_perception_msgs, event_camera_msgs
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Point
 from event_camera_msgs.msg import EventPacket
-from hybrid_perception_msgs.msg import GestureLabel, Joints2D, Joints3D
+from hybrid_perception_msgs.msg import GestureLabel, ImageLabel, Joints2D, Joints3D
 print(hybrid_perception_msgs.__file__, event_camera_msgs.__file__, flush=True)
 rclpy.init()
 node = rclpy.create_node('fresh_build')
@@ -32,6 +32,7 @@ messages = {
                          movement='walk'),
     'packet': EventPacket(height=480, width=640, seq=9, time_base=123, encoding='evt3',
                           is_bigendian=False),
+    'image': ImageLabel(label=3, name='3', sample='test-17'),
 }
 messages['packet'].events = bytes(range(256)) * 3
 publishers = {topic: node.create_publisher(type(m), 'types/' + topic, 10)
@@ -52,12 +53,13 @@ def test_message_packages_build_with_colcon_and_cross_dds_between_processes(ros,
     import rclpy
     from event_camera_msgs.msg import EventPacket
 
-    from hybrid_perception_msgs.msg import GestureLabel, Joints2D, Joints3D
+    from hybrid_perception_msgs.msg import GestureLabel, ImageLabel, Joints2D, Joints3D
     context, executor = ros
     node = rclpy.create_node('listener', context=context)
     heard = {}
     for topic, kind in (('gesture', GestureLabel), ('joints2d', Joints2D),
-                        ('joints3d', Joints3D), ('packet', EventPacket)):
+                        ('joints3d', Joints3D), ('packet', EventPacket),
+                        ('image', ImageLabel)):
         node.create_subscription(kind, 'types/' + topic,
                                  lambda m, t=topic: heard.setdefault(t, m), 10)
     executor.add_node(node)
@@ -65,7 +67,7 @@ def test_message_packages_build_with_colcon_and_cross_dds_between_processes(ros,
                               'exec python -c "$0"', PUBLISHER], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert spin_until(executor, lambda: len(heard) == 4, 30.0), heard.keys()
+        assert spin_until(executor, lambda: len(heard) == 5, 30.0), heard.keys()
     finally:
         child.terminate()
         output = child.communicate(timeout=20)[0]
@@ -80,6 +82,8 @@ def test_message_packages_build_with_colcon_and_cross_dds_between_processes(ros,
     assert (packet.width, packet.height, packet.seq, packet.time_base, packet.encoding) == (
         640, 480, 9, 123, 'evt3')
     assert bytes(packet.events) == bytes(range(256)) * 3
+    assert (heard['image'].label, heard['image'].name, heard['image'].sample) == (
+        3, '3', 'test-17')
 
 
 def test_rosbags_reads_the_definitions_colcon_compiled():

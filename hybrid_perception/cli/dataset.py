@@ -1,5 +1,6 @@
-"""``hybrid-perception dataset gesture|pose``: an evaluation bag with ground truth (the test
-subjects of the synthetic datasets), for ``evaluate`` and for any ROS 2 tool."""
+"""``hybrid-perception dataset gesture|pose|digits``: an evaluation bag with ground truth (the
+test subjects of the synthetic datasets; the test split of the real handwritten digits), for
+``evaluate`` and for any ROS 2 tool."""
 
 from __future__ import annotations
 
@@ -10,20 +11,27 @@ __all__ = ['add_parser']
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser('dataset', help='write an evaluation bag with ground truth')
-    parser.add_argument('task', choices=['gesture', 'pose'])
+    parser.add_argument('task', choices=['gesture', 'pose', 'digits'])
     parser.add_argument('--out', required=True, help='bag to create (MCAP)')
     parser.add_argument('--samples', type=int, default=None,
                         help='takes, round robin over the test subjects and classes: gesture '
-                             '6 x 11 (default 66), pose 5 people x 8 movements (default 16)')
+                             '6 x 11 (default 66), pose 5 people x 8 movements (default 16); '
+                             'digits: test images (default all 450)')
     parser.add_argument('--take-seconds', type=float, default=2.0,
                         help='pose: length of each take (default 2.0)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--data', default='digits',
+                        help='digits: digits (scikit-learn\'s) or mnist:FOLDER (default digits)')
+    parser.add_argument('--size', type=int, default=28,
+                        help='digits: image side in pixels (default 28, the shipped model\'s)')
     parser.set_defaults(func=write_dataset)
 
 
 def write_dataset(args: argparse.Namespace) -> int:
     if args.task == 'pose':
         return _pose_dataset(args)
+    if args.task == 'digits':
+        return _digits_dataset(args)
     from hybrid_perception.datasets.gesture_bag import write_gesture_bag
 
     samples = 66 if args.samples is None else args.samples
@@ -45,4 +53,17 @@ def _pose_dataset(args: argparse.Namespace) -> int:
     print(f'wrote {samples} takes ({samples * args.take_seconds:.1f} s, 2 cameras, {labels} '
           f'labelled poses on /ground_truth/joints and /<camera>/ground_truth/joints) to '
           f'{args.out}')
+    return 0
+
+
+def _digits_dataset(args: argparse.Namespace) -> int:
+    from hybrid_perception.datasets.digits import load_image_data
+    from hybrid_perception.datasets.image_bag import write_image_bag
+
+    test = load_image_data(args.data, 'test', args.size)
+    n = len(test) if args.samples is None else min(args.samples, len(test))
+    count = write_image_bag(args.out, test.images[:n], test.labels[:n],
+                            tuple(str(c) for c in range(10)))
+    print(f'wrote {count} {args.size}x{args.size} test images of {args.data} (mono8 on /image, '
+          f'ImageLabel ground truth on /ground_truth, 10 per second) to {args.out}')
     return 0

@@ -21,14 +21,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     'snn_node -> accumulator_node -> ann_node on a `dataset gesture` bag; '
                     'pose: per camera state_initializer_node / pose_snn_node, then '
                     'skeleton_node, on a `dataset pose` bag, for the hybrid, the ANN at the '
-                    'SNN rate and the SNN alone.')
-    parser.add_argument('--pipeline', choices=['gesture', 'pose'], default='gesture')
+                    'SNN rate and the SNN alone; conversion: image_classifier_node on a '
+                    '`dataset digits` bag, the converted SNN at several --steps and its ANN.')
+    parser.add_argument('--pipeline', choices=['gesture', 'pose', 'conversion'],
+                        default='gesture')
     parser.add_argument('--bag', required=True, help='bag with events and ground truth')
     parser.add_argument('--out', required=True, help='folder for metrics.json, report.md')
     parser.add_argument('--model', action='append', default=None, metavar='MODEL',
                           help='gesture: NAME=PATH (repeatable; default: '
                                f'{" ".join(DEFAULT_MODELS)}); pose: a pose model folder, one '
-                               'per SNN rate (repeatable; default: the shipped pose)')
+                               'per SNN rate (repeatable; default: the shipped pose); '
+                               'conversion: one converted model folder (default: digits)')
     parser.add_argument('--rate', type=float, default=None,
                           help='replay speed, 1.0 real time; latency is only meaningful when '
                                'the graph keeps up (default: gesture 1.0; pose 25 / the '
@@ -44,6 +47,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument('--events-topic', default=None,
                           help='PointCloud2 topic in the bag (default: the first)')
     parser.add_argument('--labels-topic', default='/ground_truth')
+    conversion = parser.add_argument_group('conversion')
+    conversion.add_argument('--steps', type=int, nargs='+', default=None,
+                            help='time steps per image to run the SNN at (default: half, '
+                                 'once and twice the model\'s)')
+    conversion.add_argument('--early-margin', type=int, default=0,
+                            help='also run the most steps with an early decision at this '
+                                 'output-spike lead (default 0: not run)')
+    conversion.add_argument('--samples', type=int, default=None,
+                            help='the first N images of the bag only (default all)')
+    conversion.add_argument('--image-topic', default='/image')
     parser.set_defaults(func=evaluate)
 
 
@@ -51,6 +64,9 @@ def evaluate(args: argparse.Namespace) -> int:
     if args.pipeline == 'pose':
         from hybrid_perception.cli.evaluate_pose import evaluate_pose
         return evaluate_pose(args)
+    if args.pipeline == 'conversion':
+        from hybrid_perception.cli.evaluate_conversion import evaluate_conversion
+        return evaluate_conversion(args)
     args.rate = 1.0 if args.rate is None else args.rate
     from hybrid_perception.datasets.gesture_bag import read_gesture_labels
     from hybrid_perception.errors import HybridPerceptionError

@@ -25,8 +25,9 @@ def _msg_folder(package: str) -> Path:
     try:
         from ament_index_python.packages import get_package_share_directory
         candidates.append(Path(get_package_share_directory(package)) / 'msg')
-    except (ImportError, KeyError, ValueError):
-        pass   # no ROS package index, or the package is not built: the next places
+    except (ImportError, KeyError, ValueError, OSError):
+        pass   # no ROS package index (OSError: AMENT_PREFIX_PATH unset), or the package is
+        #        not built: the next places
     candidates += [Path(sys.prefix) / 'share' / 'hybrid_perception' / 'msg' / package,
                    _CHECKOUT / PACKAGES[package] / 'msg']
     for folder in candidates:

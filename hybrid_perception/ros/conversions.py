@@ -7,6 +7,7 @@ from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Pose, PoseArray
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
 from std_msgs.msg import Header
+from visualization_msgs.msg import Marker, MarkerArray
 
 from hybrid_perception.events.array import SensorSize
 from hybrid_perception.events.codecs import encode_packet
@@ -18,14 +19,17 @@ from hybrid_perception.events.pointcloud import (
     us_from_stamp,
 )
 
-__all__ = ['header', 'events_to_pointcloud2', 'events_to_event_packet', 'camera_info',
-           'matrix_to_image', 'image_to_matrix', 'points_to_pose_array', 'pose_array_to_points',
-           'stamp_us']
+__all__ = ['CAMERA_ENCODINGS', 'header', 'events_to_pointcloud2', 'events_to_event_packet',
+           'camera_info', 'camera_image', 'label_marker', 'matrix_to_image', 'image_to_matrix',
+           'points_to_pose_array', 'pose_array_to_points', 'stamp_us']
 
 #: The image encodings of the topic contract, (dtype, channels): spike rasters, float tensors
-#: and the colour frames people look at.
+#: and the colour frames people look at; and what cameras publish (sensor_msgs
+#: image_encodings: rgb8, mono16).
 _ENCODINGS = {'mono8': (np.dtype(np.uint8), 1), '32FC1': (np.dtype('<f4'), 1),
-              'bgr8': (np.dtype(np.uint8), 3)}
+              'bgr8': (np.dtype(np.uint8), 3), 'rgb8': (np.dtype(np.uint8), 3),
+              'mono16': (np.dtype('<u2'), 1)}
+CAMERA_ENCODINGS = tuple(_ENCODINGS)
 
 _POINT_FIELDS_MSG = [PointField(name=f.name, offset=f.offset, datatype=f.datatype,
                                 count=f.count) for f in POINT_FIELDS]
@@ -94,6 +98,27 @@ def image_to_matrix(msg: Image, encoding: str) -> np.ndarray:
     data = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)[:, :row]
     matrix = data.copy().view(dtype)
     return matrix if channels == 1 else matrix.reshape(msg.height, msg.width, channels)
+
+
+def camera_image(msg: Image) -> np.ndarray:
+    """A camera's frame as (H, W) grey or (H, W, 3) BGR, in its own dtype (uint8, uint16 or
+    float32); ValueError for an encoding not in :data:`CAMERA_ENCODINGS` or a bad message."""
+    if msg.encoding not in _ENCODINGS:
+        raise ValueError(f'image encoding {msg.encoding!r} is not one of '
+                         f'{", ".join(CAMERA_ENCODINGS)}')
+    matrix = image_to_matrix(msg, msg.encoding)
+    return matrix[..., ::-1] if msg.encoding == 'rgb8' else matrix
+
+
+def label_marker(text: str, t_us: int, frame_id: str) -> MarkerArray:
+    """A classifier's label as white text above the frame's origin, for rviz2."""
+    marker = Marker(header=header(t_us, frame_id), ns='classification', id=0,
+                    type=Marker.TEXT_VIEW_FACING, action=Marker.ADD, text=text)
+    marker.pose.position.z = 1.0
+    marker.pose.orientation.w = 1.0
+    marker.scale.z = 0.2
+    marker.color.r = marker.color.g = marker.color.b = marker.color.a = 1.0
+    return MarkerArray(markers=[marker])
 
 
 def camera_info(sensor: SensorSize, t_us: int, frame_id: str) -> CameraInfo:

@@ -27,17 +27,21 @@ def _node_types() -> dict[str, type[Node]]:
     from hybrid_perception.ros.nodes.accumulator_node import AccumulatorNode
     from hybrid_perception.ros.nodes.ann_node import AnnNode
     from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
+    from hybrid_perception.ros.nodes.image_classifier_node import ImageClassifierNode
+    from hybrid_perception.ros.nodes.image_player import ImagePlayer
     from hybrid_perception.ros.nodes.pose_snn_node import PoseSnnNode
     from hybrid_perception.ros.nodes.skeleton_node import SkeletonNode
     from hybrid_perception.ros.nodes.snn_node import SnnNode
     from hybrid_perception.ros.nodes.state_initializer_node import StateInitializerNode
     return {'dvs_driver': DvsDriver, 'snn_node': SnnNode, 'accumulator_node': AccumulatorNode,
             'ann_node': AnnNode, 'state_initializer_node': StateInitializerNode,
-            'pose_snn_node': PoseSnnNode, 'skeleton_node': SkeletonNode}
+            'pose_snn_node': PoseSnnNode, 'skeleton_node': SkeletonNode,
+            'image_player': ImagePlayer, 'image_classifier_node': ImageClassifierNode}
 
 
 NODE_TYPES = ('dvs_driver', 'snn_node', 'accumulator_node', 'ann_node',
-              'state_initializer_node', 'pose_snn_node', 'skeleton_node')
+              'state_initializer_node', 'pose_snn_node', 'skeleton_node',
+              'image_player', 'image_classifier_node')
 
 
 def node_path(key: str) -> tuple[str, str]:

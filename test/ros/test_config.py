@@ -32,12 +32,15 @@ def test_launch_files_are_valid_python_with_a_launch_description():
     ('gesture', {'dvs_driver', 'snn_node', 'accumulator_node', 'ann_node'}),
     ('pose', {f'/{cam}/{node}' for cam in ('cam0', 'cam1')
               for node in ('dvs_driver', 'state_initializer_node', 'pose_snn_node')}
-     | {'skeleton_node'})])
+     | {'skeleton_node'}),
+    ('conversion', {'image_player', 'image_classifier_node'})])
 def test_graph_yamls_set_only_declared_parameters_with_their_types(name, nodes):
     from hybrid_perception.ros.graph import graph_parameters, node_path
     from hybrid_perception.ros.nodes import (
         accumulator_node,
         ann_node,
+        image_classifier_node,
+        image_player,
         pose_snn_node,
         skeleton_node,
         snn_node,
@@ -47,7 +50,9 @@ def test_graph_yamls_set_only_declared_parameters_with_their_types(name, nodes):
               'accumulator_node': accumulator_node.PARAMETERS, 'ann_node': ann_node.PARAMETERS,
               'state_initializer_node': state_initializer_node.PARAMETERS,
               'pose_snn_node': pose_snn_node.PARAMETERS,
-              'skeleton_node': skeleton_node.PARAMETERS}
+              'skeleton_node': skeleton_node.PARAMETERS,
+              'image_player': image_player.PARAMETERS,
+              'image_classifier_node': image_classifier_node.PARAMETERS}
     graph = graph_parameters(ROOT / 'config' / f'{name}.yaml')
     assert set(graph) == nodes
     for key, values in graph.items():
@@ -120,3 +125,18 @@ def test_launch_arguments_feed_a_graph_from_a_stock_drivers_event_packets():
                 assert 'events_type' in readers[name].PARAMETERS
                 assert overrides == {'events_type': 'event_packet'}
             assert remappings == [('events', 'event_camera/events')]
+
+
+def test_conversion_launch_arguments_reach_the_classifier_typed():
+    import runpy
+
+    from hybrid_perception.ros.launch_graph import launched_nodes
+    arguments = runpy.run_path(str(ROOT / 'launch' / 'conversion.launch.py'),
+                               run_name='launch')['ARGUMENTS']
+    graph = yaml.safe_load((ROOT / 'config' / 'conversion.yaml').read_text())
+    nodes = launched_nodes(graph, {'network': 'ann', 'steps': '32', 'source': 'bag',
+                                   'path': '/bags/digits', 'rate_hz': '5'}, arguments)
+    assert ('', 'image_classifier_node', {'network': 'ann', 'steps': 32}, []) in nodes
+    player = next(o for _, name, o, _ in nodes if name == 'image_player')
+    assert player == {'source': 'bag', 'path': '/bags/digits', 'rate_hz': 5.0}
+    assert type(player['rate_hz']) is float

@@ -25,7 +25,7 @@ def displays(rviz: Path) -> tuple[list[tuple[str, str]], str]:
     return found, manager['Global Options']['Fixed Frame']
 
 
-@pytest.mark.parametrize('name', ['gesture', 'pose'])
+@pytest.mark.parametrize('name', ['gesture', 'pose', 'conversion'])
 def test_every_rviz_display_shows_a_topic_its_graph_publishes(ros, name):
     import rclpy
 

@@ -18,14 +18,19 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
-from visualization_msgs.msg import Marker, MarkerArray
+from visualization_msgs.msg import MarkerArray
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.hybrid.gesture.evaluation import inference_costs
 from hybrid_perception.hybrid.gesture.stream import DecisionStage
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
-from hybrid_perception.ros.conversions import header, image_to_matrix, matrix_to_image, stamp_us
+from hybrid_perception.ros.conversions import (
+    image_to_matrix,
+    label_marker,
+    matrix_to_image,
+    stamp_us,
+)
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
@@ -86,18 +91,9 @@ class AnnNode(Node):
         best = int(mean.argmax())
         text = f'{self.classes[best]} ({mean[best]:.2f})'
         self.label_pub.publish(String(data=text))
-        self.markers_pub.publish(self._label_marker(text, t_us, frame_id))
+        self.markers_pub.publish(label_marker(text, t_us, frame_id))
         self.stats['decisions'] += 1
         self.latency.add(time.perf_counter() - started)
-
-    def _label_marker(self, text: str, t_us: int, frame_id: str) -> MarkerArray:
-        marker = Marker(header=header(t_us, frame_id), ns='classification', id=0,
-                        type=Marker.TEXT_VIEW_FACING, action=Marker.ADD, text=text)
-        marker.pose.position.z = 1.0
-        marker.pose.orientation.w = 1.0
-        marker.scale.z = 0.2
-        marker.color.r = marker.color.g = marker.color.b = marker.color.a = 1.0
-        return MarkerArray(markers=[marker])
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['decisions'] > 0)

@@ -1,4 +1,5 @@
-"""Replaying events through a live graph and timing its outputs as a subscriber sees them.
+"""Replaying events (and images) through a live graph and timing its outputs as a subscriber
+sees them.
 
 The replayer publishes aligned packets paced on the wall clock (``rate`` x real time), on one
 topic per camera, and notes when each went out; subclasses hear the graph's outputs and note
@@ -24,6 +25,7 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
 from hybrid_perception.datasets.gesture_bag import LabelSpan
+from hybrid_perception.datasets.image_bag import LabelledImage
 from hybrid_perception.datasets.pose_bag import PoseTruth
 from hybrid_perception.geometry.joints import JOINTS
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
@@ -35,15 +37,17 @@ from hybrid_perception.ros.conversions import (
     events_to_pointcloud2,
     header,
     image_to_matrix,
+    matrix_to_image,
     pose_array_to_points,
     stamp_us,
 )
 from hybrid_perception.ros.entry import spin_until, spin_until_quiet, stop_node
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
-__all__ = ['STAGE_TOPICS', 'GestureReplayer', 'LiveRun', 'PacketReplayer', 'PoseReplayer',
-           'Published', 'gesture_labels', 'live_graph', 'play', 'pose_truth_messages',
-           'replay_gesture_graph', 'replay_pose_graph']
+__all__ = ['STAGE_TOPICS', 'GestureReplayer', 'ImageReplayer', 'ImageRun', 'LiveRun',
+           'PacketReplayer', 'PoseReplayer', 'Published', 'gesture_labels', 'live_graph', 'play',
+           'pose_truth_messages', 'replay_gesture_graph', 'replay_image_graph',
+           'replay_pose_graph']
 
 STAGE_TOPICS = ('snn/spikes', 'features', 'classification')
 
@@ -213,6 +217,81 @@ class PoseReplayer(PacketReplayer):
         sent = [published.completed_at(stamp) for published in self.completing[topic]]
         if all(t is not None for t in sent):
             self.latency_s[topic].append(now - max(sent))
+
+
+class ImageReplayer(Node):
+    """H3: publishes one image at a time on ``image`` (its ImageLabel on ``ground_truth`` where
+    the message package is built) and keeps what comes back on ``classification``, with the
+    time from the image going out to its answer arriving. One image in flight: the latency is
+    the graph's service time, whatever the model's speed."""
+
+    def __init__(self, images: Sequence[LabelledImage], frame_id: str = 'camera',
+                 **kwargs) -> None:
+        super().__init__('image_replayer', **kwargs)
+        self.images = list(images)
+        self.frame_id = frame_id
+        self.sent_s: dict[int, float] = {}
+        self.answers: dict[int, np.ndarray] = {}
+        self.latency_s: dict[int, float] = {}
+        self.image_pub = self.create_publisher(Image, 'image',
+                                               stream_qos('reliable', live=False, depth=100))
+        types = _truth_types()
+        self.label_type = types.ImageLabel if types is not None else None
+        self.truth_pub = (self.create_publisher(self.label_type, 'ground_truth', RESULTS_QOS)
+                          if self.label_type else None)
+        self.create_subscription(Image, 'classification', self._arrived, RESULTS_QOS)
+
+    def readers(self) -> int:
+        return self.image_pub.get_subscription_count()
+
+    def send(self, item: LabelledImage) -> None:
+        if self.truth_pub is not None:
+            self.truth_pub.publish(self.label_type(header=header(item.stamp_us, self.frame_id),
+                                                   label=item.label, name=item.name,
+                                                   sample=item.sample))
+        msg = matrix_to_image(item.image, 'mono8', item.stamp_us, self.frame_id)
+        self.sent_s[item.stamp_us] = time.perf_counter()
+        self.image_pub.publish(msg)
+
+    def _arrived(self, msg: Image) -> None:
+        now = time.perf_counter()
+        stamp = stamp_us(msg.header)
+        self.answers[stamp] = image_to_matrix(msg, '32FC1')[0]
+        if stamp in self.sent_s:
+            self.latency_s[stamp] = now - self.sent_s[stamp]
+
+
+@dataclass
+class ImageRun:
+    """One replay of images through image_classifier_node: its answer to each image (by
+    stamp), latencies, and the node's own figures (steps, operations per image)."""
+
+    answers: dict[int, np.ndarray]
+    latency_s: list[float]
+    steps_per_image: float
+    ops_per_image: OpCounts | None
+    device: str
+
+
+def replay_image_graph(name: str, images: Sequence[LabelledImage], parameters: dict[str, Any],
+                       timeout_s: float = 30.0) -> ImageRun:
+    """H3: ``images`` one at a time through a fresh image_classifier_node with ``parameters``,
+    in namespace /<name>. An image unanswered within ``timeout_s`` is left unanswered."""
+    from tqdm import tqdm
+
+    graph = {'image_classifier_node': {**parameters, 'reliability': 'reliable'}}
+    with live_graph(graph, f'/{name}') as (context, executor, nodes):
+        replayer = ImageReplayer(images, namespace=f'/{name}', context=context)
+        nodes.append(replayer)
+        executor.add_node(replayer)
+        spin_until(executor, lambda: replayer.readers() >= 1, 10.0)
+        for item in tqdm(images, desc=f'replaying for {name}', unit='image'):
+            replayer.send(item)
+            spin_until(executor, lambda s=item.stamp_us: s in replayer.answers, timeout_s,
+                       period_s=0.001)
+        classifier = nodes[0].classifier
+        return ImageRun(dict(replayer.answers), list(replayer.latency_s.values()),
+                        classifier.mean_steps(), classifier.ops_per_image(), classifier.device)
 
 
 def _truth_types():

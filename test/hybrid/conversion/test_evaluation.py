@@ -1,5 +1,6 @@
-"""The converted LeNet-5 spikes its way to its ANN's accuracy on real handwritten digits, and
-the command line trains, converts and reports it."""
+"""The converted LeNet-5 spikes its way to its ANN's accuracy on real handwritten digits; the
+command line trains, converts (a checkpoint, or an ONNX file another tool exported) and reports
+it, and evaluates the converted model live against its ANN."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from hybrid_perception.datasets.digits import load_digits
 from hybrid_perception.hybrid.conversion.bundle import (
     deployable_network,
+    load_converted,
     rate_spikes,
     run_deployed,
 )
@@ -112,6 +114,48 @@ def test_train_digits_then_convert_from_the_command_line(tmp_path):
     assert (tmp_path / 'converted' / summary['network']).is_file()
     report = (tmp_path / 'converted' / 'report.md').read_text()
     assert 'ESTIMATE' in report and (tmp_path / 'converted' / 'accuracy_vs_steps.png').is_file()
+    folder = load_converted(tmp_path / 'converted')     # a model folder the node runs
+    assert folder.steps in (4, 32) and folder.classes == tuple('0123456789')
+    # the same network exported by plain torch.onnx.export converts to the same figures
+    import torch
+    net = load_digits_net(tmp_path / 'digits' / 'best.pt')
+    torch.onnx.export(net, torch.zeros(1, 1, 28, 28), str(tmp_path / 'lenet.onnx'))
+    from_onnx = subprocess.run(
+        [cli, 'convert', str(tmp_path / 'lenet.onnx'), '--steps', '4', '32', '--method', 'max',
+         '--test-images', '60', '--deploy', 'off', '--out', str(tmp_path / 'onnx')],
+        capture_output=True, text=True, timeout=900)
+    assert from_onnx.returncode == 0, from_onnx.stderr[-2000:]
+    again = json.loads((tmp_path / 'onnx' / 'conversion.json').read_text())
+    assert again['ann'] == summary['ann']
+    assert [row['accuracy'] for row in again['snn']] == pytest.approx(
+        [row['accuracy'] for row in summary['snn'] if not row['quantized']], abs=1 / 60)
     bad = subprocess.run([cli, 'convert', str(tmp_path / 'nothing.pt')], capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 2 and 'not a readable weight file' in bad.stderr
+
+
+def test_dataset_digits_then_evaluate_the_converted_model_live(tmp_path):
+    cli = shutil.which('hybrid-perception')
+    written = subprocess.run([cli, 'dataset', 'digits', '--out', str(tmp_path / 'bag'),
+                              '--samples', '12'], capture_output=True, text=True, timeout=300)
+    assert written.returncode == 0, written.stderr[-2000:]
+    evaluated = subprocess.run(
+        [cli, 'evaluate', '--pipeline', 'conversion', '--bag', str(tmp_path / 'bag'),
+         '--steps', '8', '24', '--out', str(tmp_path / 'eval')], capture_output=True,
+        text=True, timeout=900)
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    metrics = json.loads((tmp_path / 'eval' / 'metrics.json').read_text())
+    runs = metrics['runs']
+    assert set(runs) == {'ann', 'snn_8', 'snn_24'} and metrics['images'] == 12
+    for name, run in runs.items():
+        assert run['answered'] == 12, name
+        assert 'ESTIMATE' in run['energy_model']
+    assert runs['ann']['accuracy'] >= 0.9 and runs['snn_24']['accuracy'] >= 0.9
+    assert runs['snn_8']['synaptic_ops'] < runs['snn_24']['synaptic_ops']
+    comparison = metrics['loihi_against_ncs2']
+    assert comparison['seed_ratios'] == {'power': 27.0, 'energy': 5.0}
+    assert comparison['energy_ratio'] == pytest.approx(
+        comparison['ncs2']['energy_uj'] / comparison['loihi']['energy_uj'])
+    report = (tmp_path / 'eval' / 'report.md').read_text()
+    assert 'MODEL ESTIMATE' in report and '27x' in report
+    assert (tmp_path / 'eval' / 'accuracy_energy_vs_steps.png').is_file()
