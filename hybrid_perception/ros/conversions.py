@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Pose, PoseArray
@@ -19,9 +21,10 @@ from hybrid_perception.events.pointcloud import (
     us_from_stamp,
 )
 
-__all__ = ['CAMERA_ENCODINGS', 'header', 'events_to_pointcloud2', 'events_to_event_packet',
-           'camera_info', 'camera_image', 'label_marker', 'matrix_to_image', 'image_to_matrix',
-           'points_to_pose_array', 'pose_array_to_points', 'stamp_us']
+__all__ = ['CAMERA_ENCODINGS', 'compiled_types', 'header', 'events_to_pointcloud2',
+           'events_to_event_packet', 'camera_info', 'camera_image', 'label_marker',
+           'matrix_to_image', 'image_to_matrix', 'points_to_pose_array', 'pose_array_to_points',
+           'stamp_us']
 
 #: The image encodings of the topic contract, (dtype, channels): spike rasters, float tensors
 #: and the colour frames people look at; and what cameras publish (sensor_msgs
@@ -33,6 +36,20 @@ CAMERA_ENCODINGS = tuple(_ENCODINGS)
 
 _POINT_FIELDS_MSG = [PointField(name=f.name, offset=f.offset, datatype=f.datatype,
                                 count=f.count) for f in POINT_FIELDS]
+
+
+def compiled_types(*names: str, stacklevel: int = 2) -> tuple | None:
+    """The compiled ``hybrid_perception_msgs`` classes of ``names``, or None with a warning
+    where the message package is not built (pip installs without colcon) or was built before
+    one of them existed: the data still goes out, the ground truth does not."""
+    try:
+        import hybrid_perception_msgs.msg as types
+        return tuple(getattr(types, name) for name in names)
+    except (ImportError, AttributeError) as err:
+        warnings.warn(f'hybrid_perception_msgs is not built, or built without {", ".join(names)} '
+                      f'({err}): ground truth is not published live (colcon build, see README)',
+                      stacklevel=stacklevel + 1)
+        return None
 
 
 def header(t_us: int, frame_id: str) -> Header:

@@ -19,7 +19,7 @@ from sensor_msgs.msg import Image
 
 from hybrid_perception.datasets.image_bag import LabelledImage, read_image_bag
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.ros.conversions import header, matrix_to_image
+from hybrid_perception.ros.conversions import compiled_types, header, matrix_to_image
 from hybrid_perception.ros.diagnostics import diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
@@ -57,13 +57,11 @@ class ImagePlayer(Node):
             raise HybridPerceptionError(f"source must be digits or bag, got {p['source']!r}")
         if not self.images:
             raise HybridPerceptionError(f'{p["path"]}: no labelled images')
-        try:
-            import hybrid_perception_msgs.msg as types
-            self.label_type = types.ImageLabel
-        except ImportError:
-            self.label_type = None
-            self.get_logger().warning('hybrid_perception_msgs is not built: no ground truth '
-                                      'on ground_truth (colcon build, see README)')
+        types = compiled_types('ImageLabel')
+        self.label_type = types[0] if types else None
+        if self.label_type is None:
+            self.get_logger().warning('hybrid_perception_msgs is not built (or is older than '
+                                      'ImageLabel): no ground truth on ground_truth')
         self.image_pub = self.create_publisher(Image, 'image', RESULTS_QOS)
         self.truth_pub = (self.create_publisher(self.label_type, 'ground_truth', RESULTS_QOS)
                           if self.label_type else None)

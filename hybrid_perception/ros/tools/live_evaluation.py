@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import time
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from hybrid_perception.hybrid.pose.bundle import PoseBundle
 from hybrid_perception.hybrid.pose.evaluation import LiveTrack
 from hybrid_perception.networks.energy.operations import OpCounter, OpCounts
 from hybrid_perception.ros.conversions import (
+    compiled_types,
     events_to_pointcloud2,
     header,
     image_to_matrix,
@@ -235,8 +235,8 @@ class ImageReplayer(Node):
         self.latency_s: dict[int, float] = {}
         self.image_pub = self.create_publisher(Image, 'image',
                                                stream_qos('reliable', live=False, depth=100))
-        types = _truth_types()
-        self.label_type = types.ImageLabel if types is not None else None
+        types = compiled_types('ImageLabel', stacklevel=3)
+        self.label_type = types[0] if types else None
         self.truth_pub = (self.create_publisher(self.label_type, 'ground_truth', RESULTS_QOS)
                           if self.label_type else None)
         self.create_subscription(Image, 'classification', self._arrived, RESULTS_QOS)
@@ -294,26 +294,14 @@ def replay_image_graph(name: str, images: Sequence[LabelledImage], parameters: d
                         classifier.mean_steps(), classifier.ops_per_image(), classifier.device)
 
 
-def _truth_types():
-    """``hybrid_perception_msgs.msg``, or None with a warning where the message package is not
-    built (pip installs without colcon): the events still go out, the ground truth does not."""
-    try:
-        import hybrid_perception_msgs.msg as types
-    except ImportError:
-        warnings.warn('hybrid_perception_msgs is not built: ground truth is not published '
-                      'live (colcon build, see README)', stacklevel=3)
-        return None
-    return types
-
-
 def gesture_labels(spans: Sequence[LabelSpan], frame_id: str = 'camera'
                    ) -> list[tuple[int, Any]]:
     """(start µs, hybrid_perception_msgs/GestureLabel) of each span (none where the message
     package is not built)."""
-    types = _truth_types() if spans else None
+    types = compiled_types('GestureLabel') if spans else None
     if types is None:
         return []
-    return [(span.start_us, types.GestureLabel(header=header(span.start_us, frame_id),
+    return [(span.start_us, types[0](header=header(span.start_us, frame_id),
                                                end=header(span.end_us, frame_id).stamp,
                                                label=span.label, name=span.name,
                                                subject=span.subject)) for span in spans]
@@ -322,19 +310,20 @@ def gesture_labels(spans: Sequence[LabelSpan], frame_id: str = 'camera'
 def pose_truth_messages(truth: PoseTruth) -> dict[str, list[tuple[int, Any]]]:
     """{topic: [(label µs, message)]} of a pose bag's ground truth, in the compiled types
     (none where the message package is not built)."""
-    types = _truth_types()
+    types = compiled_types('Joints3D', 'Joints2D')
     if types is None:
         return {}
+    joints_3d, joints_2d = types
     names = list(JOINTS)
     labels = list(zip(truth.label_us.tolist(), truth.subjects, truth.movements, strict=True))
     out = {'ground_truth/joints': [
-        (t, types.Joints3D(header=header(t, 'world'), names=names, subject=subject,
+        (t, joints_3d(header=header(t, 'world'), names=names, subject=subject,
                            movement=movement, positions=[Point(x=float(x), y=float(y),
                                                                z=float(z)) for x, y, z in joints]))
         for (t, subject, movement), joints in zip(labels, truth.joints_3d, strict=True)]}
     for camera, views in truth.joints_2d.items():
         out[f'{camera}/ground_truth/joints'] = [
-            (t, types.Joints2D(header=header(t, camera), names=names, u=view[:, 0].tolist(),
+            (t, joints_2d(header=header(t, camera), names=names, u=view[:, 0].tolist(),
                                v=view[:, 1].tolist(), subject=subject, movement=movement))
             for (t, subject, movement), view in zip(labels, views, strict=True)]
     return out
