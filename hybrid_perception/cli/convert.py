@@ -52,6 +52,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              'SLAYER/NetX network Loihi runs (8-bit weights, reset to zero, '
                              'spike input), scored, exported as network.net and run on torch '
                              'and Lava side by side; off: the float SNN only')
+    parser.add_argument('--default-steps', type=int, default=None,
+                        help='time steps the model folder runs at (default: the fewest of '
+                             '--steps within 1 point of the ANN on the Loihi build)')
     parser.add_argument('--agreement-images', type=int, default=5,
                         help='test images streamed through both torch and Lava (default 5; '
                              'Lava\'s CPU simulation is slow)')
@@ -71,6 +74,8 @@ def convert(args: argparse.Namespace) -> int:
 
     if any(s < 1 for s in args.steps):
         raise ValueError('--steps must be positive')
+    if args.default_steps is not None and not 1 <= args.default_steps <= max(args.steps):
+        raise ValueError(f'--default-steps must be between 1 and {max(args.steps)}')
     model, shape = _read_model(args.model)
     size = shape[-1]
     calibration = load_image_data(args.data, 'train', size)
@@ -155,7 +160,7 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
     with tqdm(total=len(test), desc=f'Loihi fixed point, {steps} steps', unit='image') as bar:
         accuracy, counts = run_deployed(network, test.images, test.labels, steps, progress=bar)
     good = [t for t in sorted(args.steps) if accuracy[t - 1] >= ann - 0.01]
-    default = good[0] if good else max(args.steps)
+    default = args.default_steps or (good[0] if good else max(args.steps))
     bundle = save_converted(args.out, network, model, default, [str(c) for c in range(10)],
                             {'ann_accuracy': ann, 'snn_accuracy': float(accuracy[default - 1]),
                              'data': args.data, 'method': args.method})

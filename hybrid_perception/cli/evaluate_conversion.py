@@ -55,14 +55,15 @@ def evaluate_conversion(args: argparse.Namespace) -> int:
             if 'energy_uj' in m else ''
         print(f'  {name}: accuracy {m["accuracy"]:.4f}, {m["steps"]:.1f} steps, latency p50 '
               f'{m["latency_ms"]["p50"]:.2f} ms p99 {m["latency_ms"]["p99"]:.2f} ms{energy}')
-    default = f'snn_{bundle.steps}'
+    compared = bundle.steps if bundle.steps in steps else max(steps)
+    default = f'snn_{compared}'
     metrics = {'bag': str(args.bag), 'model': str(bundle.path), 'images': len(images),
                'runs': results}
     if ops.get(default) is not None and ops['ann'] is not None:
-        metrics['loihi_against_ncs2'] = loihi_against_ncs2(
-            ops[default], results[default]['steps'], ops['ann'])
+        metrics['loihi_against_ncs2'] = {'steps': compared, **loihi_against_ncs2(
+            ops[default], results[default]['steps'], ops['ann'])}
         c = metrics['loihi_against_ncs2']
-        print(f'  Loihi against NCS2 at {bundle.steps} steps (ESTIMATES): '
+        print(f'  Loihi against NCS2 at {compared} steps (ESTIMATES): '
               f'{c["power_ratio"]:.3g}x less power, {c["energy_ratio"]:.3g}x less energy '
               f'(seed: {c["seed_ratios"]["power"]:g}x and {c["seed_ratios"]["energy"]:g}x)')
     out = Path(args.out)

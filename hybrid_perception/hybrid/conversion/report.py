@@ -128,7 +128,7 @@ def write_live_report(metrics: dict, out: Path) -> Path:
     if 'loihi_against_ncs2' in metrics:
         c = metrics['loihi_against_ncs2']
         comparison = f"""
-## Loihi against an NCS2 (MODEL ESTIMATES, not measurements)
+## Loihi against an NCS2 at {c['steps']} steps (MODEL ESTIMATES, not measurements)
 
 | | energy / image (uJ) | time / image (ms) | power (W) |
 |---|---|---|---|
@@ -157,7 +157,8 @@ classification arriving, over real DDS in one process.
 |---|---|---|---|---|---|---|
 {rows}
 
-Energy is a MODEL ESTIMATE, not a measurement:
+Energy is a MODEL ESTIMATE, not a measurement (Loihi's here: the operations only; the
+comparison below adds its idle power over the image's time):
 {models}
 {comparison}""")
     return path
