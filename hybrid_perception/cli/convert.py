@@ -28,9 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument('--out', type=Path, default=Path('out/converted'),
                         help='output folder: a model folder image_classifier_node runs, with '
                              'conversion.json and report.md (default out/converted)')
-    parser.add_argument('--method', choices=['max', 'percentile'], default='percentile',
-                        help='threshold balancing: the layer\'s largest activation, or its '
-                             '99.9th percentile (default; Rueckauer et al. 2017)')
+    parser.add_argument('--method', choices=['max', 'percentile', 'qcfs'], default='percentile',
+                        help='threshold balancing: the layer\'s largest activation, its 99.9th '
+                             'percentile (default; Rueckauer et al. 2017), or the thresholds a '
+                             'QCFS network learnt (train digits --activation qcfs; Bu et al. '
+                             '2022)')
     parser.add_argument('--steps', type=int, nargs='+', default=[8, 16, 32, 64, 128],
                         help='time steps to report (one run to the largest gives them all)')
     parser.add_argument('--reset', choices=['subtract', 'zero'], default='subtract',
@@ -38,9 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              '(Loihi CUBA)')
     parser.add_argument('--coding', choices=['analog', 'poisson'], default='analog',
                         help='image input: a constant current (default) or Poisson spikes')
-    parser.add_argument('--initial-voltage', type=float, default=0.0,
+    parser.add_argument('--initial-voltage', type=float, default=None,
                         help='neurons start at this fraction of the threshold (0.5 centres the '
-                             'rate-coding error, Bu et al. 2022); default 0')
+                             'rate-coding error, Bu et al. 2022); default 0.5 with --method '
+                             'qcfs, else 0')
     parser.add_argument('--max-pool', choices=['refuse', 'average'], default='refuse',
                         help='max pooling: refuse (default) or convert as average pooling')
     parser.add_argument('--calibration', type=int, default=500,
@@ -71,12 +74,15 @@ def convert(args: argparse.Namespace) -> int:
     from hybrid_perception.hybrid.conversion.model import linear_chain
     from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
     from hybrid_perception.hybrid.conversion.report import write_report
+    from hybrid_perception.hybrid.conversion.training import read_ann
 
     if any(s < 1 for s in args.steps):
         raise ValueError('--steps must be positive')
+    if args.initial_voltage is None:
+        args.initial_voltage = 0.5 if args.method == 'qcfs' else 0.0
     if args.default_steps is not None and not 1 <= args.default_steps <= max(args.steps):
         raise ValueError(f'--default-steps must be between 1 and {max(args.steps)}')
-    model, shape = _read_model(args.model)
+    model, shape = read_ann(args.model)
     size = shape[-1]
     calibration = load_image_data(args.data, 'train', size)
     test = load_image_data(args.data, 'test', size)
@@ -123,22 +129,6 @@ def convert(args: argparse.Namespace) -> int:
     print(json.dumps({'ann': summary['ann'], 'steps_to_ann_minus_1': summary['steps_to'][
         'ann_minus_1_point']}))
     return 0
-
-
-def _read_model(path: Path):
-    """(torch module, input shape) of a `train digits` checkpoint or an ONNX file."""
-    from hybrid_perception.hybrid.conversion.model import ConversionError
-
-    if path.suffix == '.onnx':
-        from hybrid_perception.hybrid.conversion.onnx_import import read_onnx
-        model, shape = read_onnx(path)
-    else:
-        from hybrid_perception.hybrid.conversion.training import load_digits_net
-        model = load_digits_net(path)
-        shape = (1, model.spec.input_size, model.spec.input_size)
-    if len(shape) != 3 or shape[0] != 1 or shape[1] != shape[2]:
-        raise ConversionError(f'{path}: takes input {shape}; images here are (1, S, S) grey')
-    return model, shape
 
 
 def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Namespace) -> dict:

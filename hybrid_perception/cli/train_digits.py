@@ -18,6 +18,13 @@ def add_digits_training_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument('--pooling', choices=['avg', 'max'], default='avg',
                        help='LeNet-5 pooling (default avg, as the seed\'s lab; max converts '
                             'only as average pooling)')
+    group.add_argument('--activation', choices=['relu', 'qcfs'], default='relu',
+                       help='relu (default), or qcfs: clip-floor-shift (Bu et al. 2022), whose '
+                            'learnt thresholds convert accurately in few steps (convert '
+                            '--method qcfs)')
+    group.add_argument('--levels', type=int, default=8,
+                       help='qcfs: quantisation levels, about the time steps it is made for '
+                            '(default 8)')
     group.add_argument('--bias', choices=['off', 'on'], default='off',
                        help='biases in the LeNet-5 (default off: SLAYER/NetX deploy none; on '
                             'converts to a float SNN only)')
@@ -37,9 +44,11 @@ def train_digits_command(args: argparse.Namespace) -> int:
     config = TrainConfig(epochs=args.epochs or 30, batch_size=args.batch_size,
                          lr=args.lr or 2e-3, seed=args.seed, device=args.device)
     result = train_digits(train, test, out, config,
-                          LeNetSpec(args.input_size, 10, args.pooling, args.bias == 'on'))
+                          LeNetSpec(args.input_size, 10, args.pooling, args.bias == 'on',
+                                    args.activation, args.levels))
     plot_history(result.history, out / 'training.png')
     print(f'best test accuracy {result.best_val_accuracy:.4f}: {result.best_checkpoint}')
-    print(f'next: hybrid-perception convert {result.best_checkpoint} --data {data} '
+    method = ' --method qcfs' if args.activation == 'qcfs' else ''
+    print(f'next: hybrid-perception convert {result.best_checkpoint} --data {data}{method} '
           f'--out {out / "converted"}')
     return 0

@@ -107,6 +107,7 @@ class ConvertedBundle:
     spec: NetworkSpec
     classes: tuple[str, ...]
     steps: int
+    ann_macs: int                # of the ANN as trained (pooling and all), one image
     metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -144,14 +145,18 @@ def save_converted(path: str | Path, network: SpikingNetwork, ann: torch.nn.Modu
                    ) -> ConvertedBundle:
     """Write the folder :func:`load_converted` reads; ``ann`` is the network before
     conversion (exported to ONNX as it was trained)."""
+    from hybrid_perception.networks.energy.operations import count_macs
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    bundle = ConvertedBundle(path, network.spec, tuple(classes), int(steps), dict(metrics or {}))
+    shape = tuple(network.spec.input_shape)
+    macs = count_macs(ann.eval(), torch.zeros(1, *shape)).total
+    bundle = ConvertedBundle(path, network.spec, tuple(classes), int(steps), int(macs),
+                             dict(metrics or {}))
     network.export_hdf5(bundle.snn_path)
-    export_onnx(ann, tuple(network.spec.input_shape), bundle.ann_path)
+    export_onnx(ann, shape, bundle.ann_path)
     (path / 'model.yaml').write_text(yaml.safe_dump(
         {'kind': 'converted', 'classes': list(bundle.classes), 'steps': bundle.steps,
-         'metrics': bundle.metrics}, sort_keys=False))
+         'ann_macs': bundle.ann_macs, 'metrics': bundle.metrics}, sort_keys=False))
     return bundle
 
 
@@ -165,6 +170,7 @@ def load_converted(path: str | Path) -> ConvertedBundle:
             raise KeyError('kind: converted')
         classes = tuple(str(name) for name in description['classes'])
         steps = int(description['steps'])
+        macs = int(description['ann_macs'])
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as err:
         raise HybridPerceptionError(f'{path} is not a converted model folder written by '
                                     f'hybrid_perception convert ({err})') from err
@@ -175,4 +181,4 @@ def load_converted(path: str | Path) -> ConvertedBundle:
     if spec.output_shape != (len(classes),):
         raise HybridPerceptionError(f'{path}: the network has {spec.output_shape} outputs, '
                                     f'model.yaml {len(classes)} classes')
-    return ConvertedBundle(path, spec, classes, steps, description.get('metrics') or {})
+    return ConvertedBundle(path, spec, classes, steps, macs, description.get('metrics') or {})

@@ -12,6 +12,8 @@ fire neurons (ReLU in the ANN); NetX deploys nothing else (no pooling, no normal
   pool; for a dense layer its weights spread over each pooled block) — no extra neurons;
 - max pooling has no exact spiking form: with ``max_pool='average'`` it becomes average
   pooling (the accuracy it costs is the converted network's, measured), else it is refused;
+- a :class:`QCFS` activation is a ReLU whose scale the network learnt: its threshold travels
+  with the layer (``clip``, ``levels``) and becomes the neuron's (``--method qcfs``);
 - Dropout and Flatten are nothing at inference.
 
 Anything else is refused with one line naming the layer.
@@ -28,35 +30,63 @@ from torch import nn
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.networks.spec import ConvLayer, DenseLayer
 
-__all__ = ['LeNet5', 'LinearLayer', 'ConversionError', 'linear_chain', 'chain_forward']
+__all__ = ['LeNet5', 'LinearLayer', 'ConversionError', 'QCFS', 'linear_chain', 'chain_forward']
 
 
 class ConversionError(HybridPerceptionError):
     """A network that cannot be converted, with the layer that stops it."""
 
 
+class QCFS(nn.Module):
+    """The quantization-clip-floor-shift activation (Bu et al., ICLR 2022) that replaces ReLU
+    while training a network meant for conversion: ``lambda / L * clip(floor(x L / lambda +
+    1/2), 0, L)`` with ``lambda`` learnt. An integrate-and-fire neuron with threshold
+    ``lambda`` that starts half-way up reproduces it in L steps (no rate error to average
+    away), so the converted network is accurate in few steps. The floor passes gradients
+    straight through."""
+
+    def __init__(self, levels: int = 8, threshold: float = 4.0) -> None:
+        super().__init__()
+        if levels < 1:
+            raise ValueError(f'levels must be at least 1, got {levels}')
+        self.levels = int(levels)
+        self.threshold = nn.Parameter(torch.tensor(float(threshold)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return qcfs(x, self.threshold, self.levels)
+
+
+def qcfs(x: torch.Tensor, threshold: torch.Tensor | float, levels: int) -> torch.Tensor:
+    scaled = x * levels / threshold + 0.5
+    floored = scaled + (torch.floor(scaled) - scaled).detach()
+    return floored.clamp(0, levels) * threshold / levels
+
+
 def LeNet5(input_size: int = 28, classes: int = 10, pooling: str = 'avg',
-           bias: bool = True) -> nn.Sequential:
+           bias: bool = True, activation: str = 'relu', levels: int = 8) -> nn.Sequential:
     """conv6 5x5 - pool - conv16 5x5 - pool - fc120 - fc84 - fc10, ReLU between (the seed
     lab's network; average pooling as they use). A 28x28 input is padded by 2 as MNIST's
     LeNet-5 is; other sizes keep the 5x5 arithmetic. ``bias=False`` makes it deployable
-    through SLAYER/NetX, whose blocks have none."""
+    through SLAYER/NetX, whose blocks have none; ``activation='qcfs'`` trains it for
+    conversion in few steps (:class:`QCFS` with ``levels``)."""
     pool = {'avg': nn.AvgPool2d, 'max': nn.MaxPool2d}[pooling]
+    act = {'relu': nn.ReLU, 'qcfs': lambda: QCFS(levels)}[activation]
     padding = 2 if input_size == 28 else 0
     side = ((input_size + 2 * padding - 4) // 2 - 4) // 2
     if side < 1:
         raise ValueError(f'input size {input_size} is too small for LeNet-5')
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=padding, bias=bias), nn.ReLU(), pool(2),
-        nn.Conv2d(6, 16, 5, bias=bias), nn.ReLU(), pool(2), nn.Flatten(),
-        nn.Linear(16 * side * side, 120, bias=bias), nn.ReLU(),
-        nn.Linear(120, 84, bias=bias), nn.ReLU(), nn.Linear(84, classes, bias=bias))
+        nn.Conv2d(1, 6, 5, padding=padding, bias=bias), act(), pool(2),
+        nn.Conv2d(6, 16, 5, bias=bias), act(), pool(2), nn.Flatten(),
+        nn.Linear(16 * side * side, 120, bias=bias), act(),
+        nn.Linear(120, 84, bias=bias), act(), nn.Linear(84, classes, bias=bias))
 
 
 @dataclass(frozen=True)
 class LinearLayer:
     """One convolution (weight (out, in, k, k)) or dense layer (weight (out, in)), its bias,
-    and whether ReLU (integrate-and-fire) follows it. ``input_shape`` is what it reads."""
+    and whether ReLU (integrate-and-fire) follows it. ``input_shape`` is what it reads.
+    ``levels`` > 0: the ReLU is a :class:`QCFS` clipping at ``clip``."""
 
     weight: np.ndarray
     bias: np.ndarray
@@ -64,6 +94,14 @@ class LinearLayer:
     stride: int = 1
     padding: int = 0
     relu: bool = True
+    clip: float = 0.0
+    levels: int = 0
+
+    def activate(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer's activation on its linear output (ReLU, or its QCFS)."""
+        if not self.relu:
+            return x
+        return qcfs(x, self.clip, self.levels) if self.levels else torch.relu(x)
 
     @property
     def conv(self) -> bool:
@@ -97,9 +135,7 @@ class LinearLayer:
 def chain_forward(chain: list[LinearLayer], x: torch.Tensor) -> torch.Tensor:
     """The ANN the chain is, on a batch: what conversion must reproduce."""
     for layer in chain:
-        x = layer.forward(x)
-        if layer.relu:
-            x = torch.relu(x)
+        x = layer.activate(layer.forward(x))
     return x
 
 
@@ -162,10 +198,12 @@ def linear_chain(model: nn.Module, input_shape: tuple[int, ...],
                 raise ConversionError(f'{name} must directly follow a Conv2d or Linear to be '
                                       'folded into it')
             chain[-1] = _fold_batchnorm(chain[-1], module)
-        elif isinstance(module, nn.ReLU):
+        elif isinstance(module, (nn.ReLU, QCFS)):
             if not chain or chain[-1].relu:
-                raise ConversionError('ReLU must follow a Conv2d or Linear')
-            chain[-1] = replace(chain[-1], relu=True)
+                raise ConversionError(f'{name} must follow a Conv2d or Linear')
+            clip = (float(module.threshold.detach()), module.levels) \
+                if isinstance(module, QCFS) else (0.0, 0)
+            chain[-1] = replace(chain[-1], relu=True, clip=clip[0], levels=clip[1])
         elif isinstance(module, (nn.AvgPool2d, nn.MaxPool2d)):
             if isinstance(module, nn.MaxPool2d) and max_pool == 'refuse':
                 raise ConversionError('MaxPool2d has no exact spiking form: use AvgPool2d, or '
@@ -185,7 +223,7 @@ def linear_chain(model: nn.Module, input_shape: tuple[int, ...],
             continue
         else:
             raise ConversionError(f'{name} cannot be converted: use Conv2d, Linear, BatchNorm, '
-                                  'ReLU, AvgPool2d (MaxPool2d), Flatten, Dropout')
+                                  'ReLU (QCFS), AvgPool2d (MaxPool2d), Flatten, Dropout')
     if pending_pool is not None:
         raise ConversionError('the network ends in a pooling layer: add the classifier after it')
     if not chain:

@@ -7,6 +7,8 @@ layer's activations then mostly lie in [0, 1], the range a neuron with threshold
 at (at most one spike a step). ``max`` keeps every activation reachable but lets one outlier
 slow the whole layer down; ``percentile`` (99.9 %, Rueckauer's robust normalisation) clips
 the rare largest ones for a higher firing rate, hence fewer time steps for the same accuracy.
+``qcfs`` takes the thresholds a :class:`~.model.QCFS` network learnt in training (the output
+layer, which has none, by percentile).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from hybrid_perception.hybrid.conversion.model import LinearLayer
 
 __all__ = ['METHODS', 'activation_scales', 'normalize']
 
-METHODS = ('max', 'percentile')
+METHODS = ('max', 'percentile', 'qcfs')
 
 
 def activation_scales(chain: list[LinearLayer], images: np.ndarray, method: str = 'percentile',
@@ -28,20 +30,23 @@ def activation_scales(chain: list[LinearLayer], images: np.ndarray, method: str 
     """Each layer's activation statistic (after its ReLU; the output layer's raw values)."""
     if method not in METHODS:
         raise ValueError(f'method must be one of {METHODS}, got {method!r}')
+    if method == 'qcfs' and not any(layer.levels for layer in chain):
+        raise ValueError("method 'qcfs' needs a network trained with QCFS activations "
+                         '(train digits --activation qcfs)')
     per_layer: list[list[np.ndarray]] = [[] for _ in chain]
     with torch.no_grad():
         for start in range(0, len(images), batch):
             x = torch.from_numpy(np.asarray(images[start:start + batch], np.float32))
             for i, layer in enumerate(chain):
-                x = layer.forward(x)
-                if layer.relu:
-                    x = torch.relu(x)
+                x = layer.activate(layer.forward(x))
                 values = x.flatten().numpy()
                 per_layer[i].append(values[values > 0])
     scales = []
-    for values in per_layer:
+    for layer, values in zip(chain, per_layer, strict=True):
         values = np.concatenate(values) if values else np.zeros(0)
-        if values.size == 0:
+        if method == 'qcfs' and layer.levels:
+            scales.append(layer.clip)
+        elif values.size == 0:
             scales.append(1.0)
         elif method == 'max':
             scales.append(float(values.max()))
@@ -56,6 +61,7 @@ def normalize(chain: list[LinearLayer], scales: list[float]) -> list[LinearLayer
     out, previous = [], 1.0
     for layer, scale in zip(chain, scales, strict=True):
         out.append(replace(layer, weight=(layer.weight * previous / scale).astype(np.float32),
-                           bias=(layer.bias / scale).astype(np.float32)))
+                           bias=(layer.bias / scale).astype(np.float32),
+                           clip=layer.clip / scale))
         previous = scale
     return out

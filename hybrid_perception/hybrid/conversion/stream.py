@@ -20,7 +20,7 @@ import torch
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.conversion.bundle import ConvertedBundle, rate_spikes
-from hybrid_perception.networks.energy.operations import OpCounter, OpCounts, count_macs
+from hybrid_perception.networks.energy.operations import OpCounter, OpCounts
 
 __all__ = ['CODINGS', 'NETWORKS', 'ImageClassifier', 'ImageDecision', 'image_input']
 
@@ -81,7 +81,6 @@ class ImageClassifier:
         self.generator = np.random.default_rng(seed)
         self.images = 0
         self.steps_run = 0
-        self._ann_ops: OpCounts | None = None
         if network == 'ann':
             self.ann = bundle.ann_runtime()
             self.runtime = None
@@ -137,9 +136,7 @@ class ImageClassifier:
         """Mean operations of one image on the chip (SNN with ``count_ops``), or the ANN's
         MACs; None before any image, or where the runtime keeps no layer spikes (Lava)."""
         if self.runtime is None:
-            if self._ann_ops is None:
-                self._ann_ops = ann_macs(self.bundle)
-            return self._ann_ops
+            return OpCounts(mac=self.bundle.ann_macs)
         if self.counter is None or not self.counter.windows:
             return None
         return self.counter.ops.scaled(1 / self.images)
@@ -156,11 +153,3 @@ def _lead(counts: np.ndarray) -> float:
     """How far the leading class is ahead of the second."""
     top = np.sort(counts)[-2:]
     return float(top[-1] - top[0])
-
-
-def ann_macs(bundle: ConvertedBundle) -> OpCounts:
-    """The ANN's multiply-accumulates per image, counted on the ONNX file as it was exported
-    (pooling and all), read back into torch layers."""
-    from hybrid_perception.hybrid.conversion.onnx_import import read_onnx
-    model, shape = read_onnx(bundle.ann_path)
-    return count_macs(model, torch.zeros(1, *shape)).op_counts()

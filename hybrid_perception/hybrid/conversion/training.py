@@ -14,7 +14,8 @@ from hybrid_perception.datasets.digits import DigitImages
 from hybrid_perception.hybrid.conversion.model import LeNet5
 from hybrid_perception.networks.training import TrainConfig, TrainResult, fit
 
-__all__ = ['LeNetSpec', 'DigitsNet', 'ImageObjective', 'train_digits', 'load_digits_net']
+__all__ = ['LeNetSpec', 'DigitsNet', 'ImageObjective', 'train_digits', 'load_digits_net',
+           'read_ann']
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class LeNetSpec:
     classes: int = 10
     pooling: str = 'avg'
     bias: bool = False      # SLAYER/NetX blocks deploy none
+    activation: str = 'relu'  # or 'qcfs': trained for conversion in few steps
+    levels: int = 8           # QCFS quantisation levels
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -36,7 +39,8 @@ class DigitsNet(nn.Module):
     def __init__(self, spec: LeNetSpec = LeNetSpec()) -> None:
         super().__init__()
         self.spec = spec
-        self.layers = LeNet5(spec.input_size, spec.classes, spec.pooling, spec.bias)
+        self.layers = LeNet5(spec.input_size, spec.classes, spec.pooling, spec.bias,
+                             spec.activation, spec.levels)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.layers(images)
@@ -79,3 +83,19 @@ def load_digits_net(path: str | Path) -> DigitsNet:
     model = DigitsNet(LeNetSpec(**saved['spec']))
     model.load_state_dict(saved['state_dict'])
     return model.eval()
+
+
+def read_ann(path: str | Path) -> tuple[nn.Module, tuple[int, ...]]:
+    """(network, input shape (1, S, S)) of a :func:`train_digits` checkpoint or of an ONNX file
+    of a sequential image classifier exported by any tool."""
+    from hybrid_perception.hybrid.conversion.model import ConversionError
+    path = Path(path)
+    if path.suffix == '.onnx':
+        from hybrid_perception.hybrid.conversion.onnx_import import read_onnx
+        model, shape = read_onnx(path)
+    else:
+        model = load_digits_net(path)
+        shape = (1, model.spec.input_size, model.spec.input_size)
+    if len(shape) != 3 or shape[0] != 1 or shape[1] != shape[2]:
+        raise ConversionError(f'{path}: takes input {shape}; images here are (1, S, S) grey')
+    return model, shape

@@ -21,7 +21,11 @@ from hybrid_perception.hybrid.conversion.bundle import (
 from hybrid_perception.hybrid.conversion.evaluation import ann_accuracy, run_spiking
 from hybrid_perception.hybrid.conversion.model import ConversionError, LeNet5, linear_chain
 from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
-from hybrid_perception.hybrid.conversion.training import load_digits_net, train_digits
+from hybrid_perception.hybrid.conversion.training import (
+    LeNetSpec,
+    load_digits_net,
+    train_digits,
+)
 from hybrid_perception.networks.training import TrainConfig
 
 
@@ -34,6 +38,15 @@ def trained(tmp_path_factory):
     model = load_digits_net(result.best_checkpoint)
     chain = linear_chain(model, (1, 28, 28))
     return chain, train, test
+
+
+@pytest.fixture(scope='module')
+def trained_qcfs(tmp_path_factory, trained):
+    _, train, test = trained
+    result = train_digits(train, test, tmp_path_factory.mktemp('qcfs'),
+                          TrainConfig(epochs=12, batch_size=32, lr=3e-3),
+                          LeNetSpec(activation='qcfs', levels=8), progress=False)
+    return linear_chain(load_digits_net(result.best_checkpoint), (1, 28, 28))
 
 
 def test_lenet_learns_the_digits(trained):
@@ -81,6 +94,20 @@ def test_a_network_with_biases_is_not_deployed_as_something_else():
     chain = linear_chain(LeNet5(28, bias=True).eval(), (1, 28, 28))
     with pytest.raises(ConversionError, match='bias'):
         deployable_network(chain)
+
+
+def test_a_qcfs_network_converts_in_fewer_steps_than_a_relu_one(trained, trained_qcfs):
+    relu, train, test = trained
+    relu_snn = run_spiking(normalize(relu, activation_scales(relu, train.images[:500],
+                                                             'percentile')),
+                           test.images, test.labels, 8)
+    qcfs_ann = ann_accuracy(trained_qcfs, test.images, test.labels)
+    qcfs_snn = run_spiking(normalize(trained_qcfs, activation_scales(
+        trained_qcfs, train.images[:500], 'qcfs')), test.images, test.labels, 8,
+        initial_voltage=0.5)
+    assert qcfs_ann > 0.95
+    assert qcfs_snn.steps_to(qcfs_ann - 0.01) <= 8
+    assert qcfs_snn.accuracy[3] > relu_snn.accuracy[3]       # at 4 steps
 
 
 def test_poisson_coding_converges_more_slowly_than_a_constant_current(trained):

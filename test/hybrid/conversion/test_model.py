@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from hybrid_perception.hybrid.conversion.model import (
+    QCFS,
     ConversionError,
     LeNet5,
     chain_forward,
@@ -36,6 +37,7 @@ NETWORKS = {
         nn.Dropout(0.3), nn.Conv2d(4, 8, 3, stride=1, padding=1), nn.ReLU(), nn.AvgPool2d(2),
         nn.AvgPool2d(2), nn.Flatten(), nn.Linear(8 * 2 * 2, 16), nn.BatchNorm1d(16),
         nn.ReLU(), nn.Linear(16, 3)), 16),
+    'lenet5_qcfs': (lambda: LeNet5(28, activation='qcfs', levels=4), 28),
     'pool_into_strided_conv': (lambda: nn.Sequential(
         nn.Conv2d(1, 4, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Conv2d(4, 4, 3, padding=1,
                                                                 stride=2),
@@ -102,3 +104,25 @@ def test_threshold_balancing_keeps_the_function_up_to_the_output_scale(method, r
     over, active = int((hidden > 1 + 1e-5).sum()), int((hidden > 0).sum())
     assert over == 0 if method == 'max' else over <= 0.001 * active + 1
     assert float(hidden.max()) > 0.9
+
+
+def test_qcfs_is_a_clipped_staircase_whose_threshold_becomes_the_neurons(rng):
+    act = QCFS(levels=4, threshold=2.0)
+    x = torch.tensor([-1.0, 0.0, 0.24, 0.26, 0.74, 1.0, 1.9, 2.5, 9.0], requires_grad=True)
+    y = act(x)
+    assert y.tolist() == pytest.approx([0, 0, 0, 0.5, 0.5, 1.0, 2.0, 2.0, 2.0])
+    y.sum().backward()                                   # the floor passes gradients through
+    assert x.grad[4] > 0 and act.threshold.grad is not None
+    torch.manual_seed(0)
+    model = LeNet5(28, activation='qcfs', levels=4).eval()
+    for i, module in enumerate(m for m in model.modules() if isinstance(m, QCFS)):
+        module.threshold.data.fill_(1.0 + i)
+    chain = linear_chain(model, (1, 28, 28))
+    assert [layer.clip for layer in chain] == [1.0, 2.0, 3.0, 4.0, 0.0]
+    images = rng.random((20, 1, 28, 28), dtype=np.float32)
+    scales = activation_scales(chain, images, 'qcfs')
+    assert scales[:4] == [1.0, 2.0, 3.0, 4.0]
+    converted = normalize(chain, scales)
+    assert [layer.clip for layer in converted[:4]] == [1.0] * 4   # threshold 1 everywhere
+    with pytest.raises(ValueError, match='QCFS'):
+        activation_scales(linear_chain(LeNet5(28).eval(), (1, 28, 28)), images, 'qcfs')

@@ -14,6 +14,7 @@ from hybrid_perception.hybrid.conversion.bundle import (
     run_deployed,
     save_converted,
 )
+from hybrid_perception.hybrid.conversion.model import LeNet5
 from hybrid_perception.hybrid.conversion.stream import ImageClassifier, image_input
 from hybrid_perception.networks.snn.model import SpikingNetwork
 
@@ -85,13 +86,15 @@ def test_camera_images_become_the_models_input(rng):
 def test_model_folders_are_checked_when_loaded(digits, tmp_path):
     bundle, _ = digits
     copy = save_converted(tmp_path / 'copy', SpikingNetwork.load_hdf5(bundle.snn_path),
-                          _onnx_module(bundle), 16, bundle.classes, {'note': 'copy'})
+                          LeNet5(28, bias=False), 16, bundle.classes, {'note': 'copy'})
     again = load_converted(copy.path)
     assert (again.steps, again.classes, again.metrics) == (16, bundle.classes, {'note': 'copy'})
+    # the ANN's multiply-accumulates, counted on the network given: LeNet-5's layers
+    assert again.ann_macs == 6 * 28 * 28 * 25 + 16 * 10 * 10 * 150 + 400 * 120 + 120 * 84 + 840
     assert again.spec == bundle.spec
     with pytest.raises(HybridPerceptionError, match='classes'):
         save_converted(tmp_path / 'three', SpikingNetwork.load_hdf5(bundle.snn_path),
-                       _onnx_module(bundle), 16, ('a', 'b', 'c'))
+                       LeNet5(28, bias=False), 16, ('a', 'b', 'c'))
         load_converted(tmp_path / 'three')
     (copy.path / 'snn.net').unlink()
     with pytest.raises(HybridPerceptionError, match='snn.net is missing'):
@@ -99,7 +102,3 @@ def test_model_folders_are_checked_when_loaded(digits, tmp_path):
     with pytest.raises(HybridPerceptionError, match='not a converted model folder'):
         load_converted('gesture/hybrid')
 
-
-def _onnx_module(bundle):
-    from hybrid_perception.hybrid.conversion.onnx_import import read_onnx
-    return read_onnx(bundle.ann_path)[0]
