@@ -1,28 +1,30 @@
 """H3's targets side by side in one run: the digits LeNet-5 converted into an SNN.
 
-Reads the ANN as an ONNX file (the shipped ``digits/ann.onnx``, or ``--onnx`` exported by any
-tool) and, for each threshold-balancing method (max, 99.9th percentile), converts it, scores
-the float SNN and the Loihi fixed-point build on all 450 test digits over time steps and
-reports the fewest steps within 1 and 0.1 point of the ANN. Then the seed's deployment
-techniques one at a time (reset mode, input coding, threshold scaling of the 8-bit weights,
-the early decision), torch against Lava on the fixed-point network, and Loihi against an NCS2
-(MODEL ESTIMATES, coefficients and sources printed) next to the seed's 27x power and 5x
-energy. Ends with one JSON line of the figures.
+Two LeNet-5s on the real digits: one with ReLU (the seed's; converted with max or 99.9th
+percentile threshold balancing) and one trained with QCFS activations (Bu et al. 2022;
+converted with its learnt thresholds). Each is trained here in ~30 s unless given (a
+`train digits` checkpoint or an ONNX file exported by any tool). For each method: the float
+SNN and the Loihi fixed-point build on all 450 test digits over time steps, and the fewest
+steps within 1 and 0.1 point of the ANN. Then the seed's deployment techniques one at a time
+(reset mode, input coding, initial voltage, threshold scaling of the 8-bit weights, the early
+decision), torch against Lava on the fixed-point network, and Loihi against an NCS2 (MODEL
+ESTIMATES, coefficients and sources printed) next to the seed's 27x power and 5x energy.
+Ends with one JSON line of the figures.
 
-    scripts/with-venv.sh python benchmarks/conversion.py [--onnx FILE] [--steps 128] [--quick]
+    scripts/with-venv.sh python benchmarks/conversion.py [--relu FILE] [--qcfs FILE] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from hybrid_perception.datasets.digits import load_digits
-from hybrid_perception.hybrid.common import model_folder
 from hybrid_perception.hybrid.conversion.bundle import (
     ConvertedBundle,
     deployable_network,
@@ -37,10 +39,11 @@ from hybrid_perception.hybrid.conversion.evaluation import (
 )
 from hybrid_perception.hybrid.conversion.model import linear_chain
 from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
-from hybrid_perception.hybrid.conversion.onnx_import import read_onnx
-from hybrid_perception.hybrid.conversion.stream import ImageClassifier, ann_macs
-from hybrid_perception.networks.energy import EnergyModel
+from hybrid_perception.hybrid.conversion.stream import ImageClassifier
+from hybrid_perception.hybrid.conversion.training import LeNetSpec, read_ann, train_digits
+from hybrid_perception.networks.energy import EnergyModel, OpCounts
 from hybrid_perception.networks.snn.compare import compare_runtimes
+from hybrid_perception.networks.training import TrainConfig
 
 
 def fewest(accuracy: np.ndarray, target: float) -> int | None:
@@ -48,42 +51,65 @@ def fewest(accuracy: np.ndarray, target: float) -> int | None:
     return int(reached[0]) + 1 if reached.size else None
 
 
+def trained(path: Path | None, activation: str, folder: Path, train, test):
+    """The given network, or a LeNet-5 trained here (30 epochs, seed 0)."""
+    if path is None:
+        result = train_digits(train, test, folder / activation, TrainConfig(epochs=30, lr=2e-3),
+                              LeNetSpec(activation=activation), progress=False)
+        path = result.best_checkpoint
+    return (path, *read_ann(path))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--onnx', type=Path, default=model_folder('digits') / 'ann.onnx')
+    parser.add_argument('--relu', type=Path, default=None,
+                        help='a ReLU LeNet-5 (checkpoint or ONNX; default: trained here)')
+    parser.add_argument('--qcfs', type=Path, default=None,
+                        help='a QCFS LeNet-5 checkpoint (default: trained here)')
     parser.add_argument('--steps', type=int, default=128)
     parser.add_argument('--quick', action='store_true', help='150 test images, 64 steps')
     args = parser.parse_args()
     steps = 64 if args.quick else args.steps
-    model, shape = read_onnx(args.onnx)
-    size = shape[-1]
-    train, test = load_digits('train', size), load_digits('test', size)
+    train, test = load_digits('train'), load_digits('test')
     if args.quick:
         test = type(test)(test.images[:150], test.labels[:150])
-    chain = linear_chain(model, shape)
-    ann = ann_accuracy(chain, test.images, test.labels)
-    print(f'{args.onnx}: {len(chain)} layers; ANN {ann:.4f} on {len(test)} real test digits')
-    figures: dict = {'ann_accuracy': ann, 'test_images': len(test)}
+    figures: dict = {'test_images': len(test)}
+    folder = Path(tempfile.mkdtemp(prefix='conversion-bench-'))
+    models = {'relu': trained(args.relu, 'relu', folder, train, test),
+              'qcfs': trained(args.qcfs, 'qcfs', folder, train, test)}
+    chains, anns = {}, {}
+    for name, (path, model, shape) in models.items():
+        chains[name] = linear_chain(model, shape)
+        anns[name] = ann_accuracy(chains[name], test.images, test.labels)
+        print(f'{name}: {path}, ANN {anns[name]:.4f} on {len(test)} real test digits')
+        figures[f'{name}_ann_accuracy'] = anns[name]
 
     print(f'\nfewest time steps to the ANN - 1 point / - 0.1 point (of {steps}):')
-    print(f'  {"method":<11} {"network":<18} {"-1 pt":>6} {"-0.1 pt":>8} {"acc@32":>7}')
+    print(f'  {"method":<11} {"network":<18} {"-1 pt":>6} {"-0.1 pt":>8} {"acc@8":>7} '
+          f'{"acc@16":>7} {"acc@32":>7}')
     networks = {}
-    for method in ('max', 'percentile'):
+    for method, name in (('max', 'relu'), ('percentile', 'relu'), ('qcfs', 'qcfs')):
+        chain, ann = chains[name], anns[name]
         converted = normalize(chain, activation_scales(chain, train.images[:500], method))
-        float_run = run_spiking(converted, test.images, test.labels, steps)
+        float_run = run_spiking(converted, test.images, test.labels, steps,
+                                initial_voltage=0.5 if method == 'qcfs' else 0.0)
         network = deployable_network(converted)
         fixed, _ = run_deployed(network, test.images, test.labels, steps)
         networks[method] = (converted, network)
-        for name, accuracy in (('float', float_run.accuracy), ('Loihi fixed point', fixed)):
+        for kind, accuracy in (('float', float_run.accuracy), ('Loihi fixed point', fixed)):
             one, tenth = fewest(accuracy, ann - 0.01), fewest(accuracy, ann - 0.001)
-            print(f'  {method:<11} {name:<18} {one!s:>6} {tenth!s:>8} {accuracy[31]:7.4f}')
-            key = f'{method}_{"float" if name == "float" else "fixed"}'
+            print(f'  {method:<11} {kind:<18} {one!s:>6} {tenth!s:>8} {accuracy[7]:7.4f} '
+                  f'{accuracy[15]:7.4f} {accuracy[31]:7.4f}')
+            key = f'{method}_{"float" if kind == "float" else "fixed"}'
             figures.update({f'{key}_steps_to_ann_minus_1': one,
                             f'{key}_steps_to_ann_minus_0.1': tenth,
+                            f'{key}_accuracy_at_16': float(accuracy[15]),
                             f'{key}_accuracy_at_32': float(accuracy[31])})
 
     converted, network = networks['percentile']
-    print('\nthe deployment techniques one at a time (percentile; accuracy at 16 / 32 steps):')
+    model = models['relu'][1]
+    print('\nthe deployment techniques one at a time (ReLU, percentile; accuracy at 16 / 32 '
+          'steps):')
     techniques = {
         'reset subtract (float)': run_spiking(converted, test.images, test.labels, 32).accuracy,
         'reset to zero (float)': run_spiking(converted, test.images, test.labels, 32,
@@ -103,13 +129,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         bundle: ConvertedBundle = save_converted(Path(tmp) / 'digits', network, model, 48,
                                                  tuple('0123456789'))
+        qcfs = save_converted(Path(tmp) / 'qcfs', networks['qcfs'][1], models['qcfs'][1], 16,
+                              tuple('0123456789'))
         images = test.images[:3]
         flush = bundle.flush_steps
         windows = np.concatenate([rate_spikes(images, 32), np.zeros(
             (len(images), flush, *images.shape[1:]), np.float32)], axis=1)
-        agreement = compare_runtimes(bundle.snn_path, windows).agreement
-        print(f'\ntorch and Lava (fixed point) on the exported network, 3 images of '
-              f'{32 + flush} steps: spike agreement {agreement:.6f}')
+        agreement = min(compare_runtimes(b.snn_path, windows).agreement for b in (bundle, qcfs))
+        print(f'\ntorch and Lava (fixed point) on the exported ReLU and QCFS networks, 3 images '
+              f'of {32 + flush} steps: spike agreement {agreement:.6f}')
         figures['spike_agreement'] = agreement
 
         print('\nearly decision (48 steps at most, checked every 8; 150 images):')
@@ -128,14 +156,15 @@ def main() -> int:
             figures[f'early_margin_{margin}'] = {'accuracy': right / 150,
                                                  'steps': classifier.mean_steps(),
                                                  'energy_uj': energy}
-            if margin == 0:
-                at_48 = ops
 
-        macs = ann_macs(bundle)
         print('\nLoihi against an NCS2, one image (MODEL ESTIMATES; seed: 27x power, 5x '
-              'energy, measured):')
+              'energy, measured), the QCFS build at 16 steps:')
+        classifier = ImageClassifier(qcfs, count_ops=True)
+        for image in test.images[:150]:
+            classifier(image[0])
         for mode in ('typical', 'ncs_measured'):
-            c = loihi_against_ncs2(at_48, 48, macs, ncs2_mode=mode)
+            c = loihi_against_ncs2(classifier.ops_per_image(), 16, OpCounts(mac=qcfs.ann_macs),
+                                   ncs2_mode=mode)
             print(f'  NCS2 {mode}: Loihi {c["loihi"]["energy_uj"]:.4g} uJ at '
                   f'{c["loihi"]["watts"]:.3g} W, NCS2 {c["ncs2"]["energy_uj"]:.4g} uJ at '
                   f'{c["ncs2"]["watts"]:.3g} W: {c["power_ratio"]:.3g}x less power, '
@@ -143,6 +172,7 @@ def main() -> int:
             figures[f'power_ratio_ncs2_{mode}'] = c['power_ratio']
             figures[f'energy_ratio_ncs2_{mode}'] = c['energy_ratio']
         print(f'  {c["loihi"]["model"]}\n  {c["ncs2"]["model"]}')
+    shutil.rmtree(folder)
     print(json.dumps({k: round(v, 6) if isinstance(v, float) else v
                       for k, v in figures.items()}))
     return 0 if figures['spike_agreement'] == 1.0 else 1
