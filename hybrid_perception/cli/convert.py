@@ -22,8 +22,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     'images for up to the largest --steps: accuracy at every step, spikes and '
                     'synaptic operations per inference, next to the ANN\'s accuracy.')
     parser.add_argument('model', type=Path,
-                        help='a checkpoint of `train digits` (best.pt), or an ONNX file of a '
-                             'sequential image classifier exported by any tool')
+                        help='a checkpoint of `train digits` (best.pt), an ONNX file of a '
+                             'sequential image classifier exported by any tool, or H1\'s '
+                             'all-ANN gesture model (gesture/ann, or a folder of one): then '
+                             'set against the trained SNN and the hybrid')
     parser.add_argument('--data', default='digits', help="digits or mnist:FOLDER (default digits)")
     parser.add_argument('--out', type=Path, default=Path('out/converted'),
                         help='output folder: a model folder image_classifier_node runs, with '
@@ -38,8 +40,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument('--reset', choices=['subtract', 'zero'], default='subtract',
                         help='after a spike: subtract the threshold (default) or reset to zero '
                              '(Loihi CUBA)')
-    parser.add_argument('--coding', choices=['analog', 'poisson'], default='analog',
-                        help='image input: a constant current (default) or Poisson spikes')
+    parser.add_argument('--coding', choices=['analog', 'poisson', 'events'], default=None,
+                        help='input: a constant current (default for images), Poisson spikes, '
+                             'or the events themselves (default for gestures)')
+    parser.add_argument('--bias', choices=['keep', 'drop'], default='keep',
+                        help='biases: kept as a constant current (default; the float SNN) or '
+                             'dropped (what SLAYER/NetX deploy; its cost is measured)')
+    parser.add_argument('--gesture-takes', type=int, default=4,
+                        help='gesture: test clips per subject and gesture (default 4)')
+    parser.add_argument('--gesture-subjects', type=int, default=None,
+                        help='gesture: the last N test subjects only (a quick look; default '
+                             'all 6)')
     parser.add_argument('--initial-voltage', type=float, default=None,
                         help='neurons start at this fraction of the threshold (0.5 centres the '
                              'rate-coding error, Bu et al. 2022); default 0.5 with --method '
@@ -66,7 +77,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def convert(args: argparse.Namespace) -> int:
     import json
+    from dataclasses import replace
 
+    import numpy as np
     from tqdm import tqdm
 
     from hybrid_perception.datasets.digits import load_image_data
@@ -78,6 +91,15 @@ def convert(args: argparse.Namespace) -> int:
 
     if any(s < 1 for s in args.steps):
         raise ValueError('--steps must be positive')
+    if _is_gesture_model(args.model):
+        from hybrid_perception.cli.convert_gesture import convert_gesture
+        if args.initial_voltage is None:
+            args.initial_voltage = 0.0
+        return convert_gesture(args)
+    if args.coding == 'events':
+        raise ValueError('--coding events is for event models (gesture/ann); images are '
+                         'analog or poisson')
+    args.coding = args.coding or 'analog'
     if args.initial_voltage is None:
         args.initial_voltage = 0.5 if args.method == 'qcfs' else 0.0
     if args.default_steps is not None and not 1 <= args.default_steps <= max(args.steps):
@@ -89,6 +111,8 @@ def convert(args: argparse.Namespace) -> int:
     if args.test_images is not None:
         test = type(test)(test.images[:args.test_images], test.labels[:args.test_images])
     chain = linear_chain(model, shape, max_pool=args.max_pool)
+    if args.bias == 'drop':
+        chain = [replace(layer, bias=np.zeros_like(layer.bias)) for layer in chain]
     print(f'{args.model}: {len(chain)} layers to convert '
           f'({", ".join("conv" if layer.conv else "dense" for layer in chain)})')
     scales = activation_scales(chain, calibration.images[:args.calibration], args.method)
@@ -103,6 +127,7 @@ def convert(args: argparse.Namespace) -> int:
                              progress=bar)
     settings = {'method': args.method, 'reset': args.reset, 'coding': args.coding,
                 'initial_voltage': args.initial_voltage, 'max_pool': args.max_pool,
+                'bias': args.bias,
                 'data': args.data, 'scales': scales}
     deployed = None
     if args.deploy == 'auto' and not any(layer.bias.any() for layer in chain):
@@ -129,6 +154,20 @@ def convert(args: argparse.Namespace) -> int:
     print(json.dumps({'ann': summary['ann'], 'steps_to_ann_minus_1': summary['steps_to'][
         'ann_minus_1_point']}))
     return 0
+
+
+def _is_gesture_model(model: Path) -> bool:
+    """An H1 model folder (or shipped name): its model.yaml says how events are binned."""
+    import yaml
+
+    from hybrid_perception.hybrid.common import model_folder
+    description = model_folder(model) / 'model.yaml'
+    if not description.is_file():
+        return False
+    try:
+        return 'binning' in (yaml.safe_load(description.read_text()) or {})
+    except yaml.YAMLError:
+        return False
 
 
 def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Namespace) -> dict:

@@ -21,15 +21,15 @@ from hybrid_perception.hybrid.conversion.model import LinearLayer, chain_forward
 from hybrid_perception.networks.energy.models import EnergyModel
 from hybrid_perception.networks.energy.operations import OpCounts, synaptic_ops
 
-__all__ = ['RESETS', 'CODINGS', 'SEED_RATIOS', 'SpikingResult', 'ann_accuracy', 'live_metrics',
-           'loihi_against_ncs2', 'run_spiking']
+__all__ = ['RESETS', 'CODINGS', 'SEED_RATIOS', 'SpikingResult', 'ann_accuracy',
+           'interval_samples', 'live_metrics', 'loihi_against_ncs2', 'run_spiking']
 
 #: the seed's headline (Chandarana et al. 2022): Loihi against an Intel NCS2 on image
 #: classification, "up to" these factors less power and less energy
 SEED_RATIOS = {'power': 27.0, 'energy': 5.0}
 
 RESETS = ('subtract', 'zero')
-CODINGS = ('analog', 'poisson')
+CODINGS = ('analog', 'poisson', 'events')
 
 
 @dataclass
@@ -62,13 +62,16 @@ def ann_accuracy(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarra
 def run_spiking(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarray, steps: int,
                 reset: str = 'subtract', coding: str = 'analog', threshold: float = 1.0,
                 initial_voltage: float = 0.0, batch: int = 256, seed: int = 0,
-                progress=None) -> SpikingResult:
+                events: np.ndarray | None = None, progress=None) -> SpikingResult:
     """Run ``steps`` steps on every image; ``initial_voltage`` (in thresholds) starts each
     neuron part way up (0.5: the expected rounding error of rate coding centred, Bu et al.
-    2022), ``coding`` feeds the image as a constant current or as Poisson spikes of its
-    intensity."""
+    2022), ``coding`` feeds the image as a constant current, as Poisson spikes of its
+    intensity, or (``events``) as the sample's own spikes (N, I, C, H, W), its I steps played
+    over and over (an event window whose rates are the image)."""
     if reset not in RESETS or coding not in CODINGS:
         raise ValueError(f'reset must be one of {RESETS}, coding one of {CODINGS}')
+    if (coding == 'events') != (events is not None):
+        raise ValueError("coding 'events' takes the samples' spikes (events=), and only it")
     generator = torch.Generator().manual_seed(seed)
     correct = np.zeros(steps)
     spikes = np.zeros(steps)
@@ -79,11 +82,17 @@ def run_spiking(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarray
         for start in range(0, len(images), batch):
             x = torch.from_numpy(np.asarray(images[start:start + batch], np.float32))
             y = torch.from_numpy(labels[start:start + batch])
+            played = None if events is None else torch.from_numpy(
+                np.asarray(events[start:start + batch], np.float32))
             voltages: list[torch.Tensor | None] = [None] * len(chain)
             for t in range(steps):
-                signal = x if coding == 'analog' else (
-                    torch.rand(x.shape, generator=generator) < x).float()
-                if coding == 'poisson':
+                if coding == 'analog':
+                    signal = x
+                elif coding == 'poisson':
+                    signal = (torch.rand(x.shape, generator=generator) < x).float()
+                else:
+                    signal = played[:, t % played.shape[1]]
+                if coding != 'analog':
                     ops[t:] += float(synaptic_ops(chain[0].spec, signal))
                 for i, layer in enumerate(chain):
                     weight, bias = weights[i]
@@ -154,3 +163,16 @@ def live_metrics(answers: dict[int, np.ndarray], latency_s: list[float],
         out.update(synaptic_ops=float(ops.synaptic_op), macs=float(ops.mac),
                    energy_uj=estimate.joules * 1e6, energy_model=str(estimate))
     return out
+
+
+def interval_samples(clips: np.ndarray, labels: np.ndarray, interval: int, first_scored: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Binned event clips (N, T, C, H, W) as H1 decides on them, one sample per scored
+    interval of ``interval`` steps: its spikes (M, I, C, H, W) as 0/1, its rates (M, C, H, W)
+    (the accumulator's counts over I: the all-ANN model's input divided by I) and its clip's
+    label."""
+    n, steps = clips.shape[:2]
+    windows = (clips[:, :steps // interval * interval] > 0).astype(np.float32).reshape(
+        n, steps // interval, interval, *clips.shape[2:])[:, first_scored:]
+    spikes = windows.reshape(-1, *windows.shape[2:])
+    return spikes, spikes.mean(axis=1), np.repeat(labels, windows.shape[1])

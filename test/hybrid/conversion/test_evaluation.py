@@ -10,6 +10,8 @@ import subprocess
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 from hybrid_perception.datasets.digits import load_digits
 from hybrid_perception.hybrid.conversion.bundle import (
@@ -18,7 +20,11 @@ from hybrid_perception.hybrid.conversion.bundle import (
     rate_spikes,
     run_deployed,
 )
-from hybrid_perception.hybrid.conversion.evaluation import ann_accuracy, run_spiking
+from hybrid_perception.hybrid.conversion.evaluation import (
+    ann_accuracy,
+    interval_samples,
+    run_spiking,
+)
 from hybrid_perception.hybrid.conversion.model import ConversionError, LeNet5, linear_chain
 from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
 from hybrid_perception.hybrid.conversion.training import (
@@ -186,3 +192,46 @@ def test_dataset_digits_then_evaluate_the_converted_model_live(tmp_path):
     report = (tmp_path / 'eval' / 'report.md').read_text()
     assert 'MODEL ESTIMATE' in report and '27x' in report
     assert (tmp_path / 'eval' / 'accuracy_energy_vs_steps.png').is_file()
+
+
+def test_gesture_intervals_become_samples_of_spikes_rates_and_labels(rng):
+    clips = (rng.random((3, 12, 2, 4, 4)) < 0.3).astype(np.uint8)
+    spikes, rates, labels = interval_samples(clips, np.array([5, 6, 7]), 4, 1)
+    assert spikes.shape == (3 * 2, 4, 2, 4, 4) and labels.tolist() == [5, 5, 6, 6, 7, 7]
+    assert np.array_equal(spikes[3], clips[1, 8:12])
+    assert np.allclose(rates, spikes.mean(axis=1))
+
+
+def test_events_played_over_and_over_are_the_current_their_rates_make(rng):
+    torch.manual_seed(0)
+    chain = linear_chain(nn.Sequential(nn.Conv2d(2, 4, 3), nn.ReLU(), nn.Flatten(),
+                                       nn.Linear(4 * 2 * 2, 3)).eval(), (2, 4, 4))
+    frames = (rng.random((10, 2, 4, 4)) < 0.5).astype(np.float32)   # rates of 0 or 1
+    labels = rng.integers(0, 3, 10)
+    steady = np.repeat(frames[:, None], 4, axis=1)                 # the same spikes each step
+    analog = run_spiking(chain, frames, labels, 12)
+    events = run_spiking(chain, frames, labels, 12, coding='events', events=steady)
+    assert np.array_equal(analog.accuracy, events.accuracy)
+    assert np.array_equal(analog.spikes_per_sample, events.spikes_per_sample)
+    with pytest.raises(ValueError, match='events'):
+        run_spiking(chain, frames, labels, 4, coding='events')
+
+
+def test_gesture_ann_converts_and_meets_the_trained_snn_and_hybrid(tmp_path):
+    cli = shutil.which('hybrid-perception')
+    converted = subprocess.run(
+        [cli, 'convert', 'gesture/ann', '--gesture-takes', '1', '--gesture-subjects', '1',
+         '--steps', '4', '32', '--out', str(tmp_path / 'gesture')], capture_output=True,
+        text=True, timeout=900)
+    assert converted.returncode == 0, converted.stderr[-2000:]
+    summary = json.loads((tmp_path / 'gesture' / 'conversion.json').read_text())
+    assert set(summary['baselines']) == {'gesture/snn', 'gesture/hybrid'}
+    four, thirty_two = summary['snn']
+    assert thirty_two['accuracy'] >= four['accuracy'] and 0 < summary['ann']['accuracy'] <= 1
+    assert thirty_two['synaptic_ops'] > four['synaptic_ops'] > 0
+    for baseline in summary['baselines'].values():
+        assert baseline['steps'] == 4 and 'ESTIMATE' in baseline['energy_model']
+    assert 'Against the trained SNN' in (tmp_path / 'gesture' / 'report.md').read_text()
+    refused = subprocess.run([cli, 'convert', 'gesture/snn'], capture_output=True, text=True,
+                             timeout=300)
+    assert refused.returncode == 2 and 'takes the all-ANN one' in refused.stderr
