@@ -30,15 +30,22 @@ class Latency:
 
 
 class InputHealth:
-    """A node's bad input: counted, logged (throttled), the last one reported as WARN until
-    ``quiet_s`` have passed without another (then OK again: the count stays in the values)."""
+    """A node's input: bad messages counted, logged (throttled), the last one reported as WARN
+    until ``quiet_s`` have passed without another (then OK again: the count stays in the
+    values); and a subscribed topic whose publishers have all gone (a stage upstream died, or
+    was stopped) reported as WARN until one is back, since a dead stage otherwise looks like a
+    quiet scene."""
 
     def __init__(self, node: Node, quiet_s: float = 10.0) -> None:
+        self._node = node
         self._logger = node.get_logger()
         self.quiet_s = quiet_s
         self.bad_messages = 0
         self.last_error = ''
         self._last_at = float('-inf')
+        self._published: set[str] = set()
+        self.lost_publishers = 0      # times the node's input lost its last publisher
+        self._lost = False
 
     def bad(self, message: str) -> None:
         self.bad_messages += 1
@@ -46,11 +53,37 @@ class InputHealth:
         self._last_at = time.monotonic()
         self._logger.error(message, throttle_duration_sec=5.0)
 
+    def figures(self) -> dict[str, int]:
+        """The counts /diagnostics carries: bad messages, and inputs that lost their
+        publishers."""
+        return {'bad_messages': self.bad_messages, 'lost_publishers': self.lost_publishers}
+
+    def silent_topics(self) -> list[str]:
+        """The node's subscribed topics that had a publisher and have none now."""
+        lost = []
+        for subscription in self._node.subscriptions:
+            topic = subscription.topic_name
+            if self._node.count_publishers(topic):
+                self._published.add(topic)
+            elif topic in self._published:
+                lost.append(topic)
+        return lost
+
     def status(self, active: bool) -> tuple[bytes, str]:
         """(level, message) for /diagnostics: WARN with the last bad input while it is recent,
-        else OK."""
+        WARN while a topic has lost its publishers, else OK."""
         if self.last_error and time.monotonic() - self._last_at < self.quiet_s:
             return DiagnosticStatus.WARN, self.last_error
+        lost = self.silent_topics()
+        if lost:
+            if not self._lost:
+                self.lost_publishers += 1
+                self._logger.warning(f'no publisher on {", ".join(lost)} any more: the stage '
+                                     'upstream has stopped')
+            self._lost = True
+            return DiagnosticStatus.WARN, (f'no publisher on {", ".join(lost)} any more (the '
+                                           'stage upstream has stopped)')
+        self._lost = False
         return DiagnosticStatus.OK, 'running' if active else 'waiting'
 
 

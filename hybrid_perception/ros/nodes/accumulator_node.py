@@ -77,7 +77,7 @@ class AccumulatorNode(Node):
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['features'] > 0)
-        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+        values = {**self.stats, **self.health.figures(),
                   **self.latency.figures('accumulate'),
                   'interval_steps': self.accumulator.window}
         self.diag_pub.publish(diagnostics(self, 'accumulator', level, message, 'cpu', values))

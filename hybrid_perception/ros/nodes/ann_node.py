@@ -97,7 +97,7 @@ class AnnNode(Node):
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['decisions'] > 0)
-        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+        values = {**self.stats, **self.health.figures(),
                   **self.latency.figures('decision'),
                   'model': self.bundle.spec.name, 'backend': self.p['backend']}
         if self.energy is not None:

@@ -109,7 +109,7 @@ class ImageClassifierNode(Node):
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['images'] > 0)
-        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+        values = {**self.stats, **self.health.figures(),
                   **self.latency.figures('image'), 'model': str(self.bundle.path),
                   'network': self.p['network']}
         if self.p['network'] == 'snn':

@@ -98,7 +98,7 @@ class PoseSnnNode(Node):
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['steps'] > 0)
-        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+        values = {**self.stats, **self.health.figures(),
                   'initialized': self.stepper.initialized, 'missed': self.stepper.missed,
                   'stale': self.stepper.stale, **self.latency.figures('step'),
                   'dropped_events': self.input.dropped, **self.input.figures(),

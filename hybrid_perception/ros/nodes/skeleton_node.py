@@ -123,7 +123,7 @@ class SkeletonNode(Node):
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['poses_3d'] > 0)
         values = {**self.stats, 'incomplete_steps': self.sync.incomplete,
-                  'late_poses': self.sync.late, 'bad_messages': self.health.bad_messages}
+                  'late_poses': self.sync.late, **self.health.figures()}
         self.diag_pub.publish(diagnostics(self, 'skeleton', level, message, 'host', values))
 
 

@@ -85,7 +85,7 @@ class SnnNode(Node):
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['windows'] > 0)
-        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+        values = {**self.stats, **self.health.figures(),
                   **self.latency.figures('window'),
                   'dropped_events': self.input.dropped, **self.input.figures(),
                   'late_events': self.windows.late_events, 'restarts': self.windows.restarts,

@@ -80,7 +80,7 @@ class StateInitializerNode(Node):
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['initializations'] > 0)
-        values = {**self.stats, 'bad_messages': self.health.bad_messages,
+        values = {**self.stats, **self.health.figures(),
                   **self.latency.figures('initialization'),
                   'dropped_events': self.input.dropped, **self.input.figures(),
                   'restarts': self.history.restarts, 'model': str(self.bundle.path)}
