@@ -14,9 +14,12 @@ from hypothesis import settings
 settings.register_profile('default', deadline=None)
 settings.load_profile('default')
 
-# One DDS domain per test session, discovery on this host only: parallel runs on one machine
-# never hear each other, and nothing leaves loopback. Set before rclpy is imported anywhere.
-os.environ.setdefault('ROS_DOMAIN_ID', str(1 + os.getpid() % 100))
+# One DDS domain per test process, discovery on this host only: parallel runs on one machine
+# never hear each other, and nothing leaves loopback. Always set, never inherited: pytest-xdist's
+# workers inherit the controller's environment, and would all share its domain. The workers
+# (gw0, gw1, ...) differ by their index, runs by their pid. Set before rclpy is imported.
+_WORKER = int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:] or 0)
+os.environ['ROS_DOMAIN_ID'] = str(1 + (os.getpid() % 45) * 5 + _WORKER % 5)
 os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
 
 
