@@ -21,8 +21,12 @@ from hybrid_perception.hybrid.conversion.model import LinearLayer, chain_forward
 from hybrid_perception.networks.energy.models import EnergyModel
 from hybrid_perception.networks.energy.operations import OpCounts, synaptic_ops
 
-__all__ = ['RESETS', 'CODINGS', 'SEED_RATIOS', 'SpikingResult', 'ann_accuracy',
+__all__ = ['LOIHI_STEP_S', 'RESETS', 'CODINGS', 'SEED_RATIOS', 'SpikingResult', 'ann_accuracy',
            'interval_samples', 'live_metrics', 'loihi_against_ncs2', 'run_spiking']
+
+#: Loihi's wall time per time step of a converted MNIST network (coefficients.yaml, measured
+#: by Intel): the time base of Loihi's latency and power estimates
+LOIHI_STEP_S = float(EnergyModel('loihi').entry['time_per_step_s'])
 
 #: the seed's headline (Chandarana et al. 2022): Loihi against an Intel NCS2 on image
 #: classification, "up to" these factors less power and less energy
@@ -132,8 +136,7 @@ def loihi_against_ncs2(snn_ops: OpCounts, steps: float, ann_ops: OpCounts,
     over ``steps`` x the measured time per step; the NCS2's board power over its modelled time
     (never below the per-inference floor Blouw et al. 2019 measured on an NCS). The ratios are
     NCS2 / Loihi, so > 1 favours Loihi, next to the seed's."""
-    loihi_model = EnergyModel('loihi')
-    loihi = loihi_model.estimate(snn_ops, seconds=steps * loihi_model.entry['time_per_step_s'])
+    loihi = EnergyModel('loihi').estimate(snn_ops, seconds=steps * LOIHI_STEP_S)
     ncs2 = EnergyModel('ncs2', ncs2_mode).estimate(ann_ops)
     return {
         'loihi': {'energy_uj': loihi.joules * 1e6, 'seconds': loihi.seconds,

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from hybrid_perception.hybrid.conversion.evaluation import SpikingResult
+from hybrid_perception.hybrid.conversion.evaluation import LOIHI_STEP_S, SpikingResult
 from hybrid_perception.hybrid.conversion.model import LinearLayer
 from hybrid_perception.networks.energy.models import EnergyModel
 from hybrid_perception.networks.energy.operations import OpCounts
@@ -41,7 +41,8 @@ def write_report(out: Path, ann_accuracy: float, result: SpikingResult, steps: l
             rows.append({'steps': t, 'quantized': quantized, 'accuracy': float(accuracy[t - 1]),
                          'spikes': float(result.spikes_per_sample[t - 1]),
                          'synaptic_ops': float(result.synaptic_ops_per_sample[t - 1]),
-                         'energy_uj': energy.joules * 1e6})
+                         'energy_uj': energy.joules * 1e6,
+                         'latency_ms': t * LOIHI_STEP_S * 1e3})
     summary = {
         'ann': {'accuracy': ann_accuracy},
         'snn': rows,
@@ -61,7 +62,7 @@ def write_report(out: Path, ann_accuracy: float, result: SpikingResult, steps: l
     rates = ', '.join(f'{r:.3f}' for r in result.layer_rates)
     table = '\n'.join(f'| {r["steps"]} | {"Loihi fixed point" if r["quantized"] else "float"} '
                       f'| {r["accuracy"]:.4f} | {r["spikes"]:.0f} | {r["synaptic_ops"]:.0f} | '
-                      f'{r["energy_uj"]:.3g} |' for r in rows)
+                      f'{r["energy_uj"]:.3g} | {r["latency_ms"]:.3g} |' for r in rows)
     deployment = ('Not deployed (biases, or --deploy off).' if deployed is None else
                   f'Deployed as {deployed["network"].name} (NetX HDF5; 8-bit weights, one '
                   f'threshold {deployed["threshold"]:.3f}, reset to zero, rate-coded spike '
@@ -76,13 +77,16 @@ Fewest steps within 1 point of the ANN: {summary['steps_to']['ann_minus_1_point'
 
 ![accuracy against time steps]({plot.name})
 
-| steps | network | accuracy | spikes / image | synaptic ops / image | Loihi uJ / image (ESTIMATE) |
-|---|---|---|---|---|---|
+| steps | network | accuracy | spikes / image | synaptic ops / image | Loihi uJ / image (ESTIMATE) \
+| Loihi ms / image (ESTIMATE) |
+|---|---|---|---|---|---|---|
 {table}
 
 {deployment} Spikes and operations are the float network's, for both rows.
 
-Energy is a MODEL ESTIMATE, not a measurement: {summary['energy_model']}.
+Energy is a MODEL ESTIMATE, not a measurement: {summary['energy_model']}. Latency is the
+steps times {LOIHI_STEP_S * 1e6:.1f} us, Intel's measured time per step of a converted MNIST
+net on Loihi (../shared/REFERENCES.md H3): an estimate too.
 Mean spikes per neuron per step, by spiking layer: {rates}.
 ''')
     return summary

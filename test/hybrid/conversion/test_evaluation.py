@@ -141,7 +141,8 @@ def test_train_digits_then_convert_from_the_command_line(tmp_path):
     assert [(row['steps'], row['quantized']) for row in summary['snn']] == [
         (4, False), (32, False), (4, True), (32, True)]
     for row in summary['snn']:
-        assert set(row) >= {'steps', 'quantized', 'accuracy', 'synaptic_ops', 'energy_uj'}
+        assert set(row) >= {'steps', 'quantized', 'accuracy', 'synaptic_ops', 'energy_uj',
+                            'latency_ms'}
     assert summary['snn'][1]['synaptic_ops'] > summary['snn'][0]['synaptic_ops'] > 0
     assert summary['spike_agreement'] == 1.0
     assert (tmp_path / 'converted' / summary['network']).is_file()
