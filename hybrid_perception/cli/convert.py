@@ -179,6 +179,7 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
 
     from hybrid_perception.hybrid.conversion.bundle import (
         deployable_network,
+        deployed_activity,
         rate_spikes,
         run_deployed,
         save_converted,
@@ -188,6 +189,7 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
     network = deployable_network(converted)
     with tqdm(total=len(test), desc=f'Loihi fixed point, {steps} steps', unit='image') as bar:
         accuracy, counts = run_deployed(network, test.images, test.labels, steps, progress=bar)
+    spikes, ops = deployed_activity(network, test.images[:100], steps)
     good = [t for t in sorted(args.steps) if accuracy[t - 1] >= ann - 0.01]
     default = args.default_steps or (good[0] if good else max(args.steps))
     bundle = save_converted(args.out, network, model, default, [str(c) for c in range(10)],
@@ -202,5 +204,6 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
     print(f'torch and Lava, {len(images)} images of {steps + flush} steps ...')
     comparison = compare_runtimes(path, windows)
     return {'accuracy': accuracy, 'spikes_out': counts, 'network': path, 'steps': default,
+            'spikes': spikes, 'synaptic_ops': ops,
             'threshold': network.spec.neuron.threshold,
             'spike_agreement': comparison.agreement}

@@ -30,8 +30,8 @@ from hybrid_perception.networks.snn.runtime import SnnRuntime
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
 
-__all__ = ['WEIGHT_LIMIT', 'ConvertedBundle', 'deployable_network', 'load_converted',
-           'rate_spikes', 'run_deployed', 'save_converted']
+__all__ = ['WEIGHT_LIMIT', 'ConvertedBundle', 'deployable_network', 'deployed_activity',
+           'load_converted', 'rate_spikes', 'run_deployed', 'save_converted']
 
 #: where the largest weight lands (SLAYER's quantizer clamps at 8 - 1/32); half the range
 #: measured best on digits: 1/32 steps stay fine enough for the smallest layers
@@ -94,6 +94,39 @@ def run_deployed(network: SpikingNetwork, images: np.ndarray, labels: np.ndarray
             if progress is not None:
                 progress.update(len(chunk))
     return correct / len(labels), np.concatenate(totals)
+
+
+def deployed_activity(network: SpikingNetwork, images: np.ndarray, steps: int, batch: int = 64
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean spikes and synaptic operations per image after each step 1..``steps`` on the Loihi
+    build, counted from its own fixed-point forward (the input spikes into the first layer,
+    every layer's spikes into the next), on the time line :func:`run_deployed` scores."""
+    from hybrid_perception.networks.energy.operations import synaptic_ops
+    flush = len(network.spec.layers) + 1
+    recorded: list[torch.Tensor] = []
+    hooks = [block.neuron.register_forward_hook(lambda _m, _i, out: recorded.append(out))
+             for block in network.spiking_blocks]
+    spikes = np.zeros(steps + flush)
+    ops = np.zeros(steps + flush)
+    try:
+        with torch.no_grad():
+            for start in range(0, len(images), batch):
+                chunk = images[start:start + batch]
+                coded = np.concatenate([rate_spikes(chunk, steps), np.zeros(
+                    (len(chunk), flush, *chunk.shape[1:]), np.float32)], axis=1)
+                recorded.clear()
+                x = torch.from_numpy(np.moveaxis(coded, 1, -1))
+                network(x)
+                for layer, pre in zip(network.spec.layers, [x, *recorded[:-1]], strict=True):
+                    for t in range(pre.shape[-1]):
+                        ops[t] += float(synaptic_ops(layer, pre[..., t]))
+                for out in recorded:
+                    spikes += out.flatten(0, -2).sum(0).numpy()
+    finally:
+        for hook in hooks:
+            hook.remove()
+    window = slice(flush - 1, flush - 1 + steps)
+    return np.cumsum(spikes)[window] / len(images), np.cumsum(ops)[window] / len(images)
 
 
 @dataclass(frozen=True)

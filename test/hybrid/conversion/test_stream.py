@@ -10,6 +10,7 @@ import pytest
 from hybrid_perception.datasets.digits import load_digits
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.conversion.bundle import (
+    deployed_activity,
     load_converted,
     run_deployed,
     save_converted,
@@ -36,6 +37,21 @@ def test_streamed_counts_equal_the_batched_forward(digits):
     assert [d.label for d in decisions] == [bundle.classes[int(c.argmax())] for c in batched]
     ops = classifier.ops_per_image()
     assert ops.synaptic_op > 0 and ops.spike_out >= batched.sum() / len(images)
+
+
+def test_the_batched_activity_count_is_the_streamed_runtimes(digits):
+    """What convert reports for the Loihi build equals what the node counts live."""
+    bundle, test = digits
+    images = test.images[:6]
+    spikes, ops = deployed_activity(SpikingNetwork.load_hdf5(bundle.snn_path), images,
+                                    bundle.steps)
+    classifier = ImageClassifier(bundle, count_ops=True)
+    for image in images:
+        classifier(image[0])
+    counted = classifier.ops_per_image()
+    assert ops[-1] == pytest.approx(counted.synaptic_op)
+    assert spikes[-1] == pytest.approx(counted.spike_out)
+    assert np.all(np.diff(ops) >= 0) and ops[0] < ops[-1]
 
 
 def test_early_decision_stops_only_once_the_lead_is_reached(digits):
