@@ -22,13 +22,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from hybrid_perception.datasets.digits import load_digits
 from hybrid_perception.hybrid.conversion.bundle import (
     ConvertedBundle,
+    coded_images,
     deployable_network,
-    rate_spikes,
     run_deployed,
     save_converted,
 )
@@ -36,6 +34,7 @@ from hybrid_perception.hybrid.conversion.evaluation import (
     ann_accuracy,
     loihi_against_ncs2,
     run_spiking,
+    steps_to,
 )
 from hybrid_perception.hybrid.conversion.model import linear_chain
 from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
@@ -44,11 +43,6 @@ from hybrid_perception.hybrid.conversion.training import LeNetSpec, read_ann, tr
 from hybrid_perception.networks.energy import EnergyModel, OpCounts
 from hybrid_perception.networks.snn.compare import compare_runtimes
 from hybrid_perception.networks.training import TrainConfig
-
-
-def fewest(accuracy: np.ndarray, target: float) -> int | None:
-    reached = np.nonzero(accuracy >= target)[0]
-    return int(reached[0]) + 1 if reached.size else None
 
 
 def trained(path: Path | None, activation: str, folder: Path, train, test):
@@ -97,7 +91,7 @@ def main() -> int:
         fixed, _ = run_deployed(network, test.images, test.labels, steps)
         networks[method] = (converted, network)
         for kind, accuracy in (('float', float_run.accuracy), ('Loihi fixed point', fixed)):
-            one, tenth = fewest(accuracy, ann - 0.01), fewest(accuracy, ann - 0.001)
+            one, tenth = steps_to(accuracy, ann - 0.01), steps_to(accuracy, ann - 0.001)
             print(f'  {method:<11} {kind:<18} {one!s:>6} {tenth!s:>8} {accuracy[7]:7.4f} '
                   f'{accuracy[15]:7.4f} {accuracy[31]:7.4f}')
             key = f'{method}_{"float" if kind == "float" else "fixed"}'
@@ -131,10 +125,8 @@ def main() -> int:
                                                  tuple('0123456789'))
         qcfs = save_converted(Path(tmp) / 'qcfs', networks['qcfs'][1], models['qcfs'][1], 16,
                               tuple('0123456789'))
-        images = test.images[:3]
         flush = bundle.flush_steps
-        windows = np.concatenate([rate_spikes(images, 32), np.zeros(
-            (len(images), flush, *images.shape[1:]), np.float32)], axis=1)
+        windows = coded_images(test.images[:3], 32, flush)
         agreement = min(compare_runtimes(b.snn_path, windows).agreement for b in (bundle, qcfs))
         print(f'\ntorch and Lava (fixed point) on the exported ReLU and QCFS networks, 3 images '
               f'of {32 + flush} steps: spike agreement {agreement:.6f}')

@@ -174,13 +174,12 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
     """The Loihi build: scored on every test image, written as a model folder (its default
     steps the fewest of --steps within 1 point of the ANN, else the most), streamed through
     both runtimes."""
-    import numpy as np
     from tqdm import tqdm
 
     from hybrid_perception.hybrid.conversion.bundle import (
+        coded_images,
         deployable_network,
         deployed_activity,
-        rate_spikes,
         run_deployed,
         save_converted,
     )
@@ -196,13 +195,9 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
                             {'ann_accuracy': ann, 'snn_accuracy': float(accuracy[default - 1]),
                              'data': args.data, 'method': args.method})
     path = bundle.snn_path
-    flush = bundle.flush_steps
     images = test.images[:args.agreement_images]
-    windows = np.concatenate([rate_spikes(images, steps),
-                              np.zeros((len(images), flush, *images.shape[1:]), np.float32)],
-                             axis=1)
-    print(f'torch and Lava, {len(images)} images of {steps + flush} steps ...')
-    comparison = compare_runtimes(path, windows)
+    print(f'torch and Lava, {len(images)} images of {steps + bundle.flush_steps} steps ...')
+    comparison = compare_runtimes(path, coded_images(images, steps, bundle.flush_steps))
     return {'accuracy': accuracy, 'spikes_out': counts, 'network': path, 'steps': default,
             'spikes': spikes, 'synaptic_ops': ops,
             'threshold': network.spec.neuron.threshold,

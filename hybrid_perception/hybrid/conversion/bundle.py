@@ -30,8 +30,8 @@ from hybrid_perception.networks.snn.runtime import SnnRuntime
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
 
-__all__ = ['WEIGHT_LIMIT', 'ConvertedBundle', 'deployable_network', 'deployed_activity',
-           'load_converted', 'rate_spikes', 'run_deployed', 'save_converted']
+__all__ = ['WEIGHT_LIMIT', 'ConvertedBundle', 'coded_images', 'deployable_network',
+           'deployed_activity', 'load_converted', 'rate_spikes', 'run_deployed', 'save_converted']
 
 #: where the largest weight lands (SLAYER's quantizer clamps at 8 - 1/32); half the range
 #: measured best on digits: 1/32 steps stay fine enough for the smallest layers
@@ -69,6 +69,15 @@ def rate_spikes(images: np.ndarray, steps: int) -> np.ndarray:
     return out
 
 
+def coded_images(images: np.ndarray, steps: int, flush: int) -> np.ndarray:
+    """(N, C, H, W) -> (N, steps + flush, C, H, W): each image rate-coded for ``steps``, then
+    ``flush`` silent steps for its last spikes to reach the output (what the Loihi build is
+    scored, counted and compared on)."""
+    return np.concatenate([rate_spikes(images, steps),
+                           np.zeros((len(images), flush, *images.shape[1:]), np.float32)],
+                          axis=1)
+
+
 def run_deployed(network: SpikingNetwork, images: np.ndarray, labels: np.ndarray, steps: int,
                  batch: int = 64, progress=None) -> tuple[np.ndarray, np.ndarray]:
     """Accuracy after each step 1..``steps`` by output spike counts (ties to the lowest
@@ -84,9 +93,7 @@ def run_deployed(network: SpikingNetwork, images: np.ndarray, labels: np.ndarray
     with torch.no_grad():
         for start in range(0, len(images), batch):
             chunk = images[start:start + batch]
-            spikes = np.concatenate([rate_spikes(chunk, steps),
-                                     np.zeros((len(chunk), flush, *chunk.shape[1:]),
-                                              np.float32)], axis=1)
+            spikes = coded_images(chunk, steps, flush)
             out = network(torch.from_numpy(np.moveaxis(spikes, 1, -1))).numpy()  # (N, K, T')
             counts = np.cumsum(out, axis=-1)[..., flush - 1:flush - 1 + steps]
             correct += (counts.argmax(axis=1) == labels[start:start + batch, None]).sum(0)
@@ -112,10 +119,8 @@ def deployed_activity(network: SpikingNetwork, images: np.ndarray, steps: int, b
         with torch.no_grad():
             for start in range(0, len(images), batch):
                 chunk = images[start:start + batch]
-                coded = np.concatenate([rate_spikes(chunk, steps), np.zeros(
-                    (len(chunk), flush, *chunk.shape[1:]), np.float32)], axis=1)
                 recorded.clear()
-                x = torch.from_numpy(np.moveaxis(coded, 1, -1))
+                x = torch.from_numpy(np.moveaxis(coded_images(chunk, steps, flush), 1, -1))
                 network(x)
                 for layer, pre in zip(network.spec.layers, [x, *recorded[:-1]], strict=True):
                     for t in range(pre.shape[-1]):

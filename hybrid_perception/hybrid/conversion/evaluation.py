@@ -22,7 +22,7 @@ from hybrid_perception.networks.energy.models import EnergyModel
 from hybrid_perception.networks.energy.operations import OpCounts, synaptic_ops
 
 __all__ = ['LOIHI_STEP_S', 'RESETS', 'CODINGS', 'SEED_RATIOS', 'SpikingResult', 'ann_accuracy',
-           'interval_samples', 'live_metrics', 'loihi_against_ncs2', 'run_spiking']
+           'interval_samples', 'live_metrics', 'loihi_against_ncs2', 'run_spiking', 'steps_to']
 
 #: Loihi's wall time per time step of a converted MNIST network (coefficients.yaml, measured
 #: by Intel): the time base of Loihi's latency and power estimates
@@ -48,8 +48,14 @@ class SpikingResult:
 
     def steps_to(self, target: float) -> int | None:
         """The fewest steps whose accuracy reaches ``target`` (None: never)."""
-        reached = np.nonzero(self.accuracy >= target)[0]
-        return int(reached[0]) + 1 if reached.size else None
+        return steps_to(self.accuracy, target)
+
+
+def steps_to(accuracy: np.ndarray, target: float) -> int | None:
+    """The fewest steps whose accuracy (after each step 1..T) reaches ``target`` (None:
+    never): for the float network's run and the Loihi build's alike."""
+    reached = np.nonzero(np.asarray(accuracy) >= target)[0]
+    return int(reached[0]) + 1 if reached.size else None
 
 
 def ann_accuracy(chain: list[LinearLayer], images: np.ndarray, labels: np.ndarray,

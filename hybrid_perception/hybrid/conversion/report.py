@@ -123,12 +123,13 @@ def write_live_report(metrics: dict, out: Path) -> Path:
     estimated energy, a plot against time steps with the ANN beside, and the Loihi / NCS2
     ratios next to the seed's."""
     runs = metrics['runs']
+    def costs(m: dict) -> str:
+        if 'energy_uj' not in m:
+            return '- | -'
+        return f'{m.get("synaptic_ops", 0) or m.get("macs", 0):.4g} | {m["energy_uj"]:.4g}'
     rows = '\n'.join(
         f'| {name} | {m["accuracy"]:.4f} | {m["steps"]:.1f} | {m["latency_ms"]["p50"]:.2f} | '
-        f'{m["latency_ms"]["p99"]:.2f} | {m.get("synaptic_ops", 0) or m.get("macs", 0):.4g} | '
-        f'{m["energy_uj"]:.4g} |' if 'energy_uj' in m else
-        f'| {name} | {m["accuracy"]:.4f} | {m["steps"]:.1f} | {m["latency_ms"]["p50"]:.2f} | '
-        f'{m["latency_ms"]["p99"]:.2f} | - | - |' for name, m in runs.items())
+        f'{m["latency_ms"]["p99"]:.2f} | {costs(m)} |' for name, m in runs.items())
     models = '\n'.join(f'- {name}: {m["energy_model"]}' for name, m in runs.items()
                        if 'energy_model' in m)
     comparison = ''

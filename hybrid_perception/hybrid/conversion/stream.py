@@ -74,7 +74,6 @@ class ImageClassifier:
         if steps < 0 or margin < 0 or check_every < 1:
             raise HybridPerceptionError('steps and margin must be >= 0, check_every >= 1')
         self.bundle = bundle
-        self.network = network
         self.steps = steps or bundle.steps
         self.coding = coding
         self.margin = margin

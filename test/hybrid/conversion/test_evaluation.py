@@ -15,9 +15,9 @@ from torch import nn
 
 from hybrid_perception.datasets.digits import load_digits
 from hybrid_perception.hybrid.conversion.bundle import (
+    coded_images,
     deployable_network,
     load_converted,
-    rate_spikes,
     run_deployed,
 )
 from hybrid_perception.hybrid.conversion.evaluation import (
@@ -89,8 +89,7 @@ def test_torch_and_lava_agree_spike_for_spike_on_the_converted_network(trained, 
     chain, train, test = trained
     network = deployable_network(normalize(chain, activation_scales(chain, train.images[:500])))
     path = network.export_hdf5(tmp_path / 'network.net')
-    windows = np.concatenate([rate_spikes(test.images[:2], 16),
-                              np.zeros((2, 6, 1, 28, 28), np.float32)], axis=1)
+    windows = coded_images(test.images[:2], 16, 6)
     comparison = compare_runtimes(path, windows)
     assert comparison.agreement == 1.0
     assert comparison.torch_output.sum() > 0           # it spiked: agreement is not silence
