@@ -142,7 +142,7 @@ def loihi_against_ncs2(snn_ops: OpCounts, steps: float, ann_ops: OpCounts,
     over ``steps`` x the measured time per step; the NCS2's board power over its modelled time
     (never below the per-inference floor Blouw et al. 2019 measured on an NCS). The ratios are
     NCS2 / Loihi, so > 1 favours Loihi, next to the seed's."""
-    loihi = EnergyModel('loihi').estimate(snn_ops, seconds=steps * LOIHI_STEP_S)
+    loihi = EnergyModel('loihi').estimate(snn_ops, seconds=steps * LOIHI_STEP_S, idle=True)
     ncs2 = EnergyModel('ncs2', ncs2_mode).estimate(ann_ops)
     return {
         'loihi': {'energy_uj': loihi.joules * 1e6, 'seconds': loihi.seconds,

@@ -76,16 +76,18 @@ class EnergyModel:
         the time is modelled from MACs)."""
         return {name: self.estimate(layer).joules for name, layer in ops.per_layer.items()}
 
-    def estimate(self, ops: OpCounts, seconds: float | None = None) -> EnergyEstimate:
+    def estimate(self, ops: OpCounts, seconds: float | None = None, *,
+                 idle: bool = False) -> EnergyEstimate:
         """Energy of ``ops``; ``seconds`` is the workload's duration (for power, and the time a
-        chip draws its idle power or a board its power; without it a board's time is modelled
-        from its MACs, never below the board's per-inference floor where it has one)."""
+        board draws its power; without it a board's time is modelled from its MACs, never
+        below the board's per-inference floor where it has one). ``idle``: a chip also draws
+        its idle power over ``seconds`` (a whole-chip figure to set beside a board's)."""
         entry = self.entry
         if entry['kind'] == 'per_operation':
             pj = entry['pj']
             breakdown = {name: getattr(ops, name) * per_op * 1e-12 for name, per_op in pj.items()}
             coefficients = {f'{name} pJ': value for name, value in pj.items()}
-            if seconds is not None and 'idle_w' in entry:
+            if idle and seconds is not None and 'idle_w' in entry:
                 breakdown['idle'] = entry['idle_w'] * seconds
                 coefficients['idle W'] = entry['idle_w']
         else:

@@ -38,11 +38,14 @@ def test_per_operation_energy_is_count_times_coefficient():
     assert model.estimate(OPS).joules == pytest.approx(expected)
     doubled = OpCounts(**{k: 2 * v for k, v in OPS.as_dict().items()})
     assert model.estimate(doubled).joules == pytest.approx(2 * expected)
-    # over a duration the chip also draws its idle power, printed with its coefficient
     timed = model.estimate(OPS, seconds=0.01)
-    assert timed.joules == pytest.approx(expected + model.entry['idle_w'] * 0.01)
-    assert timed.watts == pytest.approx(timed.joules / 0.01)
-    assert f"idle W {model.entry['idle_w']:g}" in str(timed)
+    assert timed.joules == pytest.approx(expected)
+    assert timed.watts == pytest.approx(expected / 0.01)
+    # the whole chip also draws its idle power over the duration, printed with its coefficient
+    whole = model.estimate(OPS, seconds=0.01, idle=True)
+    assert whole.joules == pytest.approx(expected + model.entry['idle_w'] * 0.01)
+    assert whole.watts == pytest.approx(whole.joules / 0.01)
+    assert f"idle W {model.entry['idle_w']:g}" in str(whole)
 
 
 def test_board_energy_is_power_times_time():
