@@ -17,7 +17,7 @@ demo-pose:  ## H2: two-camera pose bag -> live ROS 2 graph (hybrid, ANN, SNN) ->
 	$(RUN) hybrid-perception evaluate --pipeline pose --bag out/demo-pose/bag --out out/demo-pose --model pose --model pose-200
 
 test:  ## lint + the whole test suite
-	$(RUN) sh -c 'ruff check . && python -m pytest -q --durations=15 test'
+	$(RUN) sh -c 'ruff check . && python -m pytest -q -n 2 --durations=15 test'
 
 bench:  ## benchmark scripts; each ends with one JSON line of figures
 	$(RUN) python benchmarks/event_path.py

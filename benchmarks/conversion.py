@@ -6,9 +6,10 @@ converted with its learnt thresholds). Each is trained here in ~30 s unless give
 `train digits` checkpoint or an ONNX file exported by any tool). For each method: the float
 SNN and the Loihi fixed-point build on all 450 test digits over time steps, and the fewest
 steps within 1 and 0.1 point of the ANN. Then the seed's deployment techniques one at a time
-(reset mode, input coding, initial voltage, threshold scaling of the 8-bit weights, the early
-decision), torch against Lava on the fixed-point network, and Loihi against an NCS2 (MODEL
-ESTIMATES, coefficients and sources printed) next to the seed's 27x power and 5x energy.
+and their best combination (hybrid.conversion.techniques: threshold balancing, reset, input
+coding, initial voltage; weight exponent and bits, the early decision), torch against Lava on
+the fixed-point networks, and Loihi against an NCS2 (MODEL ESTIMATES, coefficients and
+sources printed) next to the seed's 27x power and 5x energy.
 Ends with one JSON line of the figures.
 
     scripts/with-venv.sh python benchmarks/conversion.py [--relu FILE] [--qcfs FILE] [--quick]
@@ -39,8 +40,9 @@ from hybrid_perception.hybrid.conversion.evaluation import (
 from hybrid_perception.hybrid.conversion.model import linear_chain
 from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
 from hybrid_perception.hybrid.conversion.stream import ImageClassifier
+from hybrid_perception.hybrid.conversion.techniques import Settings, compare_techniques
 from hybrid_perception.hybrid.conversion.training import LeNetSpec, read_ann, train_digits
-from hybrid_perception.networks.energy import EnergyModel, OpCounts
+from hybrid_perception.networks.energy import OpCounts
 from hybrid_perception.networks.snn.compare import compare_runtimes
 from hybrid_perception.networks.training import TrainConfig
 
@@ -100,28 +102,26 @@ def main() -> int:
                             f'{key}_accuracy_at_16': float(accuracy[15]),
                             f'{key}_accuracy_at_32': float(accuracy[31])})
 
-    converted, network = networks['percentile']
-    model = models['relu'][1]
-    print('\nthe deployment techniques one at a time (ReLU, percentile; accuracy at 16 / 32 '
-          'steps):')
-    techniques = {
-        'reset subtract (float)': run_spiking(converted, test.images, test.labels, 32).accuracy,
-        'reset to zero (float)': run_spiking(converted, test.images, test.labels, 32,
-                                             reset='zero').accuracy,
-        'Poisson input (float)': run_spiking(converted, test.images, test.labels, 32,
-                                             coding='poisson').accuracy,
-        'initial voltage 0.5 (float)': run_spiking(converted, test.images, test.labels, 32,
-                                                   initial_voltage=0.5).accuracy,
-    }
-    for limit in (2.0, 4.0, 7.0):
-        techniques[f'largest weight at {limit:g} of 8 (fixed)'] = run_deployed(
-            deployable_network(converted, weight_limit=limit), test.images, test.labels, 32)[0]
-    for name, accuracy in techniques.items():
-        print(f'  {name:<34} {accuracy[15]:.4f} / {accuracy[31]:.4f}')
-        figures[f'technique {name} at 32'] = float(accuracy[31])
+    print('\nthe deployment techniques one at a time from the ReLU network\'s percentile '
+          'baseline (64 steps at most; the early decision on the first 150 images):')
+    techniques = compare_techniques(chains['relu'], train.images[:500], test.images,
+                                    test.labels, anns['relu'], min(steps, 64),
+                                    Settings(method='percentile'), early_images=150)
+    print(f'  {"technique":<20} {"setting":<40} {"network":<7} {"to -1 pt":>8} {"steps":>6} '
+          f'{"accuracy":>8} {"Loihi uJ (ESTIMATE)":>20}')
+    for row in techniques['rows']:
+        print(f'  {row.technique:<20} {row.setting:<40} {row.network:<7} '
+              f'{row.steps_to_target!s:>8} {row.steps:6.1f} {row.accuracy:8.4f} '
+              f'{row.energy_uj:20.4g}')
+        figures[f'technique {row.technique} {row.setting} ({row.network})'] = {
+            'steps_to_ann_minus_1': row.steps_to_target, 'steps': row.steps,
+            'accuracy': row.accuracy, 'energy_uj': row.energy_uj}
+    print(f'  best float: {techniques["best_float"]}\n  best Loihi: {techniques["best_loihi"]}')
 
+    model = models['relu'][1]
+    network = networks['percentile'][1]
     with tempfile.TemporaryDirectory() as tmp:
-        bundle: ConvertedBundle = save_converted(Path(tmp) / 'digits', network, model, 48,
+        bundle: ConvertedBundle = save_converted(Path(tmp) / 'digits', network, model, 32,
                                                  tuple('0123456789'))
         qcfs = save_converted(Path(tmp) / 'qcfs', networks['qcfs'][1], models['qcfs'][1], 16,
                               tuple('0123456789'))
@@ -131,23 +131,6 @@ def main() -> int:
         print(f'\ntorch and Lava (fixed point) on the exported ReLU and QCFS networks, 3 images '
               f'of {32 + flush} steps: spike agreement {agreement:.6f}')
         figures['spike_agreement'] = agreement
-
-        print('\nearly decision (48 steps at most, checked every 8; 150 images):')
-        print(f'  {"margin":>6} {"accuracy":>9} {"steps":>6} {"synaptic ops":>13} '
-              f'{"Loihi uJ (ESTIMATE)":>20}')
-        loihi = EnergyModel('loihi')
-        for margin in (0, 2, 4, 8):
-            classifier = ImageClassifier(bundle, margin=margin, count_ops=True)
-            right = sum(classifier(image[0]).label == str(label)
-                        for image, label in zip(test.images[:150], test.labels[:150],
-                                                strict=True))
-            ops = classifier.ops_per_image()
-            energy = loihi.estimate(ops).joules * 1e6
-            print(f'  {margin:>6} {right / 150:9.4f} {classifier.mean_steps():6.1f} '
-                  f'{ops.synaptic_op:13.4g} {energy:20.4g}')
-            figures[f'early_margin_{margin}'] = {'accuracy': right / 150,
-                                                 'steps': classifier.mean_steps(),
-                                                 'energy_uj': energy}
 
         print('\nLoihi against an NCS2, one image (MODEL ESTIMATES; seed: 27x power, 5x '
               'energy, measured), the QCFS build at 16 steps:')

@@ -69,6 +69,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument('--default-steps', type=int, default=None,
                         help='time steps the model folder runs at (default: the fewest of '
                              '--steps within 1 point of the ANN on the Loihi build)')
+    parser.add_argument('--weight-bits', type=int, default=8,
+                        help='the Loihi build\'s signed weight bits, 2..8 (default 8, SLAYER\'s '
+                             'and Loihi\'s)')
+    parser.add_argument('--exponent', choices=['layer', 'shared'], default='layer',
+                        help='weight exponent: one per layer (default; each layer\'s weights '
+                             'span all their bits) or one for the network')
+    parser.add_argument('--techniques', action='store_true',
+                        help='also measure the deployment techniques one at a time from these '
+                             'settings (threshold balancing, bias, reset, coding, initial '
+                             'voltage on the float SNN; weight exponent, weight bits, early '
+                             'decision on the Loihi build) and their best combination: a table '
+                             'in report.md and conversion.json (about 10 more runs)')
     parser.add_argument('--agreement-images', type=int, default=5,
                         help='test images streamed through both torch and Lava (default 5; '
                              'Lava\'s CPU simulation is slow)')
@@ -110,9 +122,9 @@ def convert(args: argparse.Namespace) -> int:
     test = load_image_data(args.data, 'test', size)
     if args.test_images is not None:
         test = type(test)(test.images[:args.test_images], test.labels[:args.test_images])
-    chain = linear_chain(model, shape, max_pool=args.max_pool)
-    if args.bias == 'drop':
-        chain = [replace(layer, bias=np.zeros_like(layer.bias)) for layer in chain]
+    read = linear_chain(model, shape, max_pool=args.max_pool)
+    chain = read if args.bias == 'keep' else [
+        replace(layer, bias=np.zeros_like(layer.bias)) for layer in read]
     print(f'{args.model}: {len(chain)} layers to convert '
           f'({", ".join("conv" if layer.conv else "dense" for layer in chain)})')
     scales = activation_scales(chain, calibration.images[:args.calibration], args.method)
@@ -127,7 +139,7 @@ def convert(args: argparse.Namespace) -> int:
                              progress=bar)
     settings = {'method': args.method, 'reset': args.reset, 'coding': args.coding,
                 'initial_voltage': args.initial_voltage, 'max_pool': args.max_pool,
-                'bias': args.bias,
+                'bias': args.bias, 'weight_bits': args.weight_bits, 'exponent': args.exponent,
                 'data': args.data, 'scales': scales}
     deployed = None
     if args.deploy == 'auto' and not any(layer.bias.any() for layer in chain):
@@ -135,8 +147,10 @@ def convert(args: argparse.Namespace) -> int:
     elif args.deploy == 'auto':
         print('not deployed: the network has biases, which SLAYER/NetX blocks do not carry '
               '(train digits --bias off)')
+    techniques = _techniques(read, calibration, test, ann, steps, args) \
+        if args.techniques else None
     summary = write_report(args.out, ann, result, sorted(set(args.steps)), settings, chain,
-                           deployed)
+                           deployed, techniques)
     for row in summary['snn']:
         if not row['quantized']:
             print(f'  {row["steps"]:5d} steps: accuracy {row["accuracy"]:.4f}, '
@@ -185,7 +199,7 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
     )
     from hybrid_perception.networks.snn.compare import compare_runtimes
 
-    network = deployable_network(converted)
+    network = deployable_network(converted, args.weight_bits, args.exponent)
     with tqdm(total=len(test), desc=f'Loihi fixed point, {steps} steps', unit='image') as bar:
         accuracy, counts = run_deployed(network, test.images, test.labels, steps, progress=bar)
     spikes, ops = deployed_activity(network, test.images[:100], steps)
@@ -193,12 +207,30 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
     default = args.default_steps or (good[0] if good else max(args.steps))
     bundle = save_converted(args.out, network, model, default, [str(c) for c in range(10)],
                             {'ann_accuracy': ann, 'snn_accuracy': float(accuracy[default - 1]),
-                             'data': args.data, 'method': args.method})
+                             'data': args.data, 'method': args.method,
+                             'weight_bits': args.weight_bits, 'exponent': args.exponent})
     path = bundle.snn_path
     images = test.images[:args.agreement_images]
     print(f'torch and Lava, {len(images)} images of {steps + bundle.flush_steps} steps ...')
     comparison = compare_runtimes(path, coded_images(images, steps, bundle.flush_steps))
     return {'accuracy': accuracy, 'spikes_out': counts, 'network': path, 'steps': default,
             'spikes': spikes, 'synaptic_ops': ops,
-            'threshold': network.spec.neuron.threshold,
+            'thresholds': [layer.threshold for layer in network.spec.layers],
             'spike_agreement': comparison.agreement}
+
+
+def _techniques(chain, calibration, test, ann: float, steps: int, args: argparse.Namespace
+                ) -> dict:
+    from hybrid_perception.hybrid.conversion.techniques import Settings, compare_techniques
+    baseline = Settings(method=args.method, bias=args.bias, reset=args.reset,
+                        coding=args.coding, initial_voltage=args.initial_voltage,
+                        exponent=args.exponent, weight_bits=args.weight_bits)
+    print(f'deployment techniques, one at a time from {baseline}:')
+    techniques = compare_techniques(chain, calibration.images[:args.calibration], test.images,
+                                    test.labels, ann, steps, baseline,
+                                    progress=lambda text: print(f'  {text}', flush=True))
+    for row in techniques['rows']:
+        print(f'  {row.technique:<20} {row.setting:<10.60} {row.network:<6} steps to ANN-1 '
+              f'{row.steps_to_target!s:>4}, accuracy {row.accuracy:.4f} at {row.steps:.1f} '
+              f'steps, {row.energy_uj:.4g} uJ (ESTIMATE)')
+    return techniques

@@ -55,6 +55,9 @@ class ConvLayer:
     stride: int = 1
     padding: int = 1
     weight_scale: float = 2.0
+    #: this layer's own threshold over the network's neuron (a converted network gives each
+    #: layer its own weight scale, which is Loihi's per-layer weight exponent)
+    threshold: float | None = None
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, int, int]:
         if len(shape) != 3:
@@ -73,6 +76,8 @@ class DenseLayer:
 
     units: int
     weight_scale: float = 2.0
+    #: as :attr:`ConvLayer.threshold`
+    threshold: float | None = None
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int]:
         return (self.units,)
@@ -84,7 +89,8 @@ _LAYER_TYPES: dict[str, type] = {'conv': ConvLayer, 'dense': DenseLayer}
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """Input shape (C, H, W), the neuron model shared by all layers, and the layers in order."""
+    """Input shape (C, H, W), the neuron model shared by all layers (a layer may set its own
+    threshold), and the layers in order."""
 
     input_shape: tuple[int, int, int]
     layers: tuple[Layer, ...]

@@ -3,17 +3,22 @@ Lava and Loihi, the same file for the torch runtime), with Loihi's fixed point, 
 folder it is deployed as.
 
 Integrate-and-fire is CUBA with a current decay of 1 (the current is the step's input) and a
-voltage decay of 0, reset to zero on a spike (Loihi's). One threshold serves every layer (our
-spec's single neuron model), so threshold balancing stays in the weights: each layer's are
-multiplied by the threshold ``theta``, which is chosen to put the largest weight of the whole
-network at ``weight_limit`` of SLAYER's 8-bit range (weights in steps of 1/32 up to 8).
+voltage decay of 0, reset to zero on a spike (Loihi's). Threshold balancing stays in the weights:
+a layer's weights and its threshold are multiplied by the same ``theta``, which leaves its
+spikes unchanged and puts its largest weight at the top of Loihi's signed weight mantissa.
+With ``exponent='layer'`` (Loihi's per-layer weight exponent) every layer gets its own
+``theta``, so a layer of small weights keeps all its bits; ``'shared'`` uses one for the whole
+network (one exponent), as the layer with the largest weights sets it. SLAYER quantises weights
+in steps of 1/32 in [-4, 4 - 1/32] (8 bits; NetX writes them as even integers of 1/64, and
+Lava's NetX finds each layer's bits and exponent from them): ``weight_bits`` < 8 keeps every
+``2 ** (8 - bits)``-th step, which NetX then deploys as that many bits.
 SLAYER's blocks have no bias: a network with biases is refused here (train it without, as
 ``train digits`` does by default) rather than deployed as something else.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,28 +35,52 @@ from hybrid_perception.networks.snn.runtime import SnnRuntime
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
 
-__all__ = ['WEIGHT_LIMIT', 'ConvertedBundle', 'coded_images', 'deployable_network',
+__all__ = ['EXPONENTS', 'MAX_THRESHOLD', 'ConvertedBundle', 'coded_images', 'deployable_network',
            'deployed_activity', 'load_converted', 'rate_spikes', 'run_deployed', 'save_converted']
 
-#: where the largest weight lands (SLAYER's quantizer clamps at 8 - 1/32); half the range
-#: measured best on digits: 1/32 steps stay fine enough for the smallest layers
-WEIGHT_LIMIT = 4.0
+#: SLAYER's weight grid (``quantize_8bit``: steps of 2 / w_scale, w_scale = 64)
+WEIGHT_STEP = 1 / 32
+#: the largest threshold the torch runtime keeps bit-exact with Loihi: SLAYER fires at
+#: ``v >= threshold + 0.01 / 4096`` (Loihi: ``v > threshold``), and from 32 up that epsilon is
+#: below float32's resolution, so torch fires at equality where the chip does not (seen on a
+#: layer with threshold 150.6: agreement 0.995). Well inside Loihi's 17-bit mantissa (2048).
+MAX_THRESHOLD = 2047 / 64
+EXPONENTS = ('layer', 'shared')
 
 
-def deployable_network(chain: list[LinearLayer], weight_limit: float = WEIGHT_LIMIT
+def deployable_network(chain: list[LinearLayer], weight_bits: int = 8, exponent: str = 'layer'
                        ) -> SpikingNetwork:
-    """The balanced chain (thresholds 1) as a SLAYER network with threshold ``theta``."""
+    """The balanced chain (thresholds 1) as a SLAYER network of ``weight_bits`` signed
+    weights with a per-layer (``'layer'``) or one network-wide (``'shared'``) exponent; a
+    layer whose scale would take its threshold past :data:`MAX_THRESHOLD` stops there."""
+    if not 2 <= weight_bits <= 8:
+        raise ConversionError(f'weight bits must be 2..8 (Loihi\'s synapse), got {weight_bits}')
+    if exponent not in EXPONENTS:
+        raise ConversionError(f'exponent must be one of {EXPONENTS}, got {exponent!r}')
     for i, layer in enumerate(chain):
         if np.any(layer.bias):
             raise ConversionError(f'layer {i} has a bias, which SLAYER/NetX CUBA blocks do not '
                                   'deploy: train without biases (train digits --bias off)')
-    theta = weight_limit / max(float(np.abs(layer.weight).max()) for layer in chain)
-    spec = NetworkSpec(tuple(chain[0].input_shape), tuple(layer.spec for layer in chain),
-                       NeuronSpec(threshold=theta, current_decay=1.0, voltage_decay=0.0))
+    step = WEIGHT_STEP * 2 ** (8 - weight_bits)
+    top = (2 ** (weight_bits - 1) - 1) * step
+    largest = [float(np.abs(layer.weight).max()) or 1.0 for layer in chain]
+    thetas = [min(top / (w if exponent == 'layer' else max(largest)), MAX_THRESHOLD)
+              for w in largest]
+    for i, (theta, weight) in enumerate(zip(thetas, largest, strict=True)):
+        if round(weight * theta / step) == 0:
+            raise ConversionError(
+                f'layer {i}: its weights ({weight:.3g} at most) all round to zero on Loihi\'s '
+                f'{weight_bits}-bit grid at the largest exact threshold {MAX_THRESHOLD:.2f}')
+    layers = tuple(replace(layer.spec, threshold=theta)
+                   for layer, theta in zip(chain, thetas, strict=True))
+    spec = NetworkSpec(tuple(chain[0].input_shape), layers,
+                       NeuronSpec(threshold=thetas[-1], current_decay=1.0, voltage_decay=0.0))
     network = SpikingNetwork(spec)
-    for block, layer in zip(network.spiking_blocks, chain, strict=True):
+    for block, layer, theta in zip(network.spiking_blocks, chain, thetas, strict=True):
+        codes = np.clip(np.round(layer.weight * theta / step), -2 ** (weight_bits - 1),
+                        2 ** (weight_bits - 1) - 1)
         weight = block.synapse.weight
-        weight.data = torch.from_numpy(layer.weight * theta).reshape(weight.shape).to(weight)
+        weight.data = torch.from_numpy(codes * step).reshape(weight.shape).to(weight)
     return network.eval()
 
 

@@ -4,6 +4,7 @@ accuracy and synaptic operations against time steps, energy labelled as the esti
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,10 @@ def loihi_energy(result: SpikingResult, chain: list[LinearLayer], steps: int):
 
 def write_report(out: Path, ann_accuracy: float, result: SpikingResult, steps: list[int],
                  settings: dict[str, Any], chain: list[LinearLayer],
-                 deployed: dict | None = None) -> dict:
+                 deployed: dict | None = None, techniques: dict | None = None) -> dict:
     """``deployed``: the Loihi build's accuracy, spikes and synaptic operations by step, its
-    threshold, its spike agreement (torch vs Lava) and its file."""
+    thresholds, its spike agreement (torch vs Lava) and its file; ``techniques``: what
+    :func:`.techniques.compare_techniques` measured."""
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for quantized in (False, True) if deployed is not None else (False,):
@@ -56,8 +58,11 @@ def write_report(out: Path, ann_accuracy: float, result: SpikingResult, steps: l
     }
     if deployed is not None:
         summary.update(spike_agreement=deployed['spike_agreement'],
-                       loihi_threshold=deployed['threshold'],
+                       loihi_thresholds=deployed['thresholds'],
                        network=str(deployed['network'].name))
+    if techniques is not None:
+        summary['techniques'] = {**techniques,
+                                 'rows': [asdict(row) for row in techniques['rows']]}
     (out / 'conversion.json').write_text(json.dumps(summary, indent=2))
     plot = _plot(out / 'accuracy_vs_steps.png', ann_accuracy, result,
                  None if deployed is None else deployed['accuracy'])
@@ -66,9 +71,12 @@ def write_report(out: Path, ann_accuracy: float, result: SpikingResult, steps: l
                       f'| {r["accuracy"]:.4f} | {r["spikes"]:.0f} | {r["synaptic_ops"]:.0f} | '
                       f'{r["energy_uj"]:.3g} | {r["latency_ms"]:.3g} |' for r in rows)
     deployment = ('Not deployed (biases, or --deploy off).' if deployed is None else
-                  f'Deployed as {deployed["network"].name} (NetX HDF5; 8-bit weights, one '
-                  f'threshold {deployed["threshold"]:.3f}, reset to zero, rate-coded spike '
-                  f'input): torch and Lava spike agreement {deployed["spike_agreement"]:.6f}.')
+                  f'Deployed as {deployed["network"].name} (NetX HDF5; '
+                  f'{settings["weight_bits"]}-bit weights with '
+                  f'{"a per-layer" if settings["exponent"] == "layer" else "one"} exponent, '
+                  f'layer thresholds {", ".join(f"{t:.1f}" for t in deployed["thresholds"])}, '
+                  f'reset to zero, rate-coded spike input): torch and Lava spike agreement '
+                  f'{deployed["spike_agreement"]:.6f}.')
     (out / 'report.md').write_text(f'''# ANN -> SNN conversion
 
 Data: {settings['data']}; thresholds balanced by {settings['method']}; reset by
@@ -91,8 +99,38 @@ Energy is a MODEL ESTIMATE, not a measurement: {summary['energy_model']}. Latenc
 steps times {LOIHI_STEP_S * 1e6:.1f} us, Intel's measured time per step of a converted MNIST
 net on Loihi (../shared/REFERENCES.md H3): an estimate too.
 Mean spikes per neuron per step, by spiking layer: {rates}.
-''')
+{_techniques_section(techniques)}''')
     return summary
+
+
+def _techniques_section(techniques: dict | None) -> str:
+    if techniques is None:
+        return ''
+    def cell(value) -> str:
+        return '-' if value is None else f'{value:g}' if isinstance(value, float) else str(value)
+    rows = '\n'.join(
+        f'| {r.technique} | {r.setting} | {r.network} | {cell(r.steps_to_target)} | '
+        f'{r.steps:.1f} | {r.accuracy:.4f} | {r.final_accuracy:.4f} | {r.synaptic_ops:.4g} | '
+        f'{r.energy_uj:.4g} | {r.latency_ms:.3g} |' for r in techniques['rows'])
+    best = techniques.get('best_loihi') or techniques['best_float']
+    return f'''
+## Deployment techniques, one at a time from the baseline
+
+Baseline: {', '.join(f'{k}={v}' for k, v in techniques['baseline'].items())}. Each row
+switches one technique; the float rows run the float SNN, the Loihi rows the fixed-point build
+(the early decision streamed image by image, as the node runs it, on the first test images).
+"Steps to ANN-1" is the fewest steps within 1 point of the ANN; the figures after it are at
+those steps (or at the sweep's end when never reached; for the early decision, its mean
+steps). Energy and latency are MODEL ESTIMATES (Loihi, operations only; steps x
+{LOIHI_STEP_S * 1e6:.1f} us).
+
+| technique | setting | network | steps to ANN-1 | steps | accuracy | accuracy at the end \
+| synaptic ops / image | Loihi uJ (ESTIMATE) | Loihi ms (ESTIMATE) |
+|---|---|---|---|---|---|---|---|---|---|
+{rows}
+
+Best combination: {', '.join(f'{k}={v}' for k, v in best.items())}.
+'''
 
 
 def _plot(path: Path, ann_accuracy: float, result: SpikingResult,

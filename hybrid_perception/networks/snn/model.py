@@ -89,10 +89,12 @@ def read_spec(path: str | Path) -> NetworkSpec:
 
 
 def _blocks(spec: NetworkSpec) -> list[torch.nn.Module]:
-    neuron = spec.neuron.slayer_params()
     blocks: list[torch.nn.Module] = []
     in_shape = tuple(spec.input_shape)
     for layer, out_shape in zip(spec.layers, spec.layer_shapes(), strict=True):
+        neuron = spec.neuron.slayer_params()
+        if layer.threshold is not None:
+            neuron['threshold'] = layer.threshold
         if isinstance(layer, ConvLayer):
             blocks.append(slayer.block.cuba.Conv(
                 neuron, in_shape[0], layer.channels, layer.kernel, stride=layer.stride,
