@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,6 +79,10 @@ def test_snn_commands_refuse_bad_input_clearly(tmp_path, capsys):
     (tmp_path / 'junk.net').write_bytes(b'not hdf5')
     assert 'not a network exported' in refused('run-snn', str(tmp_path / 'junk.net'))
     assert 'no checkpoint' in refused('export', str(tmp_path / 'missing.pt'))
+    # one host of a split graph names nodes its YAML has
+    assert 'no node loihi_node (it has dvs_driver, snn_node' in refused(
+        'run', str(Path(__file__).parents[1] / 'config' / 'gesture.yaml'), '--nodes',
+        'snn_node', 'loihi_node')
 
 
 def test_train_gesture_writes_deployable_models_and_a_summary(tmp_path):

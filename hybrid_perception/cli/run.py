@@ -18,6 +18,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument('--set', action='append', default=[], metavar='NODE.PARAM=VALUE',
                      help='override a parameter (repeatable), e.g. '
                           '--set dvs_driver.source=rosbag --set dvs_driver.path=gestures')
+    parser.add_argument('--nodes', nargs='+', default=None, metavar='NODE',
+                        help='start only these nodes of the graph (one host of a graph split '
+                             'across machines, e.g. --nodes dvs_driver snn_node on the Loihi '
+                             'host and --nodes accumulator_node ann_node on the Jetson)')
     parser.add_argument('--duration', type=float, default=None,
                      help='stop after this many seconds (default: Ctrl-C or end of file)')
     parser.set_defaults(func=run_graph)
@@ -27,10 +31,17 @@ def run_graph(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
+    from hybrid_perception.errors import HybridPerceptionError
     from hybrid_perception.ros.entry import init_without_signal_handlers, spin_until, stop_node
     from hybrid_perception.ros.graph import graph_parameters, start_graph
 
     graph = graph_parameters(args.config, args.set)
+    if args.nodes is not None:
+        unknown = sorted(set(args.nodes) - set(graph))
+        if unknown:
+            raise HybridPerceptionError(f'{args.config} has no node {", ".join(unknown)} '
+                                        f'(it has {", ".join(graph)})')
+        graph = {name: graph[name] for name in graph if name in args.nodes}
     stop = init_without_signal_handlers()
     nodes = []
     try:

@@ -43,7 +43,8 @@ class InputHealth:
         self.bad_messages = 0
         self.last_error = ''
         self._last_at = float('-inf')
-        self._published: set[str] = set()
+        self._published: set[str] = set()     # inputs that have had a publisher
+        self._connected: set[str] = set()     # inputs that have one now
         self.lost_publishers = 0      # times the node's input lost its last publisher
         self._lost = False
 
@@ -59,14 +60,22 @@ class InputHealth:
         return {'bad_messages': self.bad_messages, 'lost_publishers': self.lost_publishers}
 
     def silent_topics(self) -> list[str]:
-        """The node's subscribed topics that had a publisher and have none now."""
+        """The node's subscribed topics that had a publisher and have none now. An input that
+        gains its first publisher (or one back) is logged once: across hosts, the line that
+        says discovery reached the stage upstream."""
         lost = []
         for subscription in self._node.subscriptions:
             topic = subscription.topic_name
             if self._node.count_publishers(topic):
+                if topic not in self._connected:
+                    self._logger.info(f'input {topic} connected: '
+                                      f'{self._node.count_publishers(topic)} publisher(s)')
+                self._connected.add(topic)
                 self._published.add(topic)
-            elif topic in self._published:
-                lost.append(topic)
+            else:
+                self._connected.discard(topic)
+                if topic in self._published:
+                    lost.append(topic)
         return lost
 
     def status(self, active: bool) -> tuple[bytes, str]:

@@ -1,0 +1,166 @@
+"""H1's graph split as the seed deploys it: the driver and the SNN on a "Loihi host", the
+accumulator and the ANN on a "Jetson host", two Linux network namespaces joined by a veth
+pair, DDS discovering across the link (multicast, as between two machines). The decisions
+that cross it are the model's, message for message, as on one host.
+
+Needs root (CI has it) for ``ip netns``; addresses only on the link the test creates, which is
+removed after it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hybrid_perception.events.array import make_events
+from hybrid_perception.hybrid.gesture.bundle import load_bundle
+from hybrid_perception.io.rosbag import EventBagWriter
+from hybrid_perception.io.sources import packetize
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which('ip') is None,
+    reason='network namespaces need root and iproute2')
+
+
+@contextmanager
+def two_hosts() -> Iterator[tuple[str, str, str]]:
+    """Two namespaces on a private /24 (named and numbered by this process, so parallel test
+    processes never share one), multicast routed over the link; always removed. Yields the
+    namespaces and the first one's end of the link."""
+    tag = os.getpid() % 100_000
+    a, b = f'hp{tag}a', f'hp{tag}b'
+    subnet = f'10.213.{tag % 250}'
+    commands = [
+        f'netns add {a}', f'netns add {b}',
+        f'link add hp{tag}va type veth peer name hp{tag}vb',
+        f'link set hp{tag}va netns {a}', f'link set hp{tag}vb netns {b}',
+        f'-n {a} addr add {subnet}.1/24 dev hp{tag}va',
+        f'-n {b} addr add {subnet}.2/24 dev hp{tag}vb',
+        f'-n {a} link set lo up', f'-n {b} link set lo up',
+        f'-n {a} link set hp{tag}va up', f'-n {b} link set hp{tag}vb up',
+        f'-n {a} route add 224.0.0.0/4 dev hp{tag}va',
+        f'-n {b} route add 224.0.0.0/4 dev hp{tag}vb',
+    ]
+    try:
+        for command in commands:
+            subprocess.run(['ip', *command.split()], check=True, capture_output=True)
+        yield a, b, f'hp{tag}va'
+    finally:
+        for name in (a, b):
+            subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
+
+
+class Host:
+    """Processes started inside one namespace, their output kept in files."""
+
+    def __init__(self, namespace: str, folder: Path) -> None:
+        self.namespace = namespace
+        self.folder = folder
+        # the same domain on both hosts; discovery over the link, not only localhost
+        self.env = {**os.environ, 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'SUBNET'}
+        self.processes: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        log = self.folder / f'{self.namespace}-{name}.log'
+        process = subprocess.Popen(
+            ['ip', 'netns', 'exec', self.namespace, shutil.which('hybrid-perception'), *args],
+            env=self.env, stdout=log.open('w'), stderr=subprocess.STDOUT)
+        self.processes.append((process, log))
+        return process
+
+    def wait_for(self, name: str, text: str, timeout_s: float = 120.0) -> bool:
+        log = self.folder / f'{self.namespace}-{name}.log'
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if text in log.read_text():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def stop(self) -> None:
+        for process, _ in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process, _ in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def output(self) -> str:
+        return '\n'.join(f'--- {log.name}\n{log.read_text()[-3000:]}'
+                         for _, log in self.processes)
+
+
+def _sent_bytes(namespace: str, device: str) -> int:
+    import json
+    out = subprocess.run(['ip', '-n', namespace, '-s', '-j', 'link', 'show', 'dev', device],
+                         check=True, capture_output=True, text=True).stdout
+    return int(json.loads(out)[0]['stats64']['tx']['bytes'])
+
+
+def _decisions(bag: Path) -> list[np.ndarray]:
+    from rosbags.rosbag2 import Reader
+
+    from hybrid_perception.io.rosbag import typestore
+    store = typestore()
+    with Reader(bag) as reader:
+        wanted = [c for c in reader.connections if c.topic == '/classification']
+        return [np.frombuffer(bytes(store.deserialize_cdr(raw, c.msgtype).data), np.float32)
+                for c, _, raw in reader.messages(connections=wanted)]
+
+
+def test_the_split_graph_decides_as_one_host_does(gesture_events, offline_probabilities,
+                                                  tmp_path):
+    bag = tmp_path / 'take'
+    from hybrid_perception.datasets.gestures import GestureClips
+    with EventBagWriter(bag, GestureClips().renderer.sensor) as writer:
+        # the take, then one event later: the stream moves on past the last interval
+        for stamp, packet in packetize([gesture_events, make_events([240_000], [0], [0], [1])],
+                                       1000):
+            writer.write(packet, stamp)
+    graph = str(ROOT / 'config' / 'gesture.yaml')
+    with two_hosts() as (loihi_ns, jetson_ns, link):
+        loihi, jetson = Host(loihi_ns, tmp_path), Host(jetson_ns, tmp_path)
+        try:
+            loihi.start('snn', 'run', graph, '--nodes', 'snn_node',
+                        '--set', 'snn_node.reliability=reliable')
+            jetson.start('graph', 'run', graph, '--nodes', 'accumulator_node', 'ann_node')
+            jetson.start('record', 'record', str(tmp_path / 'decisions'),
+                         '--topic', '/classification')
+            # the accumulator has discovered the SNN across the link: the stream may start
+            assert jetson.wait_for('graph', 'input /snn/spikes connected'), \
+                loihi.output() + jetson.output()
+            before = _sent_bytes(loihi_ns, link)
+            driver = loihi.start('driver', 'run', graph, '--nodes', 'dvs_driver',
+                                 '--set', 'dvs_driver.source=rosbag',
+                                 '--set', f'dvs_driver.path={bag}',
+                                 '--set', 'dvs_driver.wait_for_subscribers=1')
+            driver.wait(timeout=180)
+            assert loihi.wait_for('driver', 'the replayed file ended', 10)
+            time.sleep(3.0)                   # the last decision crosses back and is recorded
+            sent = _sent_bytes(loihi_ns, link) - before
+        finally:
+            loihi.stop()
+            jetson.stop()
+    decisions = _decisions(tmp_path / 'decisions')
+    expected = offline_probabilities(gesture_events, 'gesture/hybrid')
+    assert len(decisions) == len(expected), loihi.output() + jetson.output()
+    assert np.allclose(np.stack(decisions), expected, atol=1e-4)
+    assert 'Traceback' not in loihi.output() + jetson.output()
+    # the spikes went over the link (not a shared-memory shortcut between the namespaces):
+    # every interval's spike raster, as mono8, left the Loihi host
+    channels, *positions = load_bundle('gesture/hybrid').spec.feature_shape
+    interval = load_bundle('gesture/hybrid').spec.interval
+    print(f'{sent} bytes sent over the link during the replay')
+    assert sent > len(expected) * channels * int(np.prod(positions)) * interval
