@@ -15,11 +15,16 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 find_python310() {
-  local candidates=("${HYBRID_PERCEPTION_PYTHON:-}" python3.10)
-  if command -v pyenv >/dev/null 2>&1; then
-    candidates+=("$(pyenv root)"/versions/3.10.*/bin/python)
+  # An interpreter named in HYBRID_PERCEPTION_PYTHON is the only one tried: a wrong choice is
+  # an error, not silently replaced by another Python.
+  local candidates=("${HYBRID_PERCEPTION_PYTHON:-}")
+  if [ -z "${HYBRID_PERCEPTION_PYTHON:-}" ]; then
+    candidates=(python3.10)
+    if command -v pyenv >/dev/null 2>&1; then
+      candidates+=("$(pyenv root)"/versions/3.10.*/bin/python)
+    fi
+    candidates+=(/usr/bin/python3.10 /usr/local/bin/python3.10)
   fi
-  candidates+=(/usr/bin/python3.10 /usr/local/bin/python3.10)
   local c
   for c in "${candidates[@]}"; do
     [ -n "$c" ] || continue
@@ -32,7 +37,7 @@ find_python310() {
 }
 
 if ! py=$(find_python310); then
-  echo "error: Python 3.10 not found (lava-nc 0.10 fails to import on 3.11+)." >&2
+  echo "error: Python 3.10 not found${HYBRID_PERCEPTION_PYTHON:+ at HYBRID_PERCEPTION_PYTHON=$HYBRID_PERCEPTION_PYTHON} (lava-nc 0.10 fails to import on 3.11+)." >&2
   echo "       Install it (e.g. 'pyenv install 3.10.13' or 'apt install python3.10 python3.10-venv')" >&2
   echo "       or point HYBRID_PERCEPTION_PYTHON at a 3.10 interpreter." >&2
   exit 3

@@ -112,7 +112,9 @@ def _techniques_section(techniques: dict | None) -> str:
         f'| {r.technique} | {r.setting} | {r.network} | {cell(r.steps_to_target)} | '
         f'{r.steps:.1f} | {r.accuracy:.4f} | {r.final_accuracy:.4f} | {r.synaptic_ops:.4g} | '
         f'{r.energy_uj:.4g} | {r.latency_ms:.3g} |' for r in techniques['rows'])
-    best = techniques.get('best_loihi') or techniques['best_float']
+    best = '; '.join(f'{network}: ' + ', '.join(f'{k}={v}' for k, v in techniques[key].items())
+                     for network, key in (('float SNN', 'best_float'),
+                                          ('Loihi build', 'best_loihi')) if key in techniques)
     return f'''
 ## Deployment techniques, one at a time from the baseline
 
@@ -129,7 +131,7 @@ steps). Energy and latency are MODEL ESTIMATES (Loihi, operations only; steps x
 |---|---|---|---|---|---|---|---|---|---|
 {rows}
 
-Best combination: {', '.join(f'{k}={v}' for k, v in best.items())}.
+Best combinations: {best}.
 '''
 
 

@@ -69,6 +69,7 @@ LOIHI_TECHNIQUES = {
 }
 #: output spikes the leader must be ahead by to stop an image early (checked every 8 steps)
 EARLY_MARGINS = (0, 2, 4)
+EARLY = {'early decision': ('early_margin', EARLY_MARGINS)}
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ def compare_techniques(chain: list[LinearLayer], calibration: np.ndarray, images
     combined = replace(baseline, **best)
     rows.append(_row('best combination', _describe(combined, FLOAT_TECHNIQUES), 'float',
                      float_run(combined), chain, target))
-    out = {'baseline': asdict(baseline), 'rows': rows, 'best_float': asdict(combined)}
+    out = {'baseline': asdict(baseline), 'rows': rows,
+           'best_float': _fields(combined, FLOAT_TECHNIQUES)}
     if has_bias and baseline.bias == 'keep':
         return out
 
@@ -160,8 +162,9 @@ def compare_techniques(chain: list[LinearLayer], calibration: np.ndarray, images
                  key=lambda row: row.energy_uj)
     best_loihi = replace(build, early_margin=int(chosen.setting))
     rows.append(replace(chosen, technique='best combination', setting=_describe(
-        best_loihi, {**LOIHI_TECHNIQUES, 'early decision': ('early_margin', EARLY_MARGINS)})))
-    out['best_loihi'] = asdict(best_loihi)
+        best_loihi, {**LOIHI_TECHNIQUES, **EARLY})))
+    out['best_loihi'] = _fields(best_loihi, {'threshold balancing': ('method', ()),
+                                             **LOIHI_TECHNIQUES, **EARLY})
     return out
 
 
@@ -203,5 +206,11 @@ def _option(options, rows: list[TechniqueRow], current):
                key=lambda pair: (pair[1].rank(), pair[0] != current))[0]
 
 
+def _fields(settings: Settings, techniques: dict) -> dict:
+    """The settings the techniques switch (the Loihi build has no reset, coding or initial
+    voltage to choose: it resets to zero, takes rate-coded spikes and starts from rest)."""
+    return {name: getattr(settings, name) for name, _ in techniques.values()}
+
+
 def _describe(settings: Settings, techniques: dict) -> str:
-    return ', '.join(f'{name}={getattr(settings, name)}' for name, _ in techniques.values())
+    return ', '.join(f'{k}={v}' for k, v in _fields(settings, techniques).items())

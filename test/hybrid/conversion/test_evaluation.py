@@ -174,9 +174,19 @@ def test_train_digits_then_convert_from_the_command_line(tmp_path):
     converted = subprocess.run(
         [cli, 'convert', str(tmp_path / 'digits' / 'best.pt'), '--steps', '4', '32',
          '--method', 'max', '--test-images', '60', '--agreement-images', '1',
+         '--weight-bits', '6', '--exponent', 'shared', '--techniques',
          '--out', str(tmp_path / 'converted')], capture_output=True, text=True, timeout=900)
     assert converted.returncode == 0, converted.stderr[-2000:]
     summary = json.loads((tmp_path / 'converted' / 'conversion.json').read_text())
+    assert (summary['settings']['weight_bits'], summary['settings']['exponent']) == (6, 'shared')
+    assert len(set(summary['loihi_thresholds'])) == 1              # one exponent, one scale
+    techniques = summary['techniques']
+    assert techniques['baseline']['weight_bits'] == 6
+    assert {row['technique'] for row in techniques['rows']} >= {
+        'threshold balancing', 'weight bits', 'weight exponent', 'early decision',
+        'best combination'}
+    assert set(techniques['best_loihi']) == {'method', 'exponent', 'weight_bits',
+                                             'early_margin'}
     assert 0.5 < summary['ann']['accuracy'] <= 1
     assert [(row['steps'], row['quantized']) for row in summary['snn']] == [
         (4, False), (32, False), (4, True), (32, True)]
@@ -188,8 +198,10 @@ def test_train_digits_then_convert_from_the_command_line(tmp_path):
     assert (tmp_path / 'converted' / summary['network']).is_file()
     report = (tmp_path / 'converted' / 'report.md').read_text()
     assert 'ESTIMATE' in report and (tmp_path / 'converted' / 'accuracy_vs_steps.png').is_file()
+    assert '## Deployment techniques' in report and '6-bit weights with one exponent' in report
     folder = load_converted(tmp_path / 'converted')     # a model folder the node runs
     assert folder.steps in (4, 32) and folder.classes == tuple('0123456789')
+    assert folder.metrics['weight_bits'] == 6
     # the same network exported by plain torch.onnx.export converts to the same figures
     import torch
     net = load_digits_net(tmp_path / 'digits' / 'best.pt')

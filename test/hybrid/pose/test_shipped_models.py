@@ -1,4 +1,5 @@
-"""The trained pose model that ships with the package loads, runs as deployed, and has learnt."""
+"""The trained pose models that ship with the package load, run as deployed, and still track an
+unseen person within their published error (a regression guard)."""
 
 from dataclasses import replace
 
@@ -9,9 +10,13 @@ from hybrid_perception.datasets.people import PeopleRenderer, people
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose.evaluation import MODELS, score_takes
 
+#: one 0.6 s take of one unseen person, against the published mean over the validation people:
+#: measured 0.76-0.96 of it for every model (seed 99); 1.3 leaves room for that spread
+MARGIN = 1.3
+
 
 @pytest.mark.parametrize('name', ['pose', 'pose-200'])
-def test_shipped_pose_model_tracks_an_unseen_person_far_better_than_a_guess(name):
+def test_shipped_pose_model_tracks_an_unseen_person_within_its_published_error(name):
     bundle = load_pose_bundle(name)
     spec = bundle.spec
     take = PeopleRenderer().take(2, people('test', seed=99)[3], 600_000,
@@ -22,8 +27,10 @@ def test_shipped_pose_model_tracks_an_unseen_person_far_better_than_a_guess(name
     centre = np.array([spec.windows.sensor.width, spec.windows.sensor.height]) / 2
     guess = np.linalg.norm(truth - centre, axis=-1).mean()   # every joint at the centre
     for model in MODELS:
+        published = bundle.metrics[f'{model}_val_error_px']
+        assert scores.mpjpe_2d(model) < MARGIN * published, (model, scores.mpjpe_2d(model),
+                                                             published)
         assert scores.mpjpe_2d(model) < 0.5 * guess, (model, scores.mpjpe_2d(model), guess)
-    assert {'ann_val_error_px', 'hybrid_val_error_px', 'snn_val_error_px'} <= set(bundle.metrics)
 
 
 def test_on_lava_the_states_written_between_runs_give_the_torch_poses():
