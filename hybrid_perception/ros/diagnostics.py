@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,8 +37,12 @@ class InputHealth:
     was stopped) reported as WARN until one is back, since a dead stage otherwise looks like a
     quiet scene."""
 
-    def __init__(self, node: Node, quiet_s: float = 10.0) -> None:
+    def __init__(self, node: Node, quiet_s: float = 10.0, gap_s: float = 1.0) -> None:
         self._node = node
+        self.gap_s = gap_s
+        self.input_gaps = 0           # times input resumed after gap_s or more without any
+        self.longest_gap_s = 0.0
+        self._arrived: float | None = None
         self._logger = node.get_logger()
         self.quiet_s = quiet_s
         self.bad_messages = 0
@@ -54,10 +59,27 @@ class InputHealth:
         self._last_at = time.monotonic()
         self._logger.error(message, throttle_duration_sec=5.0)
 
-    def figures(self) -> dict[str, int]:
-        """The counts /diagnostics carries: bad messages, and inputs that lost their
-        publishers."""
-        return {'bad_messages': self.bad_messages, 'lost_publishers': self.lost_publishers}
+    def watch(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``callback`` with every arrival timed: input that resumes after ``gap_s`` or more
+        without a message (a link outage, a stage upstream that stalled, or a pause in the
+        stream itself) is counted and logged, with the longest gap: what arrived late."""
+        def timed(msg) -> None:
+            now = time.monotonic()
+            if self._arrived is not None and now - self._arrived >= self.gap_s:
+                self.input_gaps += 1
+                self.longest_gap_s = max(self.longest_gap_s, now - self._arrived)
+                self._logger.info(f'input resumed after {now - self._arrived:.1f} s without '
+                                  'a message')
+            self._arrived = now
+            callback(msg)
+        return timed
+
+    def figures(self) -> dict[str, int | str]:
+        """The counts /diagnostics carries: bad messages, inputs that lost their publishers,
+        and gaps in the input (with the longest)."""
+        return {'bad_messages': self.bad_messages, 'lost_publishers': self.lost_publishers,
+                'input_gaps': self.input_gaps,
+                'longest_input_gap_s': f'{self.longest_gap_s:.2f}'}
 
     def silent_topics(self) -> list[str]:
         """The node's subscribed topics that had a publisher and have none now. An input that
