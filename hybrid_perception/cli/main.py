@@ -18,6 +18,7 @@ from hybrid_perception.cli import (
     replay,
     run,
     run_snn,
+    salvage,
     simulate,
     train,
 )
@@ -26,8 +27,8 @@ from hybrid_perception.errors import HybridPerceptionError
 __all__ = ['build_parser', 'main']
 
 #: in the order ``--help`` lists them
-COMMANDS = (demo, simulate, record, replay, inspect_recording, convert_recording, predict, train,
-            export, run_snn, run, dataset, evaluate, convert)
+COMMANDS = (demo, simulate, record, salvage, replay, inspect_recording, convert_recording,
+            predict, train, export, run_snn, run, dataset, evaluate, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,12 +30,16 @@ def record_bag(args: argparse.Namespace) -> int:
     executor = SingleThreadedExecutor()
     executor.add_node(recorder)
     try:
-        spin_until(executor, lambda: False, args.duration)
+        spin_until(executor, lambda: recorder.failed is not None, args.duration)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
         recorder.close()
         recorder.destroy_node()
         rclpy.try_shutdown()
+    if recorder.failed is not None:
+        print(f'recording stopped: {recorder.failed}; `hybrid-perception salvage {args.out}` '
+              f'recovers what reached the disk (its completed chunks)')
+        return 1
     print(f'recorded {sum(recorder.counts.values())} messages to {args.out}')
     return 0

@@ -225,7 +225,13 @@ class EventBagReader:
             self._reader = Reader(self.path)
             self._reader.open()
         except Exception as err:  # rosbags raises its own types, plus OSError/KeyError
-            raise EventFormatError(f'{self.path}: not a readable rosbag2 bag: {err}') from err
+            hint = ''
+            if self.path.is_dir() and not (self.path / 'metadata.yaml').exists() and \
+                    any(self.path.glob('*.mcap')):
+                hint = (' (no metadata.yaml: its recorder died before closing it? '
+                        f'`hybrid-perception salvage {self.path}` mends it)')
+            raise EventFormatError(f'{self.path}: not a readable rosbag2 bag: {err}{hint}') \
+                from err
         streams = [c for c in self._reader.connections if c.msgtype in (POINTCLOUD2, EVENT_PACKET)
                    and (topic is None or c.topic == topic)]
         if not streams:

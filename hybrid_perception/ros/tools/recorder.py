@@ -39,6 +39,7 @@ class BagRecorder(Node):
         self._writer = open_bag_writer(self.path, storage)
         self._seen: set[str] = set()  # recorded, or refused once with a logged reason
         self.counts: dict[str, int] = {}
+        self.failed: OSError | None = None   # why writing stopped (a full disk)
         self._discover()
         self.create_timer(0.2, self._discover)
         self.get_logger().info(f'recording {sorted(self.topics) or "all topics"} to '
@@ -75,13 +76,33 @@ class BagRecorder(Node):
 
     def _writer_callback(self, topic: str, connection):
         def write(raw: bytes) -> None:
-            self._writer.write(connection, time.time_ns(), raw)
+            if self.failed is not None:
+                return
+            try:
+                self._writer.write(connection, time.time_ns(), raw)
+            except OSError as err:         # a full disk, a removed drive
+                self._fail(err)
+                return
             self.counts[topic] += 1
         return write
 
+    def _fail(self, err: OSError) -> None:
+        self.failed = err
+        self.get_logger().error(
+            f'cannot write {self.path} ({err.strerror or err}): recording stopped after '
+            f'{sum(self.counts.values())} messages; `hybrid-perception salvage {self.path}` '
+            'makes a readable bag of what reached the disk')
+
     def close(self) -> None:
-        """Finish the bag (MCAP summary, metadata.yaml). Safe to call twice."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-            self.get_logger().info(f'closed {self.path}: {self.counts}')
+        """Finish the bag (MCAP summary, metadata.yaml). Safe to call twice; on a full disk
+        the bag stays as written (salvageable) and :attr:`failed` says why."""
+        if self._writer is None:
+            return
+        writer, self._writer = self._writer, None
+        try:
+            writer.close()
+        except OSError as err:
+            if self.failed is None:
+                self._fail(err)
+            return
+        self.get_logger().info(f'closed {self.path}: {self.counts}')
