@@ -21,6 +21,11 @@ settings.load_profile('default')
 _WORKER = int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:] or 0)
 os.environ['ROS_DOMAIN_ID'] = str(1 + (os.getpid() % 45) * 5 + _WORKER % 5)
 os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
+# Under pytest-xdist two workers share the machine's cores: a torch (OpenMP) process per core,
+# inherited by the subprocesses the tests start, not two threads each on the same two cores,
+# which spin against each other (measured: two training tests at once took 5x as long).
+if 'PYTEST_XDIST_WORKER' in os.environ:
+    os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 
 @pytest.fixture

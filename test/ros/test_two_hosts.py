@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import Host, recorded
 
 from hybrid_perception.events.array import make_events
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
@@ -60,48 +60,6 @@ def two_hosts() -> Iterator[tuple[str, str, str]]:
             subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
 
 
-class Host:
-    """Processes started inside one namespace, their output kept in files."""
-
-    def __init__(self, namespace: str, folder: Path) -> None:
-        self.namespace = namespace
-        self.folder = folder
-        # the same domain on both hosts; discovery over the link, not only localhost
-        self.env = {**os.environ, 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'SUBNET'}
-        self.processes: list[tuple[subprocess.Popen, Path]] = []
-
-    def start(self, name: str, *args: str) -> subprocess.Popen:
-        log = self.folder / f'{self.namespace}-{name}.log'
-        process = subprocess.Popen(
-            ['ip', 'netns', 'exec', self.namespace, shutil.which('hybrid-perception'), *args],
-            env=self.env, stdout=log.open('w'), stderr=subprocess.STDOUT)
-        self.processes.append((process, log))
-        return process
-
-    def wait_for(self, name: str, text: str, timeout_s: float = 120.0) -> bool:
-        log = self.folder / f'{self.namespace}-{name}.log'
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if text in log.read_text():
-                return True
-            time.sleep(0.2)
-        return False
-
-    def stop(self) -> None:
-        for process, _ in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process, _ in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    def output(self) -> str:
-        return '\n'.join(f'--- {log.name}\n{log.read_text()[-3000:]}'
-                         for _, log in self.processes)
-
-
 def _sent_bytes(namespace: str, device: str) -> int:
     import json
     out = subprocess.run(['ip', '-n', namespace, '-s', '-j', 'link', 'show', 'dev', device],
@@ -109,21 +67,9 @@ def _sent_bytes(namespace: str, device: str) -> int:
     return int(json.loads(out)[0]['stats64']['tx']['bytes'])
 
 
-def _recorded(bag: Path, topic: str) -> list[tuple[int, object]]:
-    """(receive time in ns, message) of every message of ``topic`` the recorder kept."""
-    from rosbags.rosbag2 import Reader
-
-    from hybrid_perception.io.rosbag import typestore
-    store = typestore()
-    with Reader(bag) as reader:
-        wanted = [c for c in reader.connections if c.topic == topic]
-        return [(t, store.deserialize_cdr(raw, c.msgtype))
-                for c, t, raw in reader.messages(connections=wanted)]
-
-
 def _decisions(bag: Path) -> list[np.ndarray]:
     return [np.frombuffer(bytes(m.data), np.float32) for _, m in
-            _recorded(bag, '/classification')]
+            recorded(bag, '/classification')]
 
 
 def test_the_split_graph_decides_as_one_host_does(gesture_events, offline_probabilities,
@@ -224,14 +170,14 @@ def test_the_split_graph_rides_out_loss_and_an_outage(gesture_events, tmp_path):
             loihi.stop()
             jetson.stop()
     assert all(alive), loihi.output() + jetson.output()
-    decided = [t for t, _ in _recorded(tmp_path / 'run', '/classification')]
+    decided = [t for t, _ in recorded(tmp_path / 'run', '/classification')]
     counts = {name: sum(a <= t < b for t in decided) for name, (a, b) in phases.items()}
     for name in ('clean', '1 %', '5 %', 'after'):
         assert counts[name] > 0, (counts, loihi.output() + jetson.output())
     # after the link came back the decisions resumed without a restart, and the stage across
     # the link counted the outage it saw
     accumulator = [{kv.key: kv.value for kv in status.values}
-                   for _, m in _recorded(tmp_path / 'run', '/diagnostics')
+                   for _, m in recorded(tmp_path / 'run', '/diagnostics')
                    for status in m.status if status.name.startswith('accumulator_node')]
     assert accumulator, jetson.output()
     last = accumulator[-1]
