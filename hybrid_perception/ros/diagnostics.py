@@ -88,10 +88,10 @@ class InputHealth:
         lost = []
         for subscription in self._node.subscriptions:
             topic = subscription.topic_name
-            if self._node.count_publishers(topic):
+            publishers = self._node.count_publishers(topic)
+            if publishers:
                 if topic not in self._connected:
-                    self._logger.info(f'input {topic} connected: '
-                                      f'{self._node.count_publishers(topic)} publisher(s)')
+                    self._logger.info(f'input {topic} connected: {publishers} publisher(s)')
                 self._connected.add(topic)
                 self._published.add(topic)
             else:

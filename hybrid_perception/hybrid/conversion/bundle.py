@@ -36,7 +36,8 @@ from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
 
 __all__ = ['EXPONENTS', 'MAX_THRESHOLD', 'ConvertedBundle', 'coded_images', 'deployable_network',
-           'deployed_activity', 'load_converted', 'rate_spikes', 'run_deployed', 'save_converted']
+           'deployed_activity', 'flush_steps', 'load_converted', 'rate_spikes', 'run_deployed',
+           'save_converted']
 
 #: SLAYER's weight grid (``quantize_8bit``: steps of 2 / w_scale, w_scale = 64)
 WEIGHT_STEP = 1 / 32
@@ -98,6 +99,12 @@ def rate_spikes(images: np.ndarray, steps: int) -> np.ndarray:
     return out
 
 
+def flush_steps(spec: NetworkSpec) -> int:
+    """Silent steps after an image for its last spikes to reach the output (one step of
+    synaptic delay per layer, and the input's)."""
+    return len(spec.layers) + 1
+
+
 def coded_images(images: np.ndarray, steps: int, flush: int) -> np.ndarray:
     """(N, C, H, W) -> (N, steps + flush, C, H, W): each image rate-coded for ``steps``, then
     ``flush`` silent steps for its last spikes to reach the output (what the Loihi build is
@@ -116,7 +123,7 @@ def run_deployed(network: SpikingNetwork, images: np.ndarray, labels: np.ndarray
     one silent step per layer so its last spikes arrive (every layer delays by one step). The
     torch runtime streams the same forward and Lava agrees with it spike for spike
     (:func:`hybrid_perception.networks.snn.compare.compare_runtimes`)."""
-    flush = len(network.spec.layers) + 1
+    flush = flush_steps(network.spec)
     correct = np.zeros(steps)
     totals = []
     with torch.no_grad():
@@ -138,7 +145,7 @@ def deployed_activity(network: SpikingNetwork, images: np.ndarray, steps: int, b
     build, counted from its own fixed-point forward (the input spikes into the first layer,
     every layer's spikes into the next), on the time line :func:`run_deployed` scores."""
     from hybrid_perception.networks.energy.operations import synaptic_ops
-    flush = len(network.spec.layers) + 1
+    flush = flush_steps(network.spec)
     recorded: list[torch.Tensor] = []
     hooks = [block.neuron.register_forward_hook(lambda _m, _i, out: recorded.append(out))
              for block in network.spiking_blocks]
@@ -191,9 +198,7 @@ class ConvertedBundle:
 
     @property
     def flush_steps(self) -> int:
-        """Silent steps after an image for its last spikes to reach the output (one step of
-        synaptic delay per layer, and the input's)."""
-        return len(self.spec.layers) + 1
+        return flush_steps(self.spec)
 
     def snn_runtime(self, backend: str = 'torch', window_steps: int = 1) -> SnnRuntime:
         if backend == 'torch':
