@@ -21,7 +21,6 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -74,29 +73,6 @@ else:
 '''
 
 
-@contextmanager
-def namespaces():
-    """Two namespaces on a private /24, multicast routed over the link; always removed."""
-    tag = os.getpid() % 100_000
-    a, b = f'hb{tag}a', f'hb{tag}b'
-    commands = [f'netns add {a}', f'netns add {b}',
-                f'link add hb{tag}va type veth peer name hb{tag}vb',
-                f'link set hb{tag}va netns {a}', f'link set hb{tag}vb netns {b}',
-                f'-n {a} addr add 10.214.{tag % 250}.1/24 dev hb{tag}va',
-                f'-n {b} addr add 10.214.{tag % 250}.2/24 dev hb{tag}vb',
-                f'-n {a} link set lo up', f'-n {b} link set lo up',
-                f'-n {a} link set hb{tag}va up', f'-n {b} link set hb{tag}vb up',
-                f'-n {a} route add 224.0.0.0/4 dev hb{tag}va',
-                f'-n {b} route add 224.0.0.0/4 dev hb{tag}vb']
-    try:
-        for command in commands:
-            subprocess.run(['ip', *command.split()], check=True, capture_output=True)
-        yield a, b
-    finally:
-        for name in (a, b):
-            subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
-
-
 def hop(publisher_ns: str, subscriber_ns: str, size: int, rate: float, seconds: float
         ) -> dict:
     env = {**os.environ, 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'SUBNET',
@@ -138,7 +114,8 @@ def main() -> int:
     h2 = 4 * (pose.joints * 2 + 2 * sum(int(np.prod(s)) for s in pose.snn.layer_shapes()))
     messages = {'h1_spikes': (h1, 1000.0 / (10 * gesture.interval)), 'h2_state_init': (h2, 100.0)}
     figures: dict = {}
-    with namespaces() as (loihi, jetson):
+    from hybrid_perception.ros.tools.namespaces import two_hosts
+    with two_hosts('hb', 214) as (loihi, jetson, _):
         print(f'{"message":<14} {"bytes":>7} {"where":<10} {"p50 ms":>7} {"p99 ms":>7} '
               f'{"received":>9} {"max MB/s":>9}')
         for name, (size, rate) in messages.items():

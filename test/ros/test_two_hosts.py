@@ -12,8 +12,6 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -24,40 +22,13 @@ from hybrid_perception.events.array import make_events
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.io.rosbag import EventBagWriter
 from hybrid_perception.io.sources import packetize
+from hybrid_perception.ros.tools.namespaces import two_hosts
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which('ip') is None,
     reason='network namespaces need root and iproute2')
-
-
-@contextmanager
-def two_hosts() -> Iterator[tuple[str, str, str]]:
-    """Two namespaces on a private /24 (named and numbered by this process, so parallel test
-    processes never share one), multicast routed over the link; always removed. Yields the
-    namespaces and the first one's end of the link."""
-    tag = os.getpid() % 100_000
-    a, b = f'hp{tag}a', f'hp{tag}b'
-    subnet = f'10.213.{tag % 250}'
-    commands = [
-        f'netns add {a}', f'netns add {b}',
-        f'link add hp{tag}va type veth peer name hp{tag}vb',
-        f'link set hp{tag}va netns {a}', f'link set hp{tag}vb netns {b}',
-        f'-n {a} addr add {subnet}.1/24 dev hp{tag}va',
-        f'-n {b} addr add {subnet}.2/24 dev hp{tag}vb',
-        f'-n {a} link set lo up', f'-n {b} link set lo up',
-        f'-n {a} link set hp{tag}va up', f'-n {b} link set hp{tag}vb up',
-        f'-n {a} route add 224.0.0.0/4 dev hp{tag}va',
-        f'-n {b} route add 224.0.0.0/4 dev hp{tag}vb',
-    ]
-    try:
-        for command in commands:
-            subprocess.run(['ip', *command.split()], check=True, capture_output=True)
-        yield a, b, f'hp{tag}va'
-    finally:
-        for name in (a, b):
-            subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
 
 
 def _sent_bytes(namespace: str, device: str) -> int:
@@ -82,7 +53,7 @@ def test_the_split_graph_decides_as_one_host_does(gesture_events, offline_probab
                                        1000):
             writer.write(packet, stamp)
     graph = str(ROOT / 'config' / 'gesture.yaml')
-    with two_hosts() as (loihi_ns, jetson_ns, link):
+    with two_hosts('hp', 213) as (loihi_ns, jetson_ns, link):
         loihi, jetson = Host(loihi_ns, tmp_path), Host(jetson_ns, tmp_path)
         try:
             loihi.start('snn', 'run', graph, '--nodes', 'snn_node',
@@ -131,7 +102,7 @@ def test_the_split_graph_rides_out_loss_and_an_outage(gesture_events, tmp_path):
             writer.write(packet, stamp)
     graph = str(ROOT / 'config' / 'gesture.yaml')
     phases: dict[str, tuple[int, int]] = {}
-    with two_hosts() as (loihi_ns, jetson_ns, link):
+    with two_hosts('hp', 213) as (loihi_ns, jetson_ns, link):
         loihi, jetson = Host(loihi_ns, tmp_path), Host(jetson_ns, tmp_path)
         try:
             jetson.start('graph', 'run', graph, '--nodes', 'accumulator_node', 'ann_node')
