@@ -165,3 +165,17 @@ def test_record_refuses_to_overwrite(tmp_path):
         [sys.executable, '-m', 'hybrid_perception.cli', 'record', str(tmp_path / 'bag'),
          '--duration', '0.1'], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and 'exists' in result.stderr
+
+
+def test_salvage_refuses_what_is_not_a_bag_clearly(tmp_path, capsys):
+    """In this process: exit status 2 and one line, as ``main`` gives them to the shell; the
+    output bag is not started."""
+    from hybrid_perception.cli.main import main
+    (tmp_path / 'junk').mkdir()
+    (tmp_path / 'junk' / 'junk.mcap').write_bytes(b'not an mcap file at all')
+    assert main(['salvage', str(tmp_path / 'junk'), '--out', str(tmp_path / 'out')]) == 2
+    assert 'not an MCAP file' in capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()
+    (tmp_path / 'empty').mkdir()
+    assert main(['salvage', str(tmp_path / 'empty')]) == 2
+    assert 'expected one .mcap file' in capsys.readouterr().err
