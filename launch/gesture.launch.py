@@ -17,7 +17,8 @@ ARGUMENTS = {  # argument: (default, description, {node: parameter})
     'events_type': ('', 'point_cloud2 | event_packet (event_camera_msgs/EventPacket, as '
                         'metavision_driver and libcaer_driver publish)',
                     {'dvs_driver': 'events_type', 'snn_node': 'events_type'}),
-    'model': ('', 'model folder or shipped name (gesture/hybrid | gesture/ann | gesture/snn)',
+    'model': ('', 'model folder or shipped name (gesture/hybrid | gesture/ann | gesture/snn | '
+                  'gesture/converted)',
               {'snn_node': 'model', 'accumulator_node': 'model', 'ann_node': 'model'}),
     'snn_backend': ('', 'torch | lava', {'snn_node': 'backend'}),
     'ann_backend': ('', 'onnxruntime | torch', {'ann_node': 'backend'}),

@@ -132,6 +132,22 @@ def test_train_gesture_trains_the_cuts_asked_for_ann_first(flags, expected):
 
     specs = models_to_train(build_parser().parse_args(['train', 'gesture', *flags]))
     assert [(spec.spiking, spec.interval) for spec in specs] == expected
+    assert all(spec.bias for spec in specs)
+
+
+def test_train_gesture_without_biases_gives_an_ann_with_none():
+    """What `convert` needs to deploy the all-ANN model on Loihi (SLAYER blocks have none)."""
+    from hybrid_perception.cli.main import build_parser
+    from hybrid_perception.cli.train_gesture import models_to_train
+    from hybrid_perception.hybrid.gesture import HybridClassifier, HybridSpec
+
+    specs = models_to_train(build_parser().parse_args(
+        ['train', 'gesture', '--spiking', '0', '--no-baselines', '--bias', 'off']))
+    assert [(spec.spiking, spec.bias) for spec in specs] == [(0, False)]
+    assert HybridSpec.from_dict(specs[0].to_dict()) == specs[0]
+    assert all(bias is None for _, bias in HybridClassifier(specs[0]).layer_parameters())
+    with_biases = HybridSpec.from_dict({**specs[0].to_dict(), 'bias': True})
+    assert all(bias is not None for _, bias in HybridClassifier(with_biases).layer_parameters())
 
 
 def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_path):

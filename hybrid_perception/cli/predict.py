@@ -22,7 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help='gesture (H1) or pose (H2, one camera)')
     parser.add_argument('--model', default=None,
                         help='model folder or shipped name (gesture: gesture/hybrid (default), '
-                             'gesture/ann, gesture/snn; pose: pose (default), pose-200)')
+                             'gesture/ann, gesture/snn, gesture/converted; pose: pose '
+                             '(default), pose-200)')
     parser.add_argument('--snn', choices=('hybrid', 'alone'), default='hybrid',
                         help='pose: the hybrid SNN, or the SNN alone (the baseline)')
     parser.add_argument('--out', required=True, help='FILE.jsonl to write')

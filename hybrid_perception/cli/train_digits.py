@@ -25,9 +25,10 @@ def add_digits_training_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument('--levels', type=int, default=8,
                        help='qcfs: quantisation levels, about the time steps it is made for '
                             '(default 8)')
-    group.add_argument('--bias', choices=['off', 'on'], default='off',
-                       help='biases in the LeNet-5 (default off: SLAYER/NetX deploy none; on '
-                            'converts to a float SNN only)')
+    group.add_argument('--bias', choices=['off', 'on'], default=None,
+                       help='biases in the ANN layers. digits: default off (SLAYER/NetX deploy '
+                            'none; on converts to a float SNN only); gesture: default on, off '
+                            'trains models whose all-ANN cut `convert` deploys on Loihi')
 
 
 def train_digits_command(args: argparse.Namespace) -> int:

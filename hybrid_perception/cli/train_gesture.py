@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 __all__ = ['add_gesture_training_arguments', 'models_to_train', 'train_gesture']
@@ -104,8 +105,8 @@ def models_to_train(args: argparse.Namespace) -> list:
     from hybrid_perception.hybrid.gesture.training import sweep_specs
 
     base = load_hybrid_spec(args.spec or 'gesture')
-    base = base.cut(base.spiking if args.spiking is None else args.spiking,
-                    args.interval or base.interval)
+    base = replace(base.cut(base.spiking if args.spiking is None else args.spiking,
+                            args.interval or base.interval), bias=args.bias != 'off')
     if args.sweep:
         return sweep_specs(base, SWEEP_SPIKING, args.intervals or SWEEP_INTERVALS)
     cuts = [0, base.spiking] if args.no_baselines else [0, base.spiking, len(base.layers)]

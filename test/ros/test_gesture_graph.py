@@ -83,7 +83,8 @@ def start(context, executor, model='gesture/hybrid', **extra):
     return nodes
 
 
-@pytest.mark.parametrize('model', ['gesture/hybrid', 'gesture/ann', 'gesture/snn'])
+@pytest.mark.parametrize('model', ['gesture/hybrid', 'gesture/ann', 'gesture/snn',
+                                   'gesture/converted'])
 def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, model,
                                                        offline_probabilities):
     context, executor = ros
@@ -98,7 +99,7 @@ def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, mode
     expected = offline_probabilities(gesture_events, model)
     assert np.allclose(np.concatenate(probe.probabilities), expected, atol=1e-4)
     assert len(probe.spikes) == 6 and probe.spikes[0].shape == (
-        int(np.prod(bundle.spec.feature_shape)), bundle.spec.interval)
+        int(np.prod(bundle.spec.feature_shape)), bundle.spec.window_steps)
     assert probe.labels[-1].split(' ')[0] in bundle.spec.classes
 
 

@@ -30,13 +30,13 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.conversion.model import ConversionError, LinearLayer
 from hybrid_perception.networks.ann.runtime import OnnxAnn, export_onnx
-from hybrid_perception.networks.snn.model import SpikingNetwork, read_spec
+from hybrid_perception.networks.snn.model import SpikingNetwork, flush_steps, read_spec
 from hybrid_perception.networks.snn.runtime import SnnRuntime
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
 
 __all__ = ['EXPONENTS', 'MAX_THRESHOLD', 'ConvertedBundle', 'coded_images', 'deployable_network',
-           'deployed_activity', 'flush_steps', 'load_converted', 'rate_spikes', 'run_deployed',
+           'deployed_activity', 'load_converted', 'rate_spikes', 'run_deployed',
            'save_converted']
 
 #: SLAYER's weight grid (``quantize_8bit``: steps of 2 / w_scale, w_scale = 64)
@@ -97,12 +97,6 @@ def rate_spikes(images: np.ndarray, steps: int) -> np.ndarray:
         voltage -= fired
         out[:, t] = fired
     return out
-
-
-def flush_steps(spec: NetworkSpec) -> int:
-    """Silent steps after an image for its last spikes to reach the output (one step of
-    synaptic delay per layer, and the input's)."""
-    return len(spec.layers) + 1
 
 
 def coded_images(images: np.ndarray, steps: int, flush: int) -> np.ndarray:

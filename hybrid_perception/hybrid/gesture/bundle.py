@@ -68,10 +68,10 @@ class ClassifierBundle:
         if self.snn_path is None:
             raise HybridPerceptionError(f'{self.path}: an all-ANN model has no SNN')
         if backend == 'torch':
-            return TorchRuntime(self.model().snn, self.spec.interval)
+            return TorchRuntime(self.model().snn, self.spec.window_steps)
         if backend == 'lava':
             from hybrid_perception.networks.snn.lava_runtime import LavaRuntime
-            return LavaRuntime(self.snn_path, self.spec.interval, backend=lava_backend)
+            return LavaRuntime(self.snn_path, self.spec.window_steps, backend=lava_backend)
         raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got {backend!r}')
 
     def ann_runtime(self, backend: str = 'onnxruntime') -> AnnRuntime:

@@ -23,7 +23,7 @@ import torch
 from hybrid_perception.networks.accumulator import accumulate
 from hybrid_perception.networks.ann.model import build_ann
 from hybrid_perception.networks.energy.operations import synaptic_ops
-from hybrid_perception.networks.snn.model import SpikingNetwork
+from hybrid_perception.networks.snn.model import SpikingNetwork, flush_steps
 from hybrid_perception.networks.snn.training import to_slayer
 from hybrid_perception.networks.spec import (
     ConvLayer,
@@ -47,7 +47,19 @@ READOUT_GAIN = 8.0
 
 @dataclass(frozen=True)
 class HybridSpec:
-    """The layer stack, where it is cut (``spiking`` = x), and the accumulation interval I."""
+    """The layer stack, where it is cut (``spiking`` = x), and the accumulation interval I.
+
+    ``bias``: whether the ANN tail's layers have biases (spiking layers never do); an all-ANN
+    model trained without them converts into an SNN that SLAYER/NetX can deploy (H3).
+    ``repeats``: how many times the SNN plays each interval's I bins before the accumulator
+    counts its output; 1 for trained SNNs, more for a converted one, whose rate code needs more
+    time steps per decision than the interval has bins.
+    ``from_rest``: each interval is a separate inference, the SNN starting from rest and
+    followed by silent steps until its last spikes reach the output (as a converted network is
+    scored). A converted network needs it: its integrate-and-fire neurons do not leak, so in an
+    unbroken stream an inhibited neuron's voltage sinks without bound and it stays silent long
+    after its input returns (measured: 0.14 as one stream against 0.72 clip by clip).
+    """
 
     input_shape: tuple[int, int, int]
     layers: tuple[ConvLayer | DenseLayer, ...]
@@ -55,12 +67,17 @@ class HybridSpec:
     spiking: int
     interval: int
     neuron: NeuronSpec = field(default_factory=NeuronSpec)
+    bias: bool = True
+    repeats: int = 1
+    from_rest: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.spiking <= len(self.layers):
             raise SpecError(f'spiking must be 0..{len(self.layers)} layers, got {self.spiking}')
         if self.interval < 1:
             raise SpecError(f'interval must be at least 1 time step, got {self.interval}')
+        if self.repeats < 1:
+            raise SpecError(f'repeats must be at least 1, got {self.repeats}')
         stack = self.stack  # checks the shapes, and that no conv follows a dense layer
         if stack.output_shape != (len(self.classes),):
             raise SpecError(f'the last layer must have one unit per class ({len(self.classes)}),'
@@ -81,6 +98,13 @@ class HybridSpec:
         return {0: 'ann', len(self.layers): 'snn'}.get(self.spiking, 'hybrid')
 
     @property
+    def window_steps(self) -> int:
+        """SNN time steps per decision: the interval's bins played ``repeats`` times, and with
+        ``from_rest`` the silent steps after them."""
+        flush = flush_steps(self.snn_spec) if self.from_rest and self.snn_spec else 0
+        return self.interval * self.repeats + flush
+
+    @property
     def snn_spec(self) -> NetworkSpec | None:
         if self.spiking == 0:
             return None
@@ -98,14 +122,17 @@ class HybridSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.stack.to_dict(), 'classes': list(self.classes), 'spiking': self.spiking,
-                'interval': self.interval}
+                'interval': self.interval, 'bias': self.bias, 'repeats': self.repeats,
+                'from_rest': self.from_rest}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HybridSpec:
         stack = NetworkSpec.from_dict(data)
         try:
             return cls(stack.input_shape, stack.layers, tuple(str(c) for c in data['classes']),
-                       int(data['spiking']), int(data['interval']), stack.neuron)
+                       int(data['spiking']), int(data['interval']), stack.neuron,
+                       bool(data.get('bias', True)), int(data.get('repeats', 1)),
+                       bool(data.get('from_rest', False)))
         except (KeyError, TypeError, ValueError) as err:
             raise SpecError(f'invalid hybrid spec: {err!r}') from err
 
@@ -124,18 +151,19 @@ class HybridClassifier(torch.nn.Module):
         snn_spec = spec.snn_spec
         self.snn = SpikingNetwork(snn_spec) if snn_spec else None
         tail = spec.layers[spec.spiking:]
-        self.ann = build_ann(spec.feature_shape, tail) if tail else None
+        self.ann = build_ann(spec.feature_shape, tail, bias=spec.bias) if tail else None
 
     def features(self, spikes: torch.Tensor) -> torch.Tensor:
         """(N, T, C, H, W) input spikes -> (N, T // I, *feature_shape) spike counts."""
         if self.snn is not None:
-            spikes = self.snn(to_slayer(spikes)).movedim(-1, 1)  # SLAYER's time-last undone
-        return accumulate(spikes.transpose(0, 1), self.spec.interval).transpose(0, 1)
+            out = self.snn(to_slayer(played_windows(spikes, self.spec))).movedim(-1, 1)
+            spikes = out.reshape(len(spikes), -1, *out.shape[2:])  # windows back in their clip
+        return accumulate(spikes.transpose(0, 1), self.spec.window_steps).transpose(0, 1)
 
     def decide(self, features: torch.Tensor) -> torch.Tensor:
         """(M, *feature_shape) counts of M intervals -> (M, classes) logits."""
         if self.ann is None:
-            return features * (READOUT_GAIN / self.spec.interval)
+            return features * (READOUT_GAIN / self.spec.window_steps)
         return self.ann(features)
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
@@ -155,7 +183,7 @@ class HybridClassifier(torch.nn.Module):
         total = sum(synaptic_ops(layer, s.movedim(-1, 1).flatten(0, 1))
                     for layer, s in zip(self.spec.layers[1:self.spec.spiking], spikes[:-1],
                                      strict=True))
-        return total / (n * steps / self.spec.interval)
+        return total / (n * steps / self.spec.window_steps)
 
     def layer_parameters(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
         """(weight, bias) of every layer of the stack in order, on whichever side it runs;
@@ -180,6 +208,23 @@ class HybridClassifier(torch.nn.Module):
                 weight.copy_(source.reshape(weight.shape))
                 if bias is not None:
                     bias.copy_(source_bias if source_bias is not None else torch.zeros_like(bias))
+
+
+def played_windows(spikes: torch.Tensor, spec: HybridSpec) -> torch.Tensor:
+    """(N, T, ...) input -> what the SNN is played, as :class:`~.stream.SpikingStage` plays a
+    live window: each interval's I bins ``repeats`` times in a row, (N, T x repeats, ...); with
+    ``from_rest`` each interval is its own sample followed by silent steps, (N x T / I,
+    window_steps, ...)."""
+    if spec.repeats == 1 and not spec.from_rest:
+        return spikes
+    n, steps = spikes.shape[:2]
+    intervals = spikes.reshape(n * (steps // spec.interval), 1, spec.interval, *spikes.shape[2:])
+    played = intervals.expand(-1, spec.repeats, *intervals.shape[2:]).flatten(1, 2)
+    if spec.from_rest:
+        silence = played.new_zeros(len(played), spec.window_steps - played.shape[1],
+                                   *played.shape[2:])
+        return torch.cat([played, silence], dim=1)
+    return played.reshape(n, -1, *spikes.shape[2:])
 
 
 @dataclass(frozen=True)

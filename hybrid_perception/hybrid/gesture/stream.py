@@ -22,7 +22,7 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import SensorSize
 from hybrid_perception.hybrid.common import EventWindows, FittedInput, Window
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
-from hybrid_perception.hybrid.gesture.model import READOUT_GAIN
+from hybrid_perception.hybrid.gesture.model import READOUT_GAIN, played_windows
 from hybrid_perception.networks.accumulator import SpikeAccumulator
 from hybrid_perception.networks.energy import OpCounter, OpCounts
 
@@ -60,6 +60,15 @@ class SpikingStage:
             self.counter = OpCounter(self.counter.spec)
 
     def __call__(self, spikes: np.ndarray) -> np.ndarray:
+        """(I, C, H, W) -> (window_steps, neurons). A converted SNN plays the window's bins
+        ``repeats`` times, and with ``from_rest`` starts from rest and runs on in silence
+        until the window's last spikes are out (:func:`~.model.played_windows`)."""
+        if self.runtime:
+            spec = self.bundle.spec
+            spikes = played_windows(torch.from_numpy(np.asarray(spikes, np.float32))[None],
+                                    spec).numpy().reshape(spec.window_steps, *spikes.shape[1:])
+            if spec.from_rest:
+                self.runtime.reset()
         out = self.runtime.step(spikes) if self.runtime else (np.asarray(spikes) > 0)
         if self.count_ops and self.counter:
             self.counter.add(self.runtime, spikes)
@@ -100,7 +109,7 @@ class DecisionStage:
                                         f'(shape {shape}), got {np.shape(counts)}')
         counts = np.asarray(counts, np.float32).reshape(1, *shape)
         if self.runtime is None:
-            logits = counts * (READOUT_GAIN / self.spec.interval)
+            logits = counts * (READOUT_GAIN / self.spec.window_steps)
         else:
             logits = self.runtime(counts)
         return torch.from_numpy(np.asarray(logits, np.float32)).softmax(-1)[0].numpy()
@@ -144,7 +153,8 @@ class GesturePipeline:
         self.windows = EventWindows(model_sensor, binning.bin_us, bundle.spec.interval,
                                     binning.downsample, max_gap_us)
         self.spiking = SpikingStage(bundle, snn_backend)
-        self.accumulator = SpikeAccumulator((self.spiking.neurons,), bundle.spec.interval)
+        self.accumulator = SpikeAccumulator((self.spiking.neurons,),
+                                             bundle.spec.window_steps)
         self.decision = DecisionStage(bundle, ann_backend)
         self.min_activity = min_activity
 

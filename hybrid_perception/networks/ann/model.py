@@ -18,9 +18,10 @@ from hybrid_perception.networks.spec import ConvLayer, DenseLayer, SpecError
 __all__ = ['build_ann']
 
 
-def build_ann(input_shape: tuple[int, ...], layers: Sequence[ConvLayer | DenseLayer]
-              ) -> torch.nn.Sequential:
-    """Conv/dense layers in order; a flatten is implied before the first dense layer."""
+def build_ann(input_shape: tuple[int, ...], layers: Sequence[ConvLayer | DenseLayer],
+              bias: bool = True) -> torch.nn.Sequential:
+    """Conv/dense layers in order; a flatten is implied before the first dense layer.
+    ``bias=False``: none, so the network converts into an SNN that NetX deploys."""
     if not layers:
         raise SpecError('an ANN needs at least one layer')
     modules: list[torch.nn.Module] = []
@@ -30,11 +31,12 @@ def build_ann(input_shape: tuple[int, ...], layers: Sequence[ConvLayer | DenseLa
             if len(shape) != 3:
                 raise SpecError(f'ANN layer {i}: a conv layer cannot follow a dense layer')
             modules.append(torch.nn.Conv2d(shape[0], layer.channels, layer.kernel,
-                                           stride=layer.stride, padding=layer.padding))
+                                           stride=layer.stride, padding=layer.padding,
+                                           bias=bias))
         else:
             if len(shape) == 3:
                 modules.append(torch.nn.Flatten())
-            modules.append(torch.nn.Linear(int(np.prod(shape)), layer.units))
+            modules.append(torch.nn.Linear(int(np.prod(shape)), layer.units, bias=bias))
         shape = layer.output_shape(shape)
         if i < len(layers) - 1:
             modules.append(torch.nn.ReLU())

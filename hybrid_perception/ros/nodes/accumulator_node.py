@@ -27,7 +27,7 @@ from hybrid_perception.ros.qos import RESULTS_QOS
 
 PARAMETERS = {
     'model': ('gesture/hybrid', 'model folder or shipped name: sets the feature shape and I'),
-    'interval': (0, 'time steps summed per feature (0 = the model\'s I)'),
+    'interval': (0, 'time steps summed per feature (0 = the model\'s: I x repeats)'),
 }
 
 
@@ -46,7 +46,7 @@ class AccumulatorNode(Node):
         self.shape = tuple(self.bundle.spec.feature_shape)
         self.neurons = int(np.prod(self.shape))
         self.accumulator = SpikeAccumulator((self.neurons,), p['interval'] or
-                                            self.bundle.spec.interval)
+                                            self.bundle.spec.window_steps)
         self.latency = Latency()
         self.stats = {'features': 0}
         self.health = InputHealth(self)

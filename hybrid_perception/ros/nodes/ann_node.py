@@ -38,7 +38,7 @@ from hybrid_perception.ros.qos import RESULTS_QOS
 
 PARAMETERS = {
     'model': ('gesture/hybrid', 'model folder or shipped name (gesture/hybrid, gesture/ann, '
-                                'gesture/snn)'),
+                                'gesture/snn, gesture/converted)'),
     'backend': ('onnxruntime', f'ANN backend: {", ".join(ANN_BACKENDS)}'),
     'class_names': ([''], 'class names for the label (default: the model\'s)'),
     'smoothing': (1, 'intervals whose mean probabilities make the label'),

@@ -35,7 +35,7 @@ from hybrid_perception.ros.qos import RESULTS_QOS
 
 PARAMETERS = {
     'model': ('gesture/hybrid', 'model folder, or a shipped model by name (gesture/hybrid, '
-                                'gesture/ann, gesture/snn)'),
+                                'gesture/ann, gesture/snn, gesture/converted)'),
     'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
                          'lava-loihi finds one, else in simulation)'),
     **EVENT_INPUT_PARAMETERS,
@@ -65,8 +65,9 @@ class SnnNode(Node):
         spec = self.bundle.spec
         self.get_logger().info(
             f'{spec.name} ({spec.kind}) from {self.bundle.path}: {self.stage.neurons} neurons '
-            f'out, windows of {spec.interval} x {binning.bin_us} µs, backend {p["backend"]} '
-            f'({self.stage.device})')
+            f'out, windows of {spec.interval} x {binning.bin_us} µs'
+            + (f' played {spec.repeats} times' if spec.repeats > 1 else '')
+            + f', backend {p["backend"]} ({self.stage.device})')
 
     def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
         started = time.perf_counter()

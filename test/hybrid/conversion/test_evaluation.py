@@ -31,6 +31,8 @@ from hybrid_perception.hybrid.conversion.normalization import activation_scales,
 from hybrid_perception.hybrid.conversion.training import (
     load_digits_net,
 )
+from hybrid_perception.hybrid.gesture import HybridClassifier
+from hybrid_perception.hybrid.gesture.bundle import load_bundle, save_bundle
 
 
 def test_lenet_learns_the_digits(trained):
@@ -271,12 +273,24 @@ def test_events_played_over_and_over_are_the_current_their_rates_make(rng):
         run_spiking(chain, frames, labels, 4, coding='events')
 
 
-def test_gesture_ann_converts_and_meets_the_trained_snn_and_hybrid(tmp_path):
+def _without_biases(folder):
+    """gesture/ann's weights in the same stack built without biases (what `train gesture
+    --spiking 0 --no-baselines --bias off` trains): an all-ANN model SLAYER/NetX can deploy."""
+    ann = load_bundle('gesture/ann')
+    model = HybridClassifier(replace(ann.spec, bias=False))
+    with torch.no_grad():
+        for (weight, _), (source, _) in zip(model.layer_parameters(),
+                                            ann.model().layer_parameters(), strict=True):
+            weight.copy_(source)
+    return save_bundle(model, folder, ann.binning, {'test_accuracy': 0.0}).path
+
+
+def test_gesture_ann_converts_into_a_model_the_gesture_graph_runs(tmp_path):
     cli = shutil.which('hybrid-perception')
     converted = subprocess.run(
-        [cli, 'convert', 'gesture/ann', '--gesture-takes', '1', '--gesture-subjects', '1',
-         '--steps', '4', '32', '--out', str(tmp_path / 'gesture')], capture_output=True,
-        text=True, timeout=900)
+        [cli, 'convert', str(_without_biases(tmp_path / 'ann')), '--gesture-takes', '1',
+         '--gesture-subjects', '1', '--steps', '4', '32', '--out', str(tmp_path / 'gesture')],
+        capture_output=True, text=True, timeout=900)
     assert converted.returncode == 0, converted.stderr[-2000:]
     summary = json.loads((tmp_path / 'gesture' / 'conversion.json').read_text())
     assert set(summary['baselines']) == {'gesture/snn', 'gesture/hybrid'}
@@ -285,7 +299,15 @@ def test_gesture_ann_converts_and_meets_the_trained_snn_and_hybrid(tmp_path):
     assert thirty_two['synaptic_ops'] > four['synaptic_ops'] > 0
     for baseline in summary['baselines'].values():
         assert baseline['steps'] == 4 and 'ESTIMATE' in baseline['energy_model']
-    assert 'Against the trained SNN' in (tmp_path / 'gesture' / 'report.md').read_text()
+    deployed = summary['deployed']
+    assert deployed['spike_agreement'] == 1.0 and 'ESTIMATE' in deployed['energy_model']
+    assert deployed['steps'] == 32 and deployed['synaptic_ops'] > 0  # 4 are far below the ANN
+    bundle = load_bundle(tmp_path / 'gesture')
+    assert (bundle.spec.kind, bundle.spec.repeats, bundle.spec.from_rest) == ('snn', 8, True)
+    assert bundle.spec.window_steps == 32 + deployed['flush_steps'] == 32 + 7
+    assert bundle.metrics['test_accuracy'] == deployed['test_accuracy']
+    report = (tmp_path / 'gesture' / 'report.md').read_text()
+    assert 'Against the trained SNN' in report and 'converted (Loihi build)' in report
     refused = subprocess.run([cli, 'convert', 'gesture/snn'], capture_output=True, text=True,
                              timeout=300)
     assert refused.returncode == 2 and 'takes the all-ANN one' in refused.stderr

@@ -14,7 +14,7 @@ from hybrid_perception.hybrid.gesture import (
     stream_accuracy,
     stream_logits,
 )
-from hybrid_perception.hybrid.gesture.model import READOUT_GAIN, HybridSpec
+from hybrid_perception.hybrid.gesture.model import READOUT_GAIN, HybridSpec, played_windows
 from hybrid_perception.networks.accumulator import SpikeAccumulator
 from hybrid_perception.networks.ann import build_ann
 from hybrid_perception.networks.energy.operations import count_snn_ops
@@ -43,6 +43,7 @@ def test_the_cut_names_the_model_and_its_halves(gesture):
 @pytest.mark.parametrize('change, message', [
     (dict(spiking=7), 'spiking must be 0..6'),
     (dict(interval=0), 'interval'),
+    (dict(repeats=0), 'repeats'),
     (dict(classes=('a', 'b')), 'one unit per class'),
     (dict(layers=(DenseLayer(8), ConvLayer(4), DenseLayer(11))), 'cannot follow a dense'),
 ])
@@ -70,6 +71,36 @@ def test_snn_baseline_decides_by_output_spike_counts(gesture, spikes):
     counts = out.reshape(3, 11, 8, 2).sum(-1).transpose(1, 2)
     assert model.ann is None
     assert torch.equal(model(spikes), counts * READOUT_GAIN / 2)
+
+
+def test_a_converted_snn_plays_each_intervals_bins_over_and_over(gesture, spikes):
+    """A rate-coded SNN needs more steps per decision than an interval has bins: with
+    ``repeats`` R it sees bins 0..I-1 R times in a row, then the next interval's."""
+    spec = replace(gesture.cut(6, 4), repeats=3)
+    played = played_windows(spikes, spec)
+    assert played.shape == (3, 48, 2, 32, 32) and spec.window_steps == 12
+    assert torch.equal(played[:, 12:24], spikes[:, 4:8].repeat(1, 3, 1, 1, 1))
+    assert HybridSpec.from_dict(spec.to_dict()) == spec
+    model = HybridClassifier(spec)
+    out = model.snn(played.permute(0, 2, 3, 4, 1))
+    counts = out.reshape(3, 11, 4, 12).sum(-1).transpose(1, 2)
+    assert torch.equal(model(spikes), counts * READOUT_GAIN / 12)
+
+
+def test_from_rest_each_interval_is_its_own_inference_with_silence_after(gesture, spikes):
+    """What a converted network's non-leaking neurons need: no state from the last window."""
+    spec = replace(gesture.cut(6, 4), repeats=2, from_rest=True)
+    assert spec.window_steps == 8 + 7 and HybridSpec.from_dict(spec.to_dict()) == spec
+    played = played_windows(spikes, spec)
+    assert played.shape == (3 * 4, 15, 2, 32, 32)
+    assert torch.equal(played[5, :8], spikes[1, 4:8].repeat(2, 1, 1, 1))
+    assert not played[:, 8:].any()
+    torch.manual_seed(0)
+    model = HybridClassifier(spec)
+    with torch.no_grad():
+        whole = model(spikes)
+        alone = model(torch.cat([torch.zeros_like(spikes[:1, :4]), spikes[1:2, 4:8]], dim=1))
+    assert torch.equal(whole[1, 1], alone[0, 1])    # the window before it changes nothing
 
 
 @pytest.mark.parametrize('spiking, interval', [(1, 2), (3, 4), (6, 8)])

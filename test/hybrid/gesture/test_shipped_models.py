@@ -23,14 +23,19 @@ def test_clips():
     return clips, labels
 
 
-@pytest.mark.parametrize('kind', ['hybrid', 'ann', 'snn'])
-def test_shipped_model_scores_its_published_accuracy(kind, test_clips):
-    bundle = load_bundle(f'gesture/{kind}')
+@pytest.mark.parametrize('name, kind', [('hybrid', 'hybrid'), ('ann', 'ann'), ('snn', 'snn'),
+                                        ('converted', 'snn')])
+def test_shipped_model_scores_its_published_accuracy(name, kind, test_clips):
+    bundle = load_bundle(f'gesture/{name}')
     assert bundle.spec.kind == kind and bundle.spec.classes[0] == 'hand_clapping'
     model = bundle.model()
     objective = IntervalObjective(bundle.spec.interval, bundle.binning.warmup_steps)
+    if bundle.spec.from_rest:  # its windows are independent: the unscored warm-up ones can go
+        test_clips = (test_clips[0][:, objective.first_scored * bundle.spec.interval:],
+                      test_clips[1])
+        objective = IntervalObjective(bundle.spec.interval)
     accuracy = evaluate(model, objective, test_clips)
-    published = bundle.metrics['test_accuracy']       # hybrid 0.932, ann 0.894, snn 0.720
+    published = bundle.metrics['test_accuracy']  # hybrid 0.932, ann 0.894, snn 0.720, conv. 0.848
     assert accuracy >= published - MARGIN, (accuracy, published)
     with torch.no_grad():
         logits = model(torch.from_numpy(test_clips[0][:2]).float())

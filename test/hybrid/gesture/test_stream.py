@@ -65,18 +65,34 @@ def test_events_before_a_cut_window_are_counted_not_binned():
     assert windows.late_events == 1
 
 
-@pytest.mark.parametrize('name', ['gesture/hybrid', 'gesture/ann', 'gesture/snn'])
+@pytest.mark.parametrize('name', ['gesture/hybrid', 'gesture/ann', 'gesture/snn',
+                                  'gesture/converted'])
 def test_chained_stages_are_the_shipped_model(clip_events, name):
     clips, events = clip_events
     bundle = load_bundle(name)
-    interval = bundle.spec.interval
-    _, windows = _windows(events, [events.size // 3], n_bins=interval)
+    _, windows = _windows(events, [events.size // 3], n_bins=bundle.spec.interval)
     head, tail = SpikingStage(bundle), DecisionStage(bundle)
-    accumulator = SpikeAccumulator((head.neurons,), interval)
+    accumulator = SpikeAccumulator((head.neurons,), bundle.spec.window_steps)
     probabilities = [tail(counts) for w in windows for counts in accumulator.push(head(w.spikes))]
     with torch.no_grad():
         expected = bundle.model()(torch.from_numpy(clips.to_clip(events) > 0).float()[None])
     assert np.allclose(probabilities, expected[0].softmax(-1).numpy(), atol=1e-4)
+
+
+def test_the_converted_model_spikes_the_same_on_lava(clip_events):
+    """H3's gesture SNN as the graph runs it, on torch and on Lava's fixed point."""
+    _, events = clip_events
+    bundle = load_bundle('gesture/converted')
+    _, windows = _windows(events, [], n_bins=bundle.spec.interval)
+    out = {}
+    for backend in ('torch', 'lava'):
+        stage = SpikingStage(bundle, backend)
+        try:
+            out[backend] = np.concatenate([stage(w.spikes) for w in windows[2:5]])
+        finally:
+            stage.close()
+    assert out['torch'].shape == (3 * bundle.spec.window_steps, 11) and out['torch'].any()
+    assert np.array_equal(out['torch'], out['lava'])
 
 
 def test_decision_refuses_features_of_the_wrong_size():
