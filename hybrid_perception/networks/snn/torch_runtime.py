@@ -5,6 +5,10 @@ state lags SLAYER's plain forward by one step and the window's last input is sti
 We run the same lag: the last input step is held back for the next window and the last block
 does not add SLAYER's output delay. Output spikes are the plain forward's, and states read or
 written between windows mean the same thing here as on the chip.
+
+On the CPU the neurons run compiled (:mod:`~hybrid_perception.networks.snn.cuba`: SLAYER's
+fixed-point CUBA loop in numba, bit-exact); ``neurons='slayer'`` keeps SLAYER's own loop, which
+CUDA always uses.
 """
 
 from __future__ import annotations
@@ -13,25 +17,35 @@ import copy
 
 import numpy as np
 import torch
+from lava.lib.dl.slayer.block.base import step_delay
 
+from hybrid_perception.networks.snn.cuba import compiled_cuba, supports
 from hybrid_perception.networks.snn.model import SpikingNetwork
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
-__all__ = ['TorchRuntime']
+__all__ = ['NEURON_LOOPS', 'TorchRuntime']
+
+#: how the neurons run: numba-compiled (the CPU default) or SLAYER's own loop
+NEURON_LOOPS = ('compiled', 'slayer')
 
 
 class TorchRuntime(SnnRuntime):
     """SLAYER on the CPU or CUDA, with quantised weights (SLAYER's 8-bit hook, as exported)."""
 
     def __init__(self, network: SpikingNetwork, window_steps: int,
-                 device: str | torch.device = 'cpu') -> None:
+                 device: str | torch.device = 'cpu', neurons: str = 'compiled') -> None:
         super().__init__(network.spec, window_steps)
+        if neurons not in NEURON_LOOPS:
+            raise ValueError(f'neurons must be one of {NEURON_LOOPS}, got {neurons!r}')
         self.device = torch.device(device)
         self.network = copy.deepcopy(network).to(self.device).eval()
         self.blocks = self.network.spiking_blocks
         for block in self.blocks:
             block.neuron.persistent_state = True
         self.blocks[-1].delay_shift = False
+        self.compiled = (neurons == 'compiled' and self.device.type == 'cpu'
+                         and all(supports(block.neuron) and block.delay is None
+                                 for block in self.blocks))
         self.layer_spikes: list[np.ndarray] = []
         for block in self.blocks:
             block.neuron.register_forward_hook(self._record_spikes)
@@ -51,8 +65,21 @@ class TorchRuntime(SnnRuntime):
         self._held_input = window[..., -1:]
         self.layer_spikes = []
         with torch.no_grad():
-            out = self.network(shifted)
+            out = self._forward(shifted) if self.compiled else self.network(shifted)
         return np.moveaxis(out[0].cpu().numpy(), -1, 0)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        """SLAYER's block forward (synapse, neuron, one step's delay) with the compiled
+        neurons."""
+        for block in self.network.blocks:
+            if not hasattr(block, 'neuron'):
+                x = block(x)
+                continue
+            x = compiled_cuba(block.neuron, block.synapse(x))
+            self._record_spikes(block.neuron, None, x)
+            if block.delay_shift:
+                x = step_delay(block, x)
+        return x
 
     def _record_spikes(self, _module: torch.nn.Module, _inputs: object,
                        spikes: torch.Tensor) -> None:
