@@ -25,7 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help='a checkpoint of `train digits` (best.pt), an ONNX file of a '
                              'sequential image classifier exported by any tool, or H1\'s '
                              'all-ANN gesture model (gesture/ann, or a folder of one): then '
-                             'set against the trained SNN and the hybrid')
+                             'set against the trained SNN and the hybrid, and, trained without '
+                             'biases (train gesture --bias off), written as a gesture model '
+                             'folder the gesture graph runs')
     parser.add_argument('--data', default='digits', help="digits or mnist:FOLDER (default digits)")
     parser.add_argument('--out', type=Path, default=Path('out/converted'),
                         help='output folder: a model folder image_classifier_node runs, with '
@@ -68,7 +70,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              'and Lava side by side; off: the float SNN only')
     parser.add_argument('--default-steps', type=int, default=None,
                         help='time steps the model folder runs at (default: the fewest of '
-                             '--steps within 1 point of the ANN on the Loihi build)')
+                             '--steps within 1 point of the ANN on the Loihi build; gestures: '
+                             'on the float SNN, rounded to whole intervals)')
     parser.add_argument('--weight-bits', type=int, default=8,
                         help='the Loihi build\'s signed weight bits, 2..8 (default 8, SLAYER\'s '
                              'and Loihi\'s)')
