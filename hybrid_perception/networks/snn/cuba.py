@@ -15,7 +15,9 @@ are SLAYER's bit for bit (tested on every shipped network):
 - outputs are ``float32(int) / 4096``.
 
 Only inference: no gradients, no normalisation or dropout, one shared decay per layer (what
-:class:`~hybrid_perception.networks.spec.NeuronSpec` builds).
+:class:`~hybrid_perception.networks.spec.NeuronSpec` builds). The same arithmetic written in
+torch and differentiable in the initial state, for training H2, is
+:func:`~hybrid_perception.networks.snn.dynamics.cuba_lif`.
 """
 
 from __future__ import annotations
