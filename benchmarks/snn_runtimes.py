@@ -1,11 +1,16 @@
-"""The SNN runtimes side by side on one exported network, in one run.
+"""The SNN runtimes side by side, in one run.
 
-Trains the built-in ``motion`` network on synthetic clips (or takes ``--network``), exports it
-to NetX HDF5, then streams the same validation clips through the torch runtime (SLAYER,
-quantised weights) and the Lava runtime (Loihi2SimCfg fixed_pt, the bit-accurate Loihi
-model) at a few window lengths. Prints time steps per second of each, their spike agreement,
-the counted operations and the modelled energy per platform (estimates, with coefficients and
-source). Ends with one JSON line of the figures.
+First every network the package ships, each stepped as its node steps it (a gesture model's
+window, a pose network one step a call, the digits network an image's steps and silence):
+time steps per second of the torch runtime with SLAYER's own neuron loop, with the compiled
+neurons (``networks/snn/cuba.py``) and of Lava's simulator, whether compiled and SLAYER give
+identical spikes, and Lava's agreement with them.
+
+Then the built-in ``motion`` network, trained on synthetic clips (or ``--network``), exported
+to NetX HDF5 and streamed through the torch runtime and the Lava runtime (Loihi2SimCfg
+fixed_pt, the bit-accurate Loihi model) at a few window lengths, with the counted operations
+and the modelled energy per platform (estimates, with coefficients and source). Ends with one
+JSON line of the figures.
 
     scripts/with-venv.sh python benchmarks/snn_runtimes.py [--network NET] [--quick]
 """
@@ -17,10 +22,14 @@ import json
 import tempfile
 from pathlib import Path
 
+import numpy as np
+import torch
+
 from hybrid_perception.datasets.motion import MovingSquareClips
 from hybrid_perception.networks.energy import EnergyModel
 from hybrid_perception.networks.snn import load_spec
 from hybrid_perception.networks.snn.compare import as_windows, compare_runtimes
+from hybrid_perception.networks.snn.model import read_spec
 from hybrid_perception.networks.snn.training import TrainConfig, load_checkpoint, train
 
 PLATFORMS = ('loihi', 'loihi_calibrated', 'loihi2')
@@ -38,6 +47,49 @@ def trained_network(folder: Path, quick: bool) -> Path:
     return load_checkpoint(result.best_checkpoint).export_hdf5(folder / 'network.net')
 
 
+def shipped_networks(quick: bool) -> dict[str, float]:
+    """Every shipped network on SLAYER's loop, the compiled neurons and Lava, side by side."""
+    from hybrid_perception.hybrid.common import MODELS_DIR
+    from hybrid_perception.hybrid.conversion.bundle import load_converted
+    from hybrid_perception.hybrid.gesture.bundle import load_bundle
+
+    rng = np.random.default_rng(0)
+    figures = {}
+    print(f'{"network":<28} {"window":>6} {"SLAYER steps/s":>15} {"compiled":>9} '
+          f'{"x":>5} {"identical":>9} {"Lava steps/s":>13} {"agreement":>9}')
+    for path in sorted(MODELS_DIR.rglob('*.net')):
+        name = str(path.relative_to(MODELS_DIR).with_suffix(''))
+        folder = path.parent
+        if name.startswith('gesture'):
+            window = load_bundle(folder).spec.window_steps
+        elif name.startswith('digits'):
+            bundle = load_converted(folder)
+            window = bundle.steps + bundle.flush_steps
+        else:
+            window = 1                                  # H2 steps once a call, 100 or 200 Hz
+        spec = read_spec(path)
+        n = max(4, (40 if quick else 400) // window)
+        windows = (rng.random((n, window, *spec.input_shape)) < 0.1).astype(np.float32)
+        slayer = compare_runtimes(path, windows, lava=False, neurons='slayer')
+        compiled = compare_runtimes(path, windows[:4] if quick else windows,
+                                    lava=not quick)
+        identical = np.array_equal(slayer.torch_output[:len(compiled.torch_output)],
+                                   compiled.torch_output)
+        lava = compiled.lava_steps_per_s
+        ratio = compiled.torch_steps_per_s / slayer.torch_steps_per_s
+        print(f'{name:<28} {window:>6} {slayer.torch_steps_per_s:>15,.0f} '
+              f'{compiled.torch_steps_per_s:>9,.0f} {ratio:>5.1f} {identical!s:>9} '
+              f'{lava or float("nan"):>13,.1f} {compiled.agreement or float("nan"):>9.6f}')
+        figures.update({f'{name}_slayer_steps_per_s': slayer.torch_steps_per_s,
+                        f'{name}_compiled_steps_per_s': compiled.torch_steps_per_s,
+                        f'{name}_compiled_over_slayer': ratio,
+                        f'{name}_compiled_identical': float(identical)})
+        if lava:
+            figures[f'{name}_lava_steps_per_s'] = lava
+            figures[f'{name}_spike_agreement'] = compiled.agreement
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--network', type=Path, help='an exported network (default: train one)')
@@ -46,10 +98,12 @@ def main() -> int:
     args = parser.parse_args()
     n_clips = args.clips or (2 if args.quick else 8)
 
+    print('shipped networks, random input spikes (10 %), one thread:')
+    torch.set_num_threads(1)
+    figures = shipped_networks(args.quick)
     with tempfile.TemporaryDirectory() as tmp:
         network = args.network or trained_network(Path(tmp), args.quick)
         clips, _ = MovingSquareClips().generate(n_clips, seed=99)
-        figures: dict[str, float] = {}
         print(f'\n{n_clips} clips of {clips.shape[1]} steps; window = steps per Lava run')
         print(f'{"window":>6} {"torch steps/s":>14} {"lava steps/s":>13} {"torch/lava":>10} '
               f'{"agreement":>10}')
@@ -65,6 +119,7 @@ def main() -> int:
         figures['torch_steps_per_s'] = result.torch_steps_per_s
         figures['lava_steps_per_s'] = result.lava_steps_per_s
         figures['spike_agreement'] = min(v for k, v in figures.items() if 'agreement' in k)
+        figures['compiled_identical'] = min(v for k, v in figures.items() if 'identical' in k)
 
         ops = result.ops
         per_step = {k: v / result.steps for k, v in ops.as_dict().items() if v}
@@ -82,7 +137,7 @@ def main() -> int:
             figures[f'{platform}_watts_estimate'] = estimate.watts
     print(json.dumps({k: round(v, 6) if isinstance(v, float) else v
                       for k, v in figures.items()}))
-    return 0 if figures['spike_agreement'] == 1.0 else 1
+    return 0 if figures['spike_agreement'] == figures['compiled_identical'] == 1.0 else 1
 
 
 if __name__ == '__main__':

@@ -58,10 +58,13 @@ def as_windows(clips: np.ndarray, window: int) -> np.ndarray:
 
 
 def compare_runtimes(path: str | Path, windows: np.ndarray, *, lava: bool = True,
-                     backend: str = 'sim', device: str = 'cpu') -> RuntimeComparison:
-    """Stream ``windows`` (N, T, C, H, W) through both runtimes; count the torch run's ops."""
+                     backend: str = 'sim', device: str = 'cpu', neurons: str = 'compiled'
+                     ) -> RuntimeComparison:
+    """Stream ``windows`` (N, T, C, H, W) through both runtimes; count the torch run's ops.
+    ``neurons``: the torch runtime's neuron loop (compiled, or SLAYER's own)."""
     window_steps = windows.shape[1]
-    runtime = TorchRuntime(SpikingNetwork.load_hdf5(path), window_steps, device=device)
+    runtime = TorchRuntime(SpikingNetwork.load_hdf5(path), window_steps, device=device,
+                           neurons=neurons)
     runtime.step(windows[0])  # first call allocates; not timed, like Lava's start below
     runtime.reset()
     layer_spikes: list[list[np.ndarray]] = [[] for _ in runtime.layer_shapes]
