@@ -11,7 +11,7 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
 
-__all__ = ['InputHealth', 'Latency', 'diagnostics']
+__all__ = ['InputHealth', 'Latency', 'RealTimeLoad', 'diagnostics']
 
 
 class Latency:
@@ -28,6 +28,27 @@ class Latency:
             return {}
         p50, p99 = np.percentile(self._ms, [50, 99])
         return {f'{prefix}_p50_ms': f'{p50:.3f}', f'{prefix}_p99_ms': f'{p99:.3f}'}
+
+
+class RealTimeLoad:
+    """How much of the sensor's time a stage spends computing it: the compute time of the
+    windows done since the last report over the sensor time they cover. Above 1 the stage
+    cannot keep up (a slow backend, a busy machine): input queues and its output falls
+    further behind the sensor every second, which latency figures alone do not say."""
+
+    def __init__(self) -> None:
+        self._busy_s = 0.0
+        self._covered_s = 0.0
+
+    def add(self, busy_s: float, covered_s: float) -> None:
+        self._busy_s += busy_s
+        self._covered_s += covered_s
+
+    def take(self) -> float | None:
+        """The load since the last call (None if no window was done), and start afresh."""
+        load = self._busy_s / self._covered_s if self._covered_s else None
+        self._busy_s = self._covered_s = 0.0
+        return load
 
 
 class InputHealth:

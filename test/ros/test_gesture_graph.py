@@ -101,6 +101,10 @@ def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, mode
     assert len(probe.spikes) == 6 and probe.spikes[0].shape == (
         int(np.prod(bundle.spec.feature_shape)), bundle.spec.window_steps)
     assert probe.labels[-1].split(' ')[0] in bundle.spec.classes
+    # the share of the sensor's time the SNN spent computing its windows
+    assert spin_until(executor, lambda: probe.status.get('snn_node', {}).get(
+        'real_time_load', 'no window') != 'no window', 5.0), probe.status.get('snn_node')
+    assert float(probe.status['snn_node']['real_time_load']) > 0
 
 
 def test_events_after_a_long_silence_start_the_network_from_rest(ros, gesture_events):

@@ -13,6 +13,7 @@ the same stream agree on where intervals start without talking to each other.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,13 +52,19 @@ class SpikingStage:
     def device(self) -> str:
         return type(self.runtime).__name__ if self.runtime else 'none (all-ANN model)'
 
-    def warm_up(self) -> None:
-        """Run one empty window and forget it: the first call's one-off costs (allocation,
-        kernel selection) would otherwise land on the first live window."""
-        self(np.zeros((self.bundle.spec.interval, *self.bundle.spec.input_shape), np.float32))
+    def warm_up(self) -> float:
+        """Run an empty window twice and forget both: the first call's one-off costs
+        (allocation, kernel selection, compilation) would otherwise land on the first live
+        window. Returns the seconds the second took: what a window costs here."""
+        empty = np.zeros((self.bundle.spec.interval, *self.bundle.spec.input_shape), np.float32)
+        self(empty)
+        started = time.perf_counter()
+        self(empty)
+        seconds = time.perf_counter() - started
         self.reset()
         if self.counter:
             self.counter = OpCounter(self.counter.spec)
+        return seconds
 
     def __call__(self, spikes: np.ndarray) -> np.ndarray:
         """(I, C, H, W) -> (window_steps, neurons). A converted SNN plays the window's bins

@@ -69,7 +69,7 @@ def _shift(x: np.int64) -> np.int64:
     return x >> 12 if x > 0 else -((-x) >> 12)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _integrate(z, current, voltage, spikes, current_keep, voltage_keep, scale, threshold):
     """Per neuron: the current integrator (no reset), then the voltage integrator on its
     float32 output (reset to 0 at a spike); ``current`` and ``voltage`` hold the states in and

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
@@ -23,7 +23,7 @@ from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.energy import EnergyModel
 from hybrid_perception.ros.conversions import matrix_to_image, stamp_us
-from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
+from hybrid_perception.ros.diagnostics import InputHealth, Latency, RealTimeLoad, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import (
     EVENT_INPUT_PARAMETERS,
@@ -50,7 +50,10 @@ class SnnNode(Node):
         self.bundle = load_bundle(p['model'])
         self.energy = EnergyModel(p['energy_platform'])
         self.stage = SpikingStage(self.bundle, p['backend'], count_ops=True)
-        self.stage.warm_up()
+        window_s = self.bundle.spec.interval * self.bundle.binning.bin_us * 1e-6
+        self._say_load(self.stage.warm_up(), window_s)
+        self.window_s = window_s
+        self.load = RealTimeLoad()
         binning = self.bundle.binning
         self.sensor = SensorSize(binning.sensor_width, binning.sensor_height)
         self.windows = EventWindows(self.sensor, binning.bin_us, self.bundle.spec.interval,
@@ -75,8 +78,21 @@ class SnnNode(Node):
                                             self.stage.reset)
         for window in windows:
             self._run(window, msg.header.frame_id)
+        elapsed = time.perf_counter() - started
+        self.load.add(elapsed, len(windows) * self.window_s)
         if windows:
-            self.latency.add(time.perf_counter() - started)
+            self.latency.add(elapsed)
+
+    def _say_load(self, seconds: float, window_s: float) -> None:
+        """At start-up: what a window costs on this backend and machine, against the sensor
+        time it covers; a warning when that cannot keep up."""
+        text = (f'a window computes in {seconds * 1e3:.1f} ms of its {window_s * 1e3:.0f} ms '
+                f'({seconds / window_s:.2f} of real time)')
+        if seconds > window_s:
+            self.get_logger().warning(f'{text}: this backend cannot keep up with the sensor '
+                                      'here, and the output will fall behind')
+        else:
+            self.get_logger().info(text)
 
     def _run(self, window: Window, frame_id: str) -> None:
         spikes = self.stage(window.spikes)
@@ -86,7 +102,14 @@ class SnnNode(Node):
 
     def _publish_diagnostics(self) -> None:
         level, message = self.health.status(self.stats['windows'] > 0)
+        load = self.load.take()
+        if load is not None and load > 1 and level == DiagnosticStatus.OK:
+            level, message = DiagnosticStatus.WARN, (
+                f'cannot keep up: computing takes {load:.2f}x the sensor\'s time, the output '
+                'falls behind')
+            self.get_logger().warning(message, throttle_duration_sec=10.0)
         values = {**self.stats, **self.health.figures(),
+                  'real_time_load': 'no window' if load is None else f'{load:.2f}',
                   **self.latency.figures('window'),
                   'dropped_events': self.input.dropped, **self.input.figures(),
                   'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
