@@ -25,22 +25,32 @@ from __future__ import annotations
 import numba
 import numpy as np
 import torch
+from lava.lib.dl.slayer.block.base import step_delay
 from lava.lib.dl.slayer.utils import quantize
 
-__all__ = ['compiled_cuba', 'supports']
+__all__ = ['compiled_block', 'compiled_cuba', 'supports']
 
 
-def supports(neuron: torch.nn.Module) -> bool:
-    """Whether :func:`compiled_cuba` computes exactly what this SLAYER neuron does."""
-    return (neuron.current_decay.numel() == 1 and neuron.voltage_decay.numel() == 1
+def supports(block: torch.nn.Module) -> bool:
+    """Whether :func:`compiled_block` computes exactly what this SLAYER block does."""
+    neuron = block.neuron
+    return (neuron.shape is not None                 # SLAYER sets it on its first forward
+            and neuron.current_decay.numel() == 1 and neuron.voltage_decay.numel() == 1
             and neuron.norm is None and neuron.drop is None and not neuron.graded_spike
-            and neuron.persistent_state)
+            and block.delay is None and not block.count_log)
+
+
+def compiled_block(block: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A SLAYER block's forward (synapse, neuron, one step's delay) with the compiled neuron:
+    (the neuron's spikes, the block's output)."""
+    spikes = compiled_cuba(block.neuron, block.synapse(x))
+    return spikes, step_delay(block, spikes) if block.delay_shift else spikes
 
 
 def compiled_cuba(neuron: torch.nn.Module, synaptic_input: torch.Tensor) -> torch.Tensor:
-    """``neuron(synaptic_input)`` for a SLAYER ``cuba.Neuron`` with persistent state, on the
-    CPU: (N, *shape, T) input -> (N, *shape, T) spikes; the neuron's current and voltage
-    states move on as SLAYER's would."""
+    """``neuron(synaptic_input)`` for a SLAYER ``cuba.Neuron`` on the CPU: (N, *shape, T)
+    input -> (N, *shape, T) spikes; with persistent state the neuron's current and voltage
+    move on as SLAYER's would, without it each call starts where SLAYER's would."""
     scale = int(neuron.s_scale)
     threshold = float(neuron.threshold + neuron.threshold_eps)
     z = synaptic_input.detach().reshape(-1, synaptic_input.shape[-1]).contiguous().numpy()
@@ -51,16 +61,21 @@ def compiled_cuba(neuron: torch.nn.Module, synaptic_input: torch.Tensor) -> torc
                np.int64(scale - int(quantize(neuron.current_decay).item())),
                np.int64(scale - int(quantize(neuron.voltage_decay).item())),
                np.float32(scale), np.float32(threshold * scale))
-    shape = synaptic_input.shape[:-1]
-    neuron.current_state = torch.from_numpy(current).reshape(shape)
-    neuron.voltage_state = torch.from_numpy(voltage).reshape(shape)
+    if neuron.persistent_state:
+        shape = synaptic_input.shape[:-1]
+        neuron.current_state = torch.from_numpy(current).reshape(shape)
+        neuron.voltage_state = torch.from_numpy(voltage).reshape(shape)
     return torch.from_numpy(spikes).reshape(synaptic_input.shape)
 
 
 def _state(state: torch.Tensor, synaptic_input: torch.Tensor) -> np.ndarray:
-    """A state as one float32 per neuron (SLAYER broadcasts a scalar state the same way)."""
-    return np.ascontiguousarray(torch.broadcast_to(
-        state.detach(), synaptic_input.shape[:-1]).reshape(-1).numpy(), np.float32).copy()
+    """A state as one float32 per neuron, as SLAYER starts from it: zeros when the batch
+    differs from the stored state's, else the stored state broadcast."""
+    shape = synaptic_input.shape[:-1]
+    if state.shape[0] != shape[0]:
+        return np.zeros(int(np.prod(shape)), np.float32)
+    return np.ascontiguousarray(torch.broadcast_to(state.detach(), shape).reshape(-1).numpy(),
+                                np.float32).copy()
 
 
 @numba.njit(cache=True)

@@ -16,6 +16,7 @@ import torch
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.networks.lava import slayer
+from hybrid_perception.networks.snn.cuba import compiled_block, supports
 from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec
 
 __all__ = ['STATE_SCALE', 'WEIGHT_SCALE', 'SpikingNetwork', 'flush_steps', 'read_spec']
@@ -42,12 +43,21 @@ class SpikingNetwork(torch.nn.Module):
         """The blocks with neurons, one per spec layer (the flatten has none)."""
         return [block for block in self.blocks if hasattr(block, 'neuron')]
 
+    #: with nothing to differentiate, on the CPU, run the neurons compiled
+    #: (:mod:`~hybrid_perception.networks.snn.cuba`, bit-exact); False keeps SLAYER's loop
+    compiled_neurons = True
+
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         """In training, every spiking layer's output is kept in ``layer_spikes`` (autograd holds
         them anyway) for a loss on the network's activity."""
+        compiled = (self.compiled_neurons and not torch.is_grad_enabled()
+                    and spikes.device.type == 'cpu')
         self.layer_spikes = []
         for block in self.blocks:
-            spikes = block(spikes)
+            if compiled and hasattr(block, 'neuron') and supports(block):
+                spikes = compiled_block(block, spikes)[1]
+            else:
+                spikes = block(spikes)
             if self.training and hasattr(block, 'neuron'):
                 self.layer_spikes.append(spikes)
         return spikes

@@ -17,9 +17,8 @@ import copy
 
 import numpy as np
 import torch
-from lava.lib.dl.slayer.block.base import step_delay
 
-from hybrid_perception.networks.snn.cuba import compiled_cuba, supports
+from hybrid_perception.networks.snn.cuba import compiled_block, supports
 from hybrid_perception.networks.snn.model import SpikingNetwork
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
@@ -44,8 +43,8 @@ class TorchRuntime(SnnRuntime):
             block.neuron.persistent_state = True
         self.blocks[-1].delay_shift = False
         self.compiled = (neurons == 'compiled' and self.device.type == 'cpu'
-                         and all(supports(block.neuron) and block.delay is None
-                                 for block in self.blocks))
+                         and all(supports(block) for block in self.blocks))
+        self.network.compiled_neurons = self.compiled
         self.layer_spikes: list[np.ndarray] = []
         for block in self.blocks:
             block.neuron.register_forward_hook(self._record_spikes)
@@ -75,10 +74,8 @@ class TorchRuntime(SnnRuntime):
             if not hasattr(block, 'neuron'):
                 x = block(x)
                 continue
-            x = compiled_cuba(block.neuron, block.synapse(x))
-            self._record_spikes(block.neuron, None, x)
-            if block.delay_shift:
-                x = step_delay(block, x)
+            spikes, x = compiled_block(block, x)
+            self._record_spikes(block.neuron, None, spikes)
         return x
 
     def _record_spikes(self, _module: torch.nn.Module, _inputs: object,

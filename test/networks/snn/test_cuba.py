@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from hybrid_perception.hybrid.common import MODELS_DIR
 from hybrid_perception.networks.snn import NeuronState, SpikingNetwork, TorchRuntime
@@ -46,3 +47,20 @@ def test_an_unknown_neuron_loop_is_refused():
     network = SpikingNetwork.load_hdf5(MODELS_DIR / SHIPPED[0])
     with pytest.raises(ValueError, match='neurons must be one of'):
         TorchRuntime(network, 4, neurons='fast')
+
+
+@pytest.mark.parametrize('path', SHIPPED)
+def test_a_batch_forward_without_gradients_is_slayers_too(path, rng):
+    """What scoring and validation run: each sample from rest, whole windows at once."""
+    network = SpikingNetwork.load_hdf5(MODELS_DIR / path).train()   # keeps every layer's spikes
+    x = torch.from_numpy((rng.random((3, *network.spec.input_shape, 24)) < 0.3)
+                         .astype(np.float32))
+    runs = []
+    for compiled in (True, False):
+        network.compiled_neurons = compiled
+        with torch.no_grad():
+            runs.append([network(x), *network.layer_spikes])
+    assert all(torch.equal(a, b) for a, b in zip(*runs, strict=True))
+    assert any(layer.any() for layer in runs[1])
+    network.compiled_neurons = True
+    assert torch.equal(network(x), runs[1][0])      # training keeps SLAYER's differentiable loop
