@@ -85,8 +85,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              'decision on the Loihi build) and their best combination: a table '
                              'in report.md and conversion.json (about 10 more runs)')
     parser.add_argument('--agreement-images', type=int, default=5,
-                        help='test images streamed through both torch and Lava (default 5; '
-                             'Lava\'s CPU simulation is slow)')
+                        help='test images (gestures: windows of the first test clip) streamed '
+                             'through both torch and Lava (default 5; Lava\'s CPU simulation '
+                             'is slow)')
     parser.set_defaults(func=convert)
 
 

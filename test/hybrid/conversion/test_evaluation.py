@@ -289,7 +289,8 @@ def test_gesture_ann_converts_into_a_model_the_gesture_graph_runs(tmp_path):
     cli = shutil.which('hybrid-perception')
     converted = subprocess.run(
         [cli, 'convert', str(_without_biases(tmp_path / 'ann')), '--gesture-takes', '1',
-         '--gesture-subjects', '1', '--steps', '4', '32', '--out', str(tmp_path / 'gesture')],
+         '--gesture-subjects', '1', '--steps', '4', '32', '--agreement-images', '2',
+         '--out', str(tmp_path / 'gesture')],
         capture_output=True, text=True, timeout=900)
     assert converted.returncode == 0, converted.stderr[-2000:]
     summary = json.loads((tmp_path / 'gesture' / 'conversion.json').read_text())

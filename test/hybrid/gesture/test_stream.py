@@ -88,10 +88,10 @@ def test_the_converted_model_spikes_the_same_on_lava(clip_events):
     for backend in ('torch', 'lava'):
         stage = SpikingStage(bundle, backend)
         try:
-            out[backend] = np.concatenate([stage(w.spikes) for w in windows[2:5]])
+            out[backend] = np.concatenate([stage(w.spikes) for w in windows[3:5]])
         finally:
-            stage.close()
-    assert out['torch'].shape == (3 * bundle.spec.window_steps, 11) and out['torch'].any()
+            stage.close()         # two windows: the second starts from rest on Lava too
+    assert out['torch'].shape == (2 * bundle.spec.window_steps, 11) and out['torch'].any()
     assert np.array_equal(out['torch'], out['lava'])
 
 
