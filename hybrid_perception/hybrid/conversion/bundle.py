@@ -143,6 +143,7 @@ def deployed_activity(network: SpikingNetwork, images: np.ndarray, steps: int, b
     recorded: list[torch.Tensor] = []
     hooks = [block.neuron.register_forward_hook(lambda _m, _i, out: recorded.append(out))
              for block in network.spiking_blocks]
+    compiled, network.compiled_neurons = network.compiled_neurons, False  # hooks see SLAYER's
     spikes = np.zeros(steps + flush)
     ops = np.zeros(steps + flush)
     try:
@@ -158,6 +159,7 @@ def deployed_activity(network: SpikingNetwork, images: np.ndarray, steps: int, b
                 for out in recorded:
                     spikes += out.flatten(0, -2).sum(0).numpy()
     finally:
+        network.compiled_neurons = compiled
         for hook in hooks:
             hook.remove()
     window = slice(flush - 1, flush - 1 + steps)

@@ -26,9 +26,8 @@ import numba
 import numpy as np
 import torch
 from lava.lib.dl.slayer.block.base import step_delay
-from lava.lib.dl.slayer.utils import quantize
 
-__all__ = ['compiled_block', 'compiled_cuba', 'supports']
+__all__ = ['bake_weights', 'compiled_block', 'compiled_cuba', 'supports']
 
 
 def supports(block: torch.nn.Module) -> bool:
@@ -57,15 +56,30 @@ def compiled_cuba(neuron: torch.nn.Module, synaptic_input: torch.Tensor) -> torc
     current = _state(neuron.current_state, synaptic_input)
     voltage = _state(neuron.voltage_state, synaptic_input)
     spikes = np.empty_like(z)
-    _integrate(z, current, voltage, spikes,
-               np.int64(scale - int(quantize(neuron.current_decay).item())),
-               np.int64(scale - int(quantize(neuron.voltage_decay).item())),
-               np.float32(scale), np.float32(threshold * scale))
+    _integrate(z, current, voltage, spikes, np.int64(scale - _decay(neuron.current_decay)),
+               np.int64(scale - _decay(neuron.voltage_decay)), np.float32(scale),
+               np.float32(threshold * scale))
     if neuron.persistent_state:
         shape = synaptic_input.shape[:-1]
         neuron.current_state = torch.from_numpy(current).reshape(shape)
         neuron.voltage_state = torch.from_numpy(voltage).reshape(shape)
     return torch.from_numpy(spikes).reshape(synaptic_input.shape)
+
+
+def bake_weights(synapse: torch.nn.Module) -> None:
+    """Quantise a synapse's weights once, as its pre-hook does on every forward, and drop the
+    hook: the same convolution without re-quantising fixed weights each call (inference on a
+    runtime's own copy of the network only)."""
+    if synapse._pre_hook_fx is not None and not getattr(synapse, 'weight_norm_enabled', False):
+        with torch.no_grad():
+            synapse.weight.data = synapse._pre_hook_fx(synapse.weight).data
+        synapse._pre_hook_fx = None
+
+
+def _decay(decay: torch.Tensor) -> int:
+    """SLAYER's ``quantize(decay)`` (``torch.round``, half to even, as Python's ``round``)
+    without an autograd call per step."""
+    return round(float(decay))
 
 
 def _state(state: torch.Tensor, synaptic_input: torch.Tensor) -> np.ndarray:

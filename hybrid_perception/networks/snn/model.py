@@ -44,7 +44,8 @@ class SpikingNetwork(torch.nn.Module):
         return [block for block in self.blocks if hasattr(block, 'neuron')]
 
     #: with nothing to differentiate, on the CPU, run the neurons compiled
-    #: (:mod:`~hybrid_perception.networks.snn.cuba`, bit-exact); False keeps SLAYER's loop
+    #: (:mod:`~hybrid_perception.networks.snn.cuba`, bit-exact); False keeps SLAYER's loop,
+    #: which forward hooks on the blocks' neurons need (the compiled path does not call them)
     compiled_neurons = True
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:

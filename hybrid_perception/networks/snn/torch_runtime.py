@@ -18,7 +18,7 @@ import copy
 import numpy as np
 import torch
 
-from hybrid_perception.networks.snn.cuba import compiled_block, supports
+from hybrid_perception.networks.snn.cuba import bake_weights, compiled_block, supports
 from hybrid_perception.networks.snn.model import SpikingNetwork
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
@@ -45,6 +45,9 @@ class TorchRuntime(SnnRuntime):
         self.compiled = (neurons == 'compiled' and self.device.type == 'cpu'
                          and all(supports(block) for block in self.blocks))
         self.network.compiled_neurons = self.compiled
+        if self.compiled:
+            for block in self.blocks:
+                bake_weights(block.synapse)
         self.layer_spikes: list[np.ndarray] = []
         for block in self.blocks:
             block.neuron.register_forward_hook(self._record_spikes)
