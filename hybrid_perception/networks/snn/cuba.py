@@ -78,7 +78,7 @@ def bake_weights(synapse: torch.nn.Module) -> None:
 
 def _decay(decay: torch.Tensor) -> int:
     """SLAYER's ``quantize(decay)`` (``torch.round``, half to even, as Python's ``round``)
-    without an autograd call per step."""
+    without an autograd call each time a layer runs."""
     return round(float(decay))
 
 
