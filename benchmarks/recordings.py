@@ -64,6 +64,11 @@ def write_files(events, folder: Path) -> dict[str, Path]:
         files[f'raw {version}'] = folder / f'{version}.raw'
         with evt.Encoder(files[f'raw {version}'], version, False, (640, 480), True) as w:
             w.write({'events': faery_array(events)})
+    # EVT 2.1: no library here writes it (faery 0.7: "not yet implemented"): our encoder
+    from hybrid_perception.events.codecs import encode_packet
+    files['raw evt21'] = folder / 'evt21.raw'
+    files['raw evt21'].write_bytes(b'% evt 2.1\n% format EVT21;height=480;width=640\n% end\n'
+                                   + encode_packet(events, 'evt21', 640, 480).data)
     files['dat'] = folder / 'cd.dat'
     cd = np.zeros(events.size, [('t', '<u8'), ('x', '<u2'), ('y', '<u2'), ('payload', 'u1')])
     cd['t'], cd['x'], cd['y'], cd['payload'] = (events['timestamp'], events['x'], events['y'],

@@ -43,6 +43,19 @@ def write_raw(path, events, version):
         encoder.write({'events': faery_events(events)})
 
 
+def write_evt21(path, events, legacy):
+    """No library here writes EVT 2.1 (faery 0.7 panics "not yet implemented"): our encoder's
+    words, each laid out as OpenEB's header names it (IMX636: the halves swapped)."""
+    from hybrid_perception.events.codecs import encode_packet, evt21
+    words = np.frombuffer(encode_packet(events, 'evt21', SENSOR.width,
+                                       SENSOR.height).data, evt21.WORD)
+    if legacy:  # to_words swaps the halves either way
+        words = evt21.to_words(words, legacy=True)
+    header = (f'% evt 2.1\n% endianness {"legacy" if legacy else "little"}\n% format EVT21;'
+              f'height={SENSOR.height};width={SENSOR.width}\n% end\n')
+    path.write_bytes(header.encode() + words.tobytes())
+
+
 def write_dat(path, events):
     from faery.extension import dat
     cd = np.zeros(events.size, [('t', '<u8'), ('x', '<u2'), ('y', '<u2'), ('payload', 'u1')])
@@ -90,6 +103,8 @@ WRITERS = {
     'aedat2 davis': ('rec.aedat', 'aedat2', lambda p, e: write_aedat2(p, e, chip=DAVIS346)),
     'raw evt3': ('rec.raw', 'raw', lambda p, e: write_raw(p, e, 'evt3')),
     'raw evt2': ('rec.bin', 'raw', lambda p, e: write_raw(p, e, 'evt2')),
+    'raw evt21': ('rec.raw', 'raw', lambda p, e: write_evt21(p, e, legacy=False)),
+    'raw evt21 imx636': ('rec.dat', 'raw', lambda p, e: write_evt21(p, e, legacy=True)),
     'dat': ('rec.raw', 'dat', write_dat),
     'es': ('rec.dat', 'es', write_es),
     'hdf5 dhp19': ('rec.h5', 'hdf5', lambda p, e: write_hdf5(p, e, 'dhp19')),
@@ -121,6 +136,37 @@ def test_csv_in_seconds_separated_by_spaces(tmp_path, events):
             handle.write(f'{e["timestamp"] / 1e6:.6f} {e["x"]} {e["y"]} {e["polarity"]}\n')
     got = concatenate(list(open_recording(path, sensor=SENSOR)))
     assert np.array_equal(got, events[:500])
+
+
+def test_evt21_words_decode_as_the_specification_and_openeb_lay_them_out(tmp_path):
+    """Hand-packed words, not our encoder's: OpenEB's Evt21Raw::Event_2D (valid 0-31, y 32-42,
+    x 43-53, ts 54-59, type 60-63) after a TIME_HIGH (ts 32-59), written once as a GenX320
+    sends them (one little-endian 64-bit value) and once as an IMX636 does (two little-endian
+    halves, upper first: the specification's 0x0102030405060708 -> 04 03 02 01 08 07 06 05)."""
+    from hybrid_perception.events.codecs import evt21
+    example = np.frombuffer(bytes([4, 3, 2, 1, 8, 7, 6, 5]), evt21.WORD)
+    assert int(evt21.to_words(example, legacy=True)[0]) == 0x0102030405060708
+    high, low = 0x0ABCDEF, 0x2A
+    words = [(0x8 << 60) | (high << 32),
+             (0x1 << 60) | (low << 54) | (1000 << 43) | (700 << 32) | (1 << 31) | 0b11,
+             (0x0 << 60) | (low << 54) | (5 << 43) | (6 << 32) | 0b100,
+             (0xA << 60) | (low << 54),                                 # a trigger: no event
+             (0xC << 60)]                                               # reserved
+    t = (high << 6) | low
+    expected = [(t, 1000, 700, 1), (t, 1001, 700, 1), (t, 1031, 700, 1), (t, 7, 6, 0)]
+    header = '% evt 2.1\n% format EVT21;height=720;width=1280{}\n% end\n'
+    for name, legacy, body in (
+            ('genx320', '', b''.join(w.to_bytes(8, 'little') for w in words)),
+            ('imx636', ';endianness=legacy',
+             b''.join((w >> 32).to_bytes(4, 'little') + (w & 0xFFFFFFFF).to_bytes(4, 'little')
+                      for w in words))):
+        path = tmp_path / f'{name}.raw'
+        path.write_bytes(header.format(legacy).encode() + body)
+        recording = open_recording(path)
+        assert recording.sensor == SensorSize(1280, 720)
+        got = concatenate(list(recording))
+        assert [tuple(int(e[f]) for f in ('timestamp', 'x', 'y', 'polarity'))
+                for e in got] == expected, name
 
 
 def test_nmnist_bin_holds_no_size_so_it_is_the_events_extent(tmp_path, rng):
@@ -197,8 +243,8 @@ def test_aedat31_timestamps_run_on_across_overflow_packets(tmp_path, rng):
     assert np.array_equal(concatenate(list(open_recording(path))), events)
 
 
-CUT_SHORT = ['aedat4', 'aedat3.1', 'aedat2 davis', 'raw evt3', 'raw evt2', 'dat', 'npy',
-             'csv with header']
+CUT_SHORT = ['aedat4', 'aedat3.1', 'aedat2 davis', 'raw evt3', 'raw evt2', 'raw evt21', 'dat',
+             'npy', 'csv with header']
 
 
 @pytest.mark.parametrize('name', CUT_SHORT)
@@ -229,8 +275,7 @@ def test_a_file_cut_short_gives_every_event_before_the_cut_then_names_the_damage
 @pytest.mark.parametrize('content,message', [
     (b'#!AER-DAT1.0\r\n\x00\x01', 'AEDAT 1.0: not a version read here'),
     (b'\x00\x01\x02garbage', 'not a recording format read here'),
-    (b'% evt 2.1\n% format EVT21;width=640;height=480\n% end\n\x00' * 2,
-     'EVT 2.1 is not decoded here yet'),
+    (b'% evt 4.0\n% format EVT4;width=640;height=480\n% end\n\x00', 'EVT 4.0 is not an encoding read'),
     (b'% Data file containing CD events.\n% Version 2\n\x02\x08', 'only CD events'),
     (b'#!AER-DAT2.0\r\n# AEChip: org.example.Retina9000\r\n', "chip 'org.example.Retina9000'"),
 ])
@@ -256,7 +301,8 @@ def test_an_npy_of_python_objects_is_refused_not_unpickled(tmp_path):
         open_recording(path, sensor=SENSOR)
 
 
-FUZZED = ['aedat4', 'aedat3.1', 'aedat2 davis', 'raw evt3', 'raw evt2', 'dat', 'es', 'npy']
+FUZZED = ['aedat4', 'aedat3.1', 'aedat2 davis', 'raw evt3', 'raw evt2', 'raw evt21 imx636', 'dat',
+          'es', 'npy']
 
 
 @pytest.fixture(scope='module')

@@ -17,19 +17,23 @@ import numpy as np
 
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import EVENT_DTYPE
-from hybrid_perception.events.codecs import evt2, evt3, libcaer, mono
+from hybrid_perception.events.codecs import evt2, evt3, evt21, libcaer, mono
 from hybrid_perception.events.kernels import columns
 from hybrid_perception.events.pointcloud import us_from_stamp
 
-__all__ = ['ENCODINGS', 'RawPacket', 'DecodeCounts', 'PacketDecoder', 'PacketStream',
+__all__ = ['ENCODINGS', 'CODECS', 'RawPacket', 'DecodeCounts', 'PacketDecoder', 'PacketStream',
            'encode_packet', 'warm_up']
 
 #: encoding -> (word dtype, most events one word holds)
 _WORDS = {'evt3': (evt3.WORD, 12), 'evt2': (evt2.WORD, 1), 'libcaer': (libcaer.RECORD, 1),
-          'libcaer_cmp': (libcaer.CMP_WORD, 8), 'mono': (mono.WORD, 1)}
-ENCODINGS = tuple(_WORDS)
+          'libcaer_cmp': (libcaer.CMP_WORD, 8), 'mono': (mono.WORD, 1), 'evt21': (evt21.WORD, 32)}
+#: what the ROS 2 event-camera drivers put in EventPacket; evt21 is read from RAW files only
+ENCODINGS = ('evt3', 'evt2', 'libcaer', 'libcaer_cmp', 'mono')
+#: every encoding decoded and encoded here
+CODECS = tuple(_WORDS)
 #: the largest coordinate each encoding can carry
-_MAX_SIZE = {'evt3': 2048, 'evt2': 2048, 'libcaer': 32768, 'libcaer_cmp': 2048, 'mono': 32768}
+_MAX_SIZE = {'evt3': 2048, 'evt2': 2048, 'libcaer': 32768, 'libcaer_cmp': 2048, 'mono': 32768,
+             'evt21': 2048}
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class DecodeCounts:
 def _largest_side(encoding: str) -> int:
     """The largest sensor side ``encoding`` carries; an unknown encoding is refused here."""
     if encoding not in _MAX_SIZE:
-        raise EventFormatError(f'unknown encoding {encoding!r}; known: {", ".join(ENCODINGS)}')
+        raise EventFormatError(f'unknown encoding {encoding!r}; known: {", ".join(CODECS)}')
     return _MAX_SIZE[encoding]
 
 
@@ -89,7 +93,7 @@ class PacketDecoder:
     def __init__(self, encoding: str) -> None:
         _largest_side(encoding)
         self.encoding = encoding
-        self.state = {'evt3': evt3.new_state, 'evt2': evt2.new_state,
+        self.state = {'evt3': evt3.new_state, 'evt2': evt2.new_state, 'evt21': evt21.new_state,
                       'libcaer_cmp': libcaer.new_cmp_state}.get(encoding, lambda: None)()
         self.first_time: int | None = None
 
@@ -107,6 +111,8 @@ class PacketDecoder:
             n = evt3.decode_words(words.astype(evt3.WORD, copy=False), self.state, *out)
         elif self.encoding == 'evt2':
             n = evt2.decode_words(words.astype(evt2.WORD, copy=False), self.state, *out)
+        elif self.encoding == 'evt21':
+            n = evt21.decode_words(words.astype(evt21.WORD, copy=False), self.state, *out)
         elif self.encoding == 'libcaer':
             words = words.astype(libcaer.RECORD, copy=False)
             n = libcaer.decode_records(words['data'], words['timestamp'],
@@ -179,6 +185,9 @@ def encode_packet(events: np.ndarray, encoding: str, width: int, height: int, se
     elif encoding == 'evt2':
         out = np.empty(2 * t.size + (int(t[-1] - t[0]) >> 32 if t.size else 0), evt2.WORD)
         n = evt2.encode_events(t, x, y, p, out)
+    elif encoding == 'evt21':
+        out = np.empty(2 * t.size + (int(t[-1] - t[0]) >> 32 if t.size else 0), evt21.WORD)
+        n = evt21.encode_events(t, x, y, p, out)
     elif encoding == 'libcaer':
         base = (t0 >> 31) << 31
         time_base = base * 1000
@@ -205,7 +214,7 @@ def warm_up() -> None:
     otherwise wait seconds for the compiler while the camera's packets queue up."""
     from hybrid_perception.events.array import make_events
     one = make_events([1], [0], [0], [1])
-    for encoding in ENCODINGS:
+    for encoding in CODECS:
         packet = encode_packet(one, encoding, 1, 1)
         for data in (packet.data, bytearray(packet.data)):
             PacketDecoder(encoding).decode(RawPacket(encoding, 1, 1, data, packet.time_base))

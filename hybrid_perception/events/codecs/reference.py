@@ -1,5 +1,5 @@
 """Each encoding read word by word in plain Python, straight from its specification (the
-module docstrings of :mod:`.evt3`, :mod:`.evt2`, :mod:`.libcaer`, :mod:`.mono`).
+module docstrings of :mod:`.evt3`, :mod:`.evt2`, :mod:`.evt21`, :mod:`.libcaer`, :mod:`.mono`).
 
 Slow on purpose: the tests hold the compiled decoders to these, event for event and count for
 count, and ``benchmarks/event_packets.py`` measures the compiled ones against them.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = ['ReferenceDecoder']
 
-_SIZES = {'evt3': 2, 'evt2': 4, 'libcaer': 8, 'libcaer_cmp': 2, 'mono': 8}
+_SIZES = {'evt3': 2, 'evt2': 4, 'evt21': 8, 'libcaer': 8, 'libcaer_cmp': 2, 'mono': 8}
 
 
 class ReferenceDecoder:
@@ -92,6 +92,18 @@ class ReferenceDecoder:
             self.time_high = (self.wraps << 28) + step
         elif kind not in (0xA, 0xE, 0xF):
             self.counts[0] += 1
+
+    # --- EVT 2.1: an EVT 2.0 word in the upper half, a mask of 32 pixels from x in the lower
+    def _evt21(self, word: int) -> None:
+        upper, mask = word >> 32, word & 0xFFFFFFFF
+        if upper >> 28 in (0x0, 0x1):
+            t = ((self.time_high or 0) << 6) + (upper >> 22 & 0x3F)
+            for i in range(32):
+                if mask >> i & 1:
+                    self._emit(t, (upper >> 11 & 0x7FF) + i, upper & 0x7FF, upper >> 28,
+                               self.time_high is not None)
+        else:
+            self._evt2(upper)
 
     # --- libcaer polarity events
     def _libcaer(self, data: int, stamp: int) -> None:

@@ -13,7 +13,7 @@ format     file                                            read by
 aedat4     iniVation AEDAT4 (DV)                           faery (dv-processing writes)
 aedat3     AEDAT 3.1 (cAER, DVS128 Gesture)                our own (no library reads it)
 aedat2     AEDAT 2.0 (jAER: DVS128, DAVIS)                 our own (no library reads it)
-raw        Prophesee RAW, EVT 2.0 / 3.0                    our compiled codecs (events/codecs)
+raw        Prophesee RAW, EVT 2.0 / 2.1 / 3.0              our compiled codecs (events/codecs)
 dat        Prophesee DAT (CD events)                       numpy (fixed 8-byte records)
 es         Event Stream                                    faery
 bin        N-MNIST / N-Caltech101 ATIS binary              tonic

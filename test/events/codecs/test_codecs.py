@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import concatenate, make_events
 from hybrid_perception.events.codecs import (
-    ENCODINGS,
+    CODECS,
     PacketDecoder,
     PacketStream,
     RawPacket,
@@ -45,7 +45,7 @@ def _same(a, b) -> bool:
                                     for f in ('timestamp', 'x', 'y', 'polarity'))
 
 
-@pytest.mark.parametrize('encoding', ENCODINGS)
+@pytest.mark.parametrize('encoding', CODECS)
 def test_every_encoding_gives_back_the_events_it_was_given(encoding, rng):
     events = _events(rng, 20_000, 2_000_000)   # 2 s in packets of ~0.1 s
     decoded, stream = _stream(events, encoding)
@@ -54,12 +54,13 @@ def test_every_encoding_gives_back_the_events_it_was_given(encoding, rng):
 
 
 @pytest.mark.parametrize('encoding, silence_us', [
-    ('evt3', None), ('evt2', None), ('libcaer', 1_000_000), ('evt3', 1_000_000)])
+    ('evt3', None), ('evt2', None), ('evt21', None), ('libcaer', 1_000_000),
+    ('evt3', 1_000_000)])
 def test_sensor_time_wrapping_inside_a_stream_is_unwrapped(encoding, silence_us, rng):
     # evt3 wraps every 2^24 µs (16.8 s), libcaer every 2^31 µs, evt2 every 2^34 µs: events
     # straddle each wrap, with silences of several wraps inside packets (evt3, evt2: the
     # encoder marks the wraps) or between them (packets cut at silences)
-    wrap = {'evt3': 1 << 24, 'evt2': 1 << 34, 'libcaer': 1 << 31}[encoding]
+    wrap = {'evt3': 1 << 24, 'evt2': 1 << 34, 'evt21': 1 << 34, 'libcaer': 1 << 31}[encoding]
     t = np.sort(np.concatenate([wrap - 5000 + rng.integers(0, 10_000, 3000),
                                 3 * wrap - 50 + rng.integers(0, 100, 1000),
                                 3 * wrap + 40_000_000 + rng.integers(0, 100, 1000)]))
@@ -68,11 +69,11 @@ def test_sensor_time_wrapping_inside_a_stream_is_unwrapped(encoding, silence_us,
     assert _same(decoded, events)
 
 
-@pytest.mark.parametrize('encoding', ENCODINGS)
+@pytest.mark.parametrize('encoding', CODECS)
 def test_big_endian_words_decode_like_little_endian_ones(encoding, rng):
     events = _events(rng, 3000, 100_000)
     packet = encode_packet(events, encoding, 640, 480)
-    size = {'evt3': 2, 'libcaer_cmp': 2, 'evt2': 4, 'libcaer': 4, 'mono': 8}[encoding]
+    size = {'evt3': 2, 'libcaer_cmp': 2, 'evt2': 4, 'libcaer': 4, 'mono': 8, 'evt21': 8}[encoding]
     swapped = np.frombuffer(packet.data, np.uint8).reshape(-1, size)[:, ::-1].tobytes()
     big = RawPacket(encoding, 640, 480, swapped, packet.time_base, 0, packet.stamp_us, True)
     assert _same(PacketDecoder(encoding).decode(big)[0],
@@ -80,7 +81,7 @@ def test_big_endian_words_decode_like_little_endian_ones(encoding, rng):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(encoding=st.sampled_from(ENCODINGS), data=st.binary(max_size=600),
+@given(encoding=st.sampled_from(CODECS), data=st.binary(max_size=600),
        cuts=st.lists(st.integers(0, 600), max_size=3), width=st.integers(1, 2048),
        height=st.integers(1, 2048), time_base=st.integers(0, 1 << 62))
 def test_compiled_decoders_agree_with_the_specifications_on_any_bytes(
