@@ -71,3 +71,28 @@ def recorded(bag: Path, topic: str) -> list[tuple[int, object]]:
         wanted = [c for c in reader.connections if c.topic == topic]
         return [(t, store.deserialize_cdr(raw, c.msgtype))
                 for c, t, raw in reader.messages(connections=wanted)]
+
+
+#: the layout `ros2 run camera_calibration cameracalibrator` saves as ost.yaml
+OST_YAML = """\
+image_width: 346
+image_height: 260
+camera_name: davis346
+camera_matrix:
+  rows: 3
+  cols: 3
+  data: [256.1, 0, 172.4, 0, 255.8, 131.0, 0, 0, 1]
+distortion_model: plumb_bob
+distortion_coefficients:
+  rows: 1
+  cols: 5
+  data: [-0.35, 0.12, 0.001, -0.0005, 0]
+rectification_matrix:
+  rows: 3
+  cols: 3
+  data: [1, 0, 0, 0, 1, 0, 0, 0, 1]
+projection_matrix:
+  rows: 3
+  cols: 4
+  data: [201.3, 0, 171.9, 0, 0, 230.7, 130.2, 0, 0, 0, 1, 0]
+"""

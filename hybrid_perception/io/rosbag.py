@@ -26,6 +26,7 @@ from hybrid_perception.events.pointcloud import (
     pointcloud_to_events,
     stamp_from_us,
 )
+from hybrid_perception.geometry.calibration import CameraCalibration
 
 __all__ = [
     'POINTCLOUD2', 'EVENT_PACKET', 'CAMERA_INFO', 'typestore', 'open_bag_writer', 'EventBagWriter',
@@ -241,8 +242,12 @@ class EventBagReader:
         self.topic = self.connection.topic
         self.packets = PacketStream()
         self.camera_info = self._read_camera_info()
+        #: the bag's own calibration, when its CameraInfo holds one
+        self.calibration = None
         if self.camera_info is not None:
             sensor = SensorSize(int(self.camera_info.width), int(self.camera_info.height))
+            self.calibration = CameraCalibration.of_camera_info(
+                self.camera_info, f'{self.path} ({self._camera_info_topic})')
         elif self.connection.msgtype == EVENT_PACKET:
             sensor = next((SensorSize(m.width, m.height) for m in self._packets()), sensor)
         self.sensor = sensor
@@ -288,6 +293,7 @@ class EventBagReader:
         infos = [c for c in infos if c.topic == beside] or infos
         if not infos:  # (no connections would mean all of them to rosbags)
             return None
+        self._camera_info_topic = infos[0].topic
         for raw in self._messages(infos[0]):
             try:
                 return self._store.deserialize_cdr(raw, CAMERA_INFO)

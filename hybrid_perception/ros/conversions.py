@@ -20,6 +20,7 @@ from hybrid_perception.events.pointcloud import (
     stamp_from_us,
     us_from_stamp,
 )
+from hybrid_perception.geometry.calibration import CameraCalibration
 
 __all__ = ['CAMERA_ENCODINGS', 'compiled_types', 'header', 'events_to_pointcloud2',
            'events_to_event_packet', 'camera_info', 'camera_image', 'label_marker',
@@ -138,8 +139,16 @@ def label_marker(text: str, t_us: int, frame_id: str) -> MarkerArray:
     return MarkerArray(markers=[marker])
 
 
-def camera_info(sensor: SensorSize, t_us: int, frame_id: str) -> CameraInfo:
-    return CameraInfo(header=header(t_us, frame_id), width=sensor.width, height=sensor.height)
+def camera_info(sensor: SensorSize, t_us: int, frame_id: str,
+                calibration: CameraCalibration | None = None) -> CameraInfo:
+    """The sensor's size, and its calibration when one is known (all zeros, ROS's
+    "uncalibrated", when not)."""
+    msg = CameraInfo(header=header(t_us, frame_id), width=sensor.width, height=sensor.height)
+    if calibration is not None:
+        msg.k, msg.d, msg.r, msg.p = calibration.k, list(calibration.d), calibration.r, \
+            calibration.p
+        msg.distortion_model = calibration.distortion_model
+    return msg
 
 
 def points_to_pose_array(points: np.ndarray, t_us: int, frame_id: str) -> PoseArray:

@@ -275,7 +275,8 @@ def test_a_file_cut_short_gives_every_event_before_the_cut_then_names_the_damage
 @pytest.mark.parametrize('content,message', [
     (b'#!AER-DAT1.0\r\n\x00\x01', 'AEDAT 1.0: not a version read here'),
     (b'\x00\x01\x02garbage', 'not a recording format read here'),
-    (b'% evt 4.0\n% format EVT4;width=640;height=480\n% end\n\x00', 'EVT 4.0 is not an encoding read'),
+    (b'% evt 4.0\n% format EVT4;width=640;height=480\n% end\n\x00',
+     'EVT 4.0 is not an encoding read'),
     (b'% Data file containing CD events.\n% Version 2\n\x02\x08', 'only CD events'),
     (b'#!AER-DAT2.0\r\n# AEChip: org.example.Retina9000\r\n', "chip 'org.example.Retina9000'"),
 ])

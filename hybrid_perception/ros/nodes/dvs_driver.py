@@ -22,6 +22,7 @@ from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSize, concatenate
 from hybrid_perception.events.codecs import ENCODINGS, warm_up
 from hybrid_perception.events.representations import render_bgr
+from hybrid_perception.geometry.calibration import CameraCalibration, read_calibration
 from hybrid_perception.io.player import PacketPlayer
 from hybrid_perception.io.recordings import FORMATS
 from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
@@ -57,6 +58,9 @@ PARAMETERS = {
     'sensor_height': (128, 'sensor height (as sensor_width)'),
     'seed': (0, 'random seed of the synthetic source'),
     'frame_id': ('camera', 'frame_id of every published header'),
+    'camera_info_url': ('', 'calibration for camera_info: a camera_calibration YAML file '
+                            '(file:///path or a path, as camera_info_manager reads); empty = '
+                            'the recording\'s own (a bag\'s CameraInfo), else the size only'),
     'events_type': ('point_cloud2', 'what events carries: point_cloud2, event_packet '
                                     '(event_camera_msgs/EventPacket) or both (EventPacket on '
                                     'event_packets)'),
@@ -110,10 +114,13 @@ class DvsDriver(Node):
         self.finished = Future()
         self.drops = DropCounts()  # kept across source re-opens
         self.stats = {'events': 0, 'packets': 0, 'publish_retries': 0, 'undelivered': 0,
-                      'source_errors': 0}
+                      'source_errors': 0, 'calibration_errors': 0}
         self._since_view: list = []
         self._last_error = ''
         self.read_as = ''  # the format the open recording is read as
+        #: the calibration camera_info carries (None: size only), and where it came from
+        self.calibration: CameraCalibration | None = None
+        self.calibration_note = 'none'
         qos = stream_qos(p['reliability'], live=self.live)
         self.cloud_pub = self.packet_pub = None
         if p['events_type'] != 'event_packet':
@@ -144,6 +151,7 @@ class DvsDriver(Node):
                              format=p['format'],
                              sensor=self.sensor, serial=p['camera_serial'], seed=p['seed'])
         self.sensor = source.sensor
+        self._calibrate(getattr(source, 'calibration', None))
         self.player = PacketPlayer(
             looping(lambda: source, p['loop']), EventSanitizer(self.sensor, drops=self.drops),
             period_us=p['packet_period_us'], rate=p['rate'], live=self.live)
@@ -151,6 +159,32 @@ class DvsDriver(Node):
         self.get_logger().info(f'source {p["source"]} {p["path"]} ({self.read_as}) open: sensor '
                                f'{self.sensor.width}x{self.sensor.height}, packets of '
                                f'{p["packet_period_us"]} µs, rate {p["rate"]}')
+
+    def _calibrate(self, own: CameraCalibration | None) -> None:
+        """camera_info_url's calibration, else the recording's own; one made for another image
+        size is refused (its K would be wrong for every pixel) and camera_info keeps the size."""
+        calibration, url = own, self.p['camera_info_url']
+        if url:
+            try:
+                calibration = read_calibration(url)
+            except HybridPerceptionError as err:
+                self._reject_calibration(str(err))
+                return
+        if calibration is None:
+            self.calibration, self.calibration_note = None, 'none'
+        elif SensorSize(calibration.width, calibration.height) != self.sensor:
+            self._reject_calibration(
+                f'{calibration.source} is for {calibration.width}x{calibration.height} images, '
+                f'the sensor is {self.sensor.width}x{self.sensor.height}')
+        else:
+            self.calibration, self.calibration_note = calibration, calibration.source
+            self.get_logger().info(f'camera_info calibrated from {calibration.source} '
+                                   f'({calibration.distortion_model})')
+
+    def _reject_calibration(self, why: str) -> None:
+        self.calibration, self.calibration_note = None, f'refused: {why}'
+        self.stats['calibration_errors'] += 1
+        self.get_logger().error(f'calibration not used, camera_info carries the size only: {why}')
 
     def _pump(self) -> None:
         if self.finished.done():
@@ -255,7 +289,8 @@ class DvsDriver(Node):
         if self.player is not None and not self.finished.done():
             # only an open source has a size: the nodes fit their input to what this says
             now_us = time.time_ns() // 1000
-            self.info_pub.publish(camera_info(self.sensor, now_us, self.p['frame_id']))
+            self.info_pub.publish(camera_info(self.sensor, now_us, self.p['frame_id'],
+                                              self.calibration))
         if not self._since_view:
             return
         events = concatenate(self._since_view)
@@ -272,10 +307,13 @@ class DvsDriver(Node):
             level, message = DiagnosticStatus.ERROR, self._last_error
         elif drops.total or self.stats['undelivered']:
             level, message = DiagnosticStatus.WARN, 'events dropped (see values)'
+        elif self.calibration_note.startswith('refused'):
+            level, message = DiagnosticStatus.WARN, 'calibration refused (see values)'
         values = {**self.stats, 'dropped_out_of_bounds': drops.out_of_bounds,
                   'dropped_backwards_in_time': drops.backwards_in_time,
                   'source': self.p['source'], 'read_as': self.read_as,
-                  'sensor': f'{self.sensor.width}x{self.sensor.height}'}
+                  'sensor': f'{self.sensor.width}x{self.sensor.height}',
+                  'calibration': self.calibration_note}
         self.diag_pub.publish(diagnostics(self, 'event stream', level, message,
                                           self.p['path'] or self.p['source'], values))
 

@@ -9,7 +9,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from support import spin_until
+from support import OST_YAML, spin_until
 
 from hybrid_perception.events.array import SensorSize, make_events
 from hybrid_perception.io.rosbag import EventBagWriter
@@ -239,3 +239,38 @@ def test_damaged_recording_publishes_its_good_part_once_and_says_where_it_broke(
     assert spin_until(executor, lambda: any(
         'user24_led.aedat: read as AEDAT 3.1: truncated' in s.message
         for s in listener.diagnostics), 5.0)
+
+
+@pytest.mark.parametrize('url', ['', 'ours', 'for another camera'])
+def test_camera_info_carries_the_bags_calibration_a_files_or_refuses_a_wrong_one(
+        ros, tmp_path, rng, url):
+    """A bag's own CameraInfo K goes out on camera_info; camera_info_url (a camera_calibration
+    YAML) replaces it; a calibration for another image size is refused with a WARN and
+    camera_info keeps the size only (all-zero K, ROS's "uncalibrated")."""
+    k = np.array([[50.0, 0, 32], [0, 51.0, 24], [0, 0, 1]])
+    events = make_events(np.sort(rng.integers(0, 200_000, 500)), rng.integers(0, 64, 500),
+                         rng.integers(0, 48, 500), 1)
+    with EventBagWriter(tmp_path / 'calibrated', SENSOR, intrinsics=k) as writer:
+        writer.write(events)
+    files = {'ours': ('ost.yaml', OST_YAML.replace('346', '64').replace('260', '48')),
+             'for another camera': ('davis346.yaml', OST_YAML)}
+    expected_k, note = k.ravel(), 'calibrated ('
+    if url:
+        name, text = files[url]
+        (tmp_path / name).write_text(text)
+        url = f'file://{tmp_path / name}' if url == 'ours' else str(tmp_path / name)
+        expected_k, note = ((256.1, 0, 172.4), str(tmp_path / name)) if name == 'ost.yaml' \
+            else (np.zeros(9), 'refused: ')
+    context, executor = ros
+    listener = Listener(context, executor)
+    driver = start_driver(context, executor, source='rosbag', path=str(tmp_path / 'calibrated'),
+                          rate=0.0, loop=True, camera_info_url=url)
+    assert spin_until(executor, lambda: listener.infos and listener.diagnostics, 10.0)
+    info = listener.infos[-1]
+    assert (info.width, info.height) == (64, 48)
+    assert np.allclose(info.k[:len(expected_k)], expected_k), (info.k, listener.values())
+    assert note in listener.values()['calibration'], listener.values()
+    if note == 'refused: ':
+        assert 'is for 346x260 images, the sensor is 64x48' in listener.values()['calibration']
+        assert listener.diagnostics[-1].level == b'\x01'  # WARN
+        assert driver.stats['calibration_errors'] == 1
