@@ -155,8 +155,9 @@ def test_dataset_and_evaluate_score_the_live_graph_like_the_stages_offline(tmp_p
     from hybrid_perception.datasets.gesture_bag import read_gesture_labels
     from hybrid_perception.events.array import concatenate
     from hybrid_perception.hybrid.common import EventWindows
+    from hybrid_perception.hybrid.gesture.decision import DecisionStage
     from hybrid_perception.hybrid.gesture.evaluation import Decision, score_gestures
-    from hybrid_perception.hybrid.gesture.stream import DecisionStage, SpikingStage
+    from hybrid_perception.hybrid.gesture.stream import SpikingStage
     from hybrid_perception.io.sources import packetize
     from hybrid_perception.networks.accumulator import SpikeAccumulator
 

@@ -101,7 +101,7 @@ def train_gesture(args: argparse.Namespace) -> int:
 def models_to_train(args: argparse.Namespace) -> list:
     """The cuts the arguments ask for, in training order (each interval's all-ANN cut first:
     the others start from it)."""
-    from hybrid_perception.hybrid.gesture.model import load_hybrid_spec
+    from hybrid_perception.hybrid.gesture.spec import load_hybrid_spec
     from hybrid_perception.hybrid.gesture.training import sweep_specs
 
     base = load_hybrid_spec(args.spec or 'gesture')

@@ -9,6 +9,7 @@ so a bad spec fails with the layer it is wrong at.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from math import prod
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,11 @@ class ConvLayer:
                             f'{self.padding} leaves nothing of a {h}x{w} input')
         return (self.channels, size[0], size[1])
 
+    def macs(self, shape: tuple[int, ...]) -> int:
+        """Multiply-accumulates of this layer run densely (an ANN's conv) on a ``shape``
+        input: every output element sums channels x kernel x kernel products."""
+        return prod(self.output_shape(shape)) * shape[0] * self.kernel ** 2
+
 
 @dataclass(frozen=True)
 class DenseLayer:
@@ -81,6 +87,10 @@ class DenseLayer:
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int]:
         return (self.units,)
+
+    def macs(self, shape: tuple[int, ...]) -> int:
+        """Multiply-accumulates of this layer run densely on a ``shape`` input."""
+        return self.units * prod(shape)
 
 
 Layer = ConvLayer | DenseLayer
@@ -123,6 +133,13 @@ class NetworkSpec:
     @property
     def output_shape(self) -> tuple[int, ...]:
         return self.layer_shapes()[-1]
+
+    @property
+    def flush_steps(self) -> int:
+        """Silent steps after an input for its last spikes to reach the output: every layer
+        delays by one step (Loihi's synaptic delay, which SLAYER's blocks model), and the
+        input."""
+        return len(self.layers) + 1
 
     def to_dict(self) -> dict[str, Any]:
         layers = [{'type': _type_name(layer), **asdict(layer)} for layer in self.layers]

@@ -10,6 +10,7 @@ parameter.
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +24,20 @@ from hybrid_perception.ros.entry import one_torch_thread, stop_node
 __all__ = ['NODE_TYPES', 'graph_parameters', 'node_path', 'parse_override', 'start_graph']
 
 
-def _node_types() -> dict[str, type[Node]]:
-    from hybrid_perception.ros.nodes.accumulator_node import AccumulatorNode
-    from hybrid_perception.ros.nodes.ann_node import AnnNode
-    from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
-    from hybrid_perception.ros.nodes.image_classifier_node import ImageClassifierNode
-    from hybrid_perception.ros.nodes.image_player import ImagePlayer
-    from hybrid_perception.ros.nodes.pose_snn_node import PoseSnnNode
-    from hybrid_perception.ros.nodes.skeleton_node import SkeletonNode
-    from hybrid_perception.ros.nodes.snn_node import SnnNode
-    from hybrid_perception.ros.nodes.state_initializer_node import StateInitializerNode
-    return {'dvs_driver': DvsDriver, 'snn_node': SnnNode, 'accumulator_node': AccumulatorNode,
-            'ann_node': AnnNode, 'state_initializer_node': StateInitializerNode,
-            'pose_snn_node': PoseSnnNode, 'skeleton_node': SkeletonNode,
-            'image_player': ImagePlayer, 'image_classifier_node': ImageClassifierNode}
+#: node type -> its class, in hybrid_perception.ros.nodes.<type>; imported only when a graph
+#: has one, so a graph without torch models does not import torch
+_CLASSES = {'dvs_driver': 'DvsDriver', 'snn_node': 'SnnNode',
+            'accumulator_node': 'AccumulatorNode', 'ann_node': 'AnnNode',
+            'state_initializer_node': 'StateInitializerNode', 'pose_snn_node': 'PoseSnnNode',
+            'skeleton_node': 'SkeletonNode', 'image_player': 'ImagePlayer',
+            'image_classifier_node': 'ImageClassifierNode'}
 
 
-NODE_TYPES = ('dvs_driver', 'snn_node', 'accumulator_node', 'ann_node',
-              'state_initializer_node', 'pose_snn_node', 'skeleton_node',
-              'image_player', 'image_classifier_node')
+def _node_type(name: str) -> type[Node]:
+    return getattr(import_module(f'hybrid_perception.ros.nodes.{name}'), _CLASSES[name])
+
+
+NODE_TYPES = tuple(_CLASSES)
 
 
 def node_path(key: str) -> tuple[str, str]:
@@ -90,12 +86,11 @@ def parse_override(text: str) -> tuple[str, str, Any]:
 def start_graph(graph: dict[str, dict[str, Any]], *, namespace: str = '',
                 context=None) -> list[Node]:
     """Build every node of ``graph``; one that refuses its parameters stops the lot."""
-    types = _node_types()
     nodes: list[Node] = []
     try:
         for key, parameters in graph.items():
             own_namespace, name = node_path(key)
-            nodes.append(types[name](
+            nodes.append(_node_type(name)(
                 namespace=namespace + own_namespace, context=context,
                 parameter_overrides=[Parameter(k, value=v) for k, v in parameters.items()]))
     except Exception as err:

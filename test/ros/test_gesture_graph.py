@@ -213,6 +213,26 @@ def test_a_started_graph_steps_torch_on_one_thread_unless_omp_says_otherwise(omp
     assert result.stdout.split()[-1] == str(threads)
 
 
+@pytest.mark.parametrize('nodes, torch_expected', [
+    ("{'accumulator_node': {}, 'ann_node': {'backend': 'onnxruntime'}}", False),
+    ("{'ann_node': {'backend': 'torch'}}", True)])
+def test_nodes_that_run_no_torch_model_start_without_importing_torch(nodes, torch_expected):
+    """The accumulator and an onnxruntime ann_node load their model folder, warm up and stand
+    ready without torch (its import is most of a node's start-up); torch comes with the torch
+    backend."""
+    script = ('import sys, rclpy\n'
+              'from hybrid_perception.ros.graph import start_graph\n'
+              'rclpy.init()\n'
+              f'nodes = start_graph({nodes})\n'
+              "print('torch' in sys.modules, 'lava' in sys.modules)\n"
+              'for n in nodes: n.destroy_node()\n'
+              'rclpy.shutdown()\n')
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == [str(torch_expected), str(torch_expected)]
+
+
 def _on_a_vga_camera(events, rng):
     """``events`` as a 640x480 camera would see the scene: 3x larger, at (128, 48), plus
     noise outside that region."""

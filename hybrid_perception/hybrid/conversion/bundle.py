@@ -30,7 +30,7 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.conversion.model import ConversionError, LinearLayer
 from hybrid_perception.networks.ann.runtime import OnnxAnn, export_onnx
-from hybrid_perception.networks.snn.model import SpikingNetwork, flush_steps, read_spec
+from hybrid_perception.networks.snn.model import SpikingNetwork, read_spec
 from hybrid_perception.networks.snn.runtime import SnnRuntime
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
@@ -117,7 +117,7 @@ def run_deployed(network: SpikingNetwork, images: np.ndarray, labels: np.ndarray
     one silent step per layer so its last spikes arrive (every layer delays by one step). The
     torch runtime streams the same forward and Lava agrees with it spike for spike
     (:func:`hybrid_perception.networks.snn.compare.compare_runtimes`)."""
-    flush = flush_steps(network.spec)
+    flush = network.spec.flush_steps
     correct = np.zeros(steps)
     totals = []
     with torch.no_grad():
@@ -139,7 +139,7 @@ def deployed_activity(network: SpikingNetwork, images: np.ndarray, steps: int, b
     build, counted from its own fixed-point forward (the input spikes into the first layer,
     every layer's spikes into the next), on the time line :func:`run_deployed` scores."""
     from hybrid_perception.networks.energy.operations import synaptic_ops
-    flush = flush_steps(network.spec)
+    flush = network.spec.flush_steps
     recorded: list[torch.Tensor] = []
     hooks = [block.neuron.register_forward_hook(lambda _m, _i, out: recorded.append(out))
              for block in network.spiking_blocks]
@@ -194,7 +194,7 @@ class ConvertedBundle:
 
     @property
     def flush_steps(self) -> int:
-        return flush_steps(self.spec)
+        return self.spec.flush_steps
 
     def snn_runtime(self, backend: str = 'torch', window_steps: int = 1) -> SnnRuntime:
         if backend == 'torch':

@@ -4,30 +4,27 @@
 ``snn.net`` is the SNN head as NetX HDF5 (Lava / Loihi), ``ann.onnx`` the ANN tail as ONNX
 (onnxruntime / TensorRT on a Jetson), ``model.pt`` the torch weights of both (the torch
 backends, fine-tuning). The nodes need nothing else, so a folder can be copied to a robot.
+
+Loading a folder needs no torch: torch and SLAYER are imported only by what runs them (the
+torch backends, :func:`save_bundle`), so the accumulator and an onnxruntime ANN start fast.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
-from hybrid_perception.hybrid.gesture.model import HybridClassifier, HybridSpec
-from hybrid_perception.networks.ann.runtime import (
-    ANN_BACKENDS,
-    AnnRuntime,
-    OnnxAnn,
-    TorchAnn,
-    export_onnx,
-)
-from hybrid_perception.networks.snn.runtime import SnnRuntime
-from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
-from hybrid_perception.networks.weights import load_weights
+from hybrid_perception.hybrid.gesture.spec import HybridSpec
+from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, AnnRuntime, OnnxAnn, TorchAnn
+
+if TYPE_CHECKING:
+    from hybrid_perception.hybrid.gesture.model import HybridClassifier
+    from hybrid_perception.networks.snn.runtime import SnnRuntime
 
 __all__ = ['ClassifierBundle', 'InputBinning', 'load_bundle', 'save_bundle']
 
@@ -59,6 +56,8 @@ class ClassifierBundle:
         return self.path / 'ann.onnx' if self.spec.kind != 'snn' else None
 
     def model(self) -> HybridClassifier:
+        from hybrid_perception.hybrid.gesture.model import HybridClassifier
+        from hybrid_perception.networks.weights import load_weights
         model = HybridClassifier(self.spec)
         model.load_state_dict(load_weights(self.path / 'model.pt'))
         return model.eval()
@@ -68,6 +67,7 @@ class ClassifierBundle:
         if self.snn_path is None:
             raise HybridPerceptionError(f'{self.path}: an all-ANN model has no SNN')
         if backend == 'torch':
+            from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
             return TorchRuntime(self.model().snn, self.spec.window_steps)
         if backend == 'lava':
             from hybrid_perception.networks.snn.lava_runtime import LavaRuntime
@@ -87,6 +87,9 @@ class ClassifierBundle:
 
 def save_bundle(model: HybridClassifier, path: str | Path, binning: InputBinning,
                 metrics: dict[str, Any] | None = None) -> ClassifierBundle:
+    import torch
+
+    from hybrid_perception.networks.ann.runtime import export_onnx
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     model = model.cpu().eval()

@@ -2,9 +2,10 @@
 
 :class:`EventWindows` cuts event packets into the model's input windows of I bins,
 :class:`SpikingStage` runs the SNN head on each (the "Loihi" side) and
-:class:`DecisionStage` turns the accumulator's counts into class probabilities (the "Jetson"
-side). Between them sits :class:`~hybrid_perception.networks.accumulator.SpikeAccumulator`. Chained,
-they give the trained model's per-interval outputs (tested against the batch forward);
+:class:`~.decision.DecisionStage` turns the accumulator's counts into class probabilities
+(the "Jetson" side). Between them sits
+:class:`~hybrid_perception.networks.accumulator.SpikeAccumulator`. Chained, they give the
+trained model's per-interval outputs (tested against the batch forward);
 :class:`GesturePipeline` chains them in one process for recordings (``predict``).
 
 Windows are aligned to multiples of their length on the sensor clock, so processes that cut
@@ -19,15 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import SensorSize
 from hybrid_perception.hybrid.common import EventWindows, FittedInput, Window
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
-from hybrid_perception.hybrid.gesture.model import READOUT_GAIN, played_windows
+from hybrid_perception.hybrid.gesture.decision import DecisionStage
+from hybrid_perception.hybrid.gesture.model import played_windows
 from hybrid_perception.networks.accumulator import SpikeAccumulator
 from hybrid_perception.networks.energy import OpCounter, OpCounts
 
-__all__ = ['DecisionStage', 'GestureDecision', 'GesturePipeline', 'SpikingStage']
+__all__ = ['GestureDecision', 'GesturePipeline', 'SpikingStage']
 
 
 class SpikingStage:
@@ -92,34 +93,6 @@ class SpikingStage:
     def close(self) -> None:
         if self.runtime:
             self.runtime.close()
-
-
-class DecisionStage:
-    """One interval's spike counts -> class probabilities (the ANN tail, or the SNN readout)."""
-
-    def __init__(self, bundle: ClassifierBundle, backend: str = 'onnxruntime') -> None:
-        self.spec = bundle.spec
-        self.runtime = bundle.ann_runtime(backend) if bundle.spec.kind != 'snn' else None
-
-    @property
-    def device(self) -> str:
-        return self.runtime.device if self.runtime else 'none (all-SNN readout)'
-
-    def warm_up(self) -> None:
-        """One decision on zeros, so the first live one does not pay the start-up costs."""
-        self(np.zeros(self.spec.feature_shape, np.float32))
-
-    def __call__(self, counts: np.ndarray) -> np.ndarray:
-        shape = tuple(self.spec.feature_shape)
-        if np.size(counts) != int(np.prod(shape)):
-            raise HybridPerceptionError(f'features must hold {int(np.prod(shape))} values '
-                                        f'(shape {shape}), got {np.shape(counts)}')
-        counts = np.asarray(counts, np.float32).reshape(1, *shape)
-        if self.runtime is None:
-            logits = counts * (READOUT_GAIN / self.spec.window_steps)
-        else:
-            logits = self.runtime(counts)
-        return torch.from_numpy(np.asarray(logits, np.float32)).softmax(-1)[0].numpy()
 
 
 @dataclass(frozen=True)

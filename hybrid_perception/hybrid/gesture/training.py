@@ -27,10 +27,10 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle, InputBinning, save_bundle
 from hybrid_perception.hybrid.gesture.model import (
     HybridClassifier,
-    HybridSpec,
     IntervalObjective,
     stream_accuracy,
 )
+from hybrid_perception.hybrid.gesture.spec import HybridSpec
 from hybrid_perception.networks.training import Dataset, TrainConfig, evaluate, fit
 from hybrid_perception.networks.weights import load_weights
 

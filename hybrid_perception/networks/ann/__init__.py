@@ -1,5 +1,4 @@
-"""Dense networks: the ANN halves of the hybrids and the ANN baselines."""
+"""Dense networks: the ANN halves of the hybrids and the ANN baselines (:mod:`.model`, torch)
+and how they run for inference (:mod:`.runtime`: torch or their ONNX files on onnxruntime)."""
 
-from hybrid_perception.networks.ann.model import build_ann
-
-__all__ = ['build_ann']
+__all__: list[str] = []

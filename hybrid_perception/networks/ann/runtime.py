@@ -2,18 +2,22 @@
 
 ONNX is the ANN's deployment boundary, as NetX HDF5 is the SNN's: on a Jetson, onnxruntime
 runs the same file with the TensorRT (or CUDA) execution provider, chosen here at run time
-from what the installed onnxruntime offers.
+from what the installed onnxruntime offers. torch is imported only by what runs it, so a
+node serving the ONNX file starts without it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from hybrid_perception.errors import HybridPerceptionError
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ['ANN_BACKENDS', 'AnnRuntime', 'OnnxAnn', 'TorchAnn', 'export_onnx',
            'onnx_providers']
@@ -48,13 +52,15 @@ class AnnRuntime(ABC):
 class TorchAnn(AnnRuntime):
     def __init__(self, module: torch.nn.Module, input_shape: tuple[int, ...],
                  device: str | torch.device = 'cpu') -> None:
+        import torch
+        self._torch = torch
         self.input_shape = tuple(input_shape)
         self._device = torch.device(device)
         self.module = module.to(self._device).eval()
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return self.module(torch.from_numpy(batch).to(self._device)).cpu().numpy()
+        with self._torch.no_grad():
+            return self.module(self._torch.from_numpy(batch).to(self._device)).cpu().numpy()
 
     @property
     def device(self) -> str:
@@ -93,6 +99,7 @@ class OnnxAnn(AnnRuntime):
 
 def export_onnx(module: torch.nn.Module, input_shape: tuple[int, ...], path: str | Path) -> Path:
     """Write ``module`` as ONNX with a free batch dimension (one decision or many)."""
+    import torch
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     module = module.cpu().eval()

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.networks.energy.operations import OpCounts
+from hybrid_perception.networks.energy.counts import OpCounts
 
 __all__ = ['COEFFICIENTS_FILE', 'EnergyEstimate', 'EnergyModel', 'platforms']
 

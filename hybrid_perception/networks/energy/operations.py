@@ -9,48 +9,19 @@ as they run (forward hooks), so any torch model is counted without describing it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from hybrid_perception.networks.energy.counts import OpCounts
 from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec
 
 __all__ = ['AnnOps', 'OpCounter', 'OpCounts', 'arriving_spikes', 'count_macs', 'count_snn_ops',
            'synaptic_ops']
 
 
-@dataclass(frozen=True)
-class OpCounts:
-    """Operation totals the energy models price; ``per_layer`` holds each layer's own counts,
-    so an estimate can say where the energy goes."""
-
-    synaptic_op: float = 0
-    neuron_update_active: float = 0
-    neuron_update_inactive: float = 0
-    spike_out: float = 0
-    mac: float = 0
-    per_layer: dict[str, OpCounts] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in _TOTALS}
-
-    def __add__(self, other: OpCounts) -> OpCounts:
-        """Counts of two runs together (layer by layer)."""
-        layers = {name: self.per_layer.get(name, OpCounts()) + other.per_layer.get(name,
-                                                                                  OpCounts())
-                  for name in {**self.per_layer, **other.per_layer}}
-        return OpCounts(**{name: getattr(self, name) + getattr(other, name) for name in _TOTALS},
-                        per_layer=layers)
-
-    def scaled(self, factor: float) -> OpCounts:
-        """Per-run averages from totals, e.g. ``total.scaled(1 / windows)``."""
-        return OpCounts(**{name: getattr(self, name) * factor for name in _TOTALS},
-                        per_layer={k: v.scaled(factor) for k, v in self.per_layer.items()})
-
-
-_TOTALS = ('synaptic_op', 'neuron_update_active', 'neuron_update_inactive', 'spike_out', 'mac')
 
 
 def count_snn_ops(spec: NetworkSpec, input_spikes: np.ndarray,

@@ -19,7 +19,7 @@ from hybrid_perception.networks.lava import slayer
 from hybrid_perception.networks.snn.cuba import compiled_block, supports
 from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec
 
-__all__ = ['STATE_SCALE', 'WEIGHT_SCALE', 'SpikingNetwork', 'flush_steps', 'read_spec']
+__all__ = ['STATE_SCALE', 'WEIGHT_SCALE', 'SpikingNetwork', 'read_spec']
 
 #: SLAYER's CUBA fixed-point scales: Loihi holds states as ``STATE_SCALE`` x the float value
 #: and weights as ``WEIGHT_SCALE`` x the float weight (both integers on the chip).
@@ -86,12 +86,6 @@ class SpikingNetwork(torch.nn.Module):
                 synapse = block.synapse.weight
                 synapse.data = (weight / WEIGHT_SCALE).reshape(synapse.shape).to(synapse)
         return network
-
-
-def flush_steps(spec: NetworkSpec) -> int:
-    """Silent steps after an input for its last spikes to reach the output: every layer
-    delays by one step (Loihi's synaptic delay, which SLAYER's blocks model), and the input."""
-    return len(spec.layers) + 1
 
 
 def read_spec(path: str | Path) -> NetworkSpec:

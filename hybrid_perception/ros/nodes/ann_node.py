@@ -22,9 +22,10 @@ from visualization_msgs.msg import MarkerArray
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
-from hybrid_perception.hybrid.gesture.evaluation import inference_costs
-from hybrid_perception.hybrid.gesture.stream import DecisionStage
+from hybrid_perception.hybrid.gesture.decision import DecisionStage
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
+from hybrid_perception.networks.energy.counts import OpCounts
+from hybrid_perception.networks.energy.models import EnergyModel
 from hybrid_perception.ros.conversions import (
     image_to_matrix,
     label_marker,
@@ -62,8 +63,8 @@ class AnnNode(Node):
                                         f'{len(spec.classes)} classes')
         self.stage = DecisionStage(self.bundle, p['backend'])
         self.stage.warm_up()
-        costs = inference_costs(self.bundle, None, ann_platform=p['energy_platform'])
-        self.energy = costs['ann'][1] if 'ann' in costs else None
+        self.energy = EnergyModel(p['energy_platform']).estimate(OpCounts(mac=spec.ann_macs)) \
+            if spec.kind != 'snn' else None
         self.recent: deque[np.ndarray] = deque(maxlen=p['smoothing'])
         self.latency = Latency()
         self.stats = {'decisions': 0}

@@ -63,3 +63,17 @@ def test_bad_folders_and_inputs_are_clear_errors(bundle, tmp_path):
         bundle.ann_runtime()(np.zeros((1, 32, 8, 7)))
     with pytest.raises(HybridPerceptionError, match='SNN backend'):
         bundle.snn_runtime('loihi')
+
+
+@pytest.mark.parametrize('name', ['gesture/hybrid', 'gesture/ann', 'gesture/snn',
+                                  'gesture/converted'])
+def test_the_specs_ann_macs_are_what_the_torch_tail_counts(name):
+    """ann_node prices the ANN side from the spec's layer shapes (no torch model to run): the
+    same MACs as counting the shipped tail's layers as they run."""
+    from hybrid_perception.networks.energy import count_macs
+    bundle = load_bundle(name)
+    model = bundle.model()
+    counted = 0 if model.ann is None else count_macs(
+        model.ann, torch.zeros(1, *bundle.spec.feature_shape)).total
+    assert bundle.spec.ann_macs == counted
+    assert (counted > 0) == (bundle.spec.kind != 'snn')

@@ -14,9 +14,10 @@ from hybrid_perception.hybrid.gesture import (
     stream_accuracy,
     stream_logits,
 )
-from hybrid_perception.hybrid.gesture.model import READOUT_GAIN, HybridSpec, played_windows
+from hybrid_perception.hybrid.gesture.model import played_windows
+from hybrid_perception.hybrid.gesture.spec import READOUT_GAIN, HybridSpec
 from hybrid_perception.networks.accumulator import SpikeAccumulator
-from hybrid_perception.networks.ann import build_ann
+from hybrid_perception.networks.ann.model import build_ann
 from hybrid_perception.networks.energy.operations import count_snn_ops
 from hybrid_perception.networks.snn import ConvLayer, DenseLayer, SpecError, TorchRuntime
 

@@ -12,7 +12,8 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import SensorSize, make_events
 from hybrid_perception.hybrid.common import EventWindows
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
-from hybrid_perception.hybrid.gesture.stream import DecisionStage, SpikingStage
+from hybrid_perception.hybrid.gesture.decision import DecisionStage
+from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.accumulator import SpikeAccumulator
 
 SENSOR = SensorSize(128, 128)

@@ -1,0 +1,46 @@
+"""H1's "Jetson" side on a live stream: one interval's spike counts -> class probabilities,
+through the ANN tail (onnxruntime or torch) or, for an all-SNN model, its spike-count readout.
+
+Apart from the SNN side (:mod:`.stream`) because it runs without torch on onnxruntime, and
+``ann_node`` then starts without importing it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
+from hybrid_perception.hybrid.gesture.spec import READOUT_GAIN
+
+__all__ = ['DecisionStage']
+
+
+class DecisionStage:
+    """One interval's spike counts -> class probabilities (the ANN tail, or the SNN readout)."""
+
+    def __init__(self, bundle: ClassifierBundle, backend: str = 'onnxruntime') -> None:
+        self.spec = bundle.spec
+        self.runtime = bundle.ann_runtime(backend) if bundle.spec.kind != 'snn' else None
+
+    @property
+    def device(self) -> str:
+        return self.runtime.device if self.runtime else 'none (all-SNN readout)'
+
+    def warm_up(self) -> None:
+        """One decision on zeros, so the first live one does not pay the start-up costs."""
+        self(np.zeros(self.spec.feature_shape, np.float32))
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        shape = tuple(self.spec.feature_shape)
+        if np.size(counts) != int(np.prod(shape)):
+            raise HybridPerceptionError(f'features must hold {int(np.prod(shape))} values '
+                                        f'(shape {shape}), got {np.shape(counts)}')
+        counts = np.asarray(counts, np.float32).reshape(1, *shape)
+        if self.runtime is None:
+            logits = counts * (READOUT_GAIN / self.spec.window_steps)
+        else:
+            logits = self.runtime(counts)
+        logits = np.asarray(logits, np.float32)[0]
+        exp = np.exp(logits - logits.max())
+        return exp / exp.sum()
