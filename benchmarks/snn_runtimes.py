@@ -2,9 +2,11 @@
 
 First every network the package ships, each stepped as its node steps it (a gesture model's
 window, a pose network one step a call, the digits network an image's steps and silence):
-time steps per second of the torch runtime with SLAYER's own neuron loop, with the compiled
-neurons (``networks/snn/cuba.py``) and of Lava's simulator, whether compiled and SLAYER give
-identical spikes, and Lava's agreement with them.
+time steps per second of the torch runtime with SLAYER's own neuron loop, of the torch runtime
+with the compiled neurons (``networks/snn/cuba.py``), of the compiled runtime (the NetX file on
+numpy and the compiled neurons, no torch: ``networks/snn/compiled_runtime.py``, the nodes'
+default) and of Lava's simulator; whether the compiled ones give SLAYER's spikes exactly, and
+Lava's agreement with them.
 
 Then the built-in ``motion`` network, trained on synthetic clips (or ``--network``), exported
 to NetX HDF5 and streamed through the torch runtime and the Lava runtime (Loihi2SimCfg
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +32,8 @@ from hybrid_perception.datasets.motion import MovingSquareClips
 from hybrid_perception.networks.energy import EnergyModel
 from hybrid_perception.networks.snn import load_spec
 from hybrid_perception.networks.snn.compare import as_windows, compare_runtimes
-from hybrid_perception.networks.snn.model import read_spec
+from hybrid_perception.networks.snn.compiled_runtime import CompiledRuntime
+from hybrid_perception.networks.snn.netx import read_spec
 from hybrid_perception.networks.snn.training import TrainConfig, load_checkpoint, train
 
 PLATFORMS = ('loihi', 'loihi_calibrated', 'loihi2')
@@ -47,16 +51,28 @@ def trained_network(folder: Path, quick: bool) -> Path:
     return load_checkpoint(result.best_checkpoint).export_hdf5(folder / 'network.net')
 
 
+def compiled_runtime(path: Path, windows: np.ndarray) -> tuple[float, np.ndarray]:
+    """Steps per second of the compiled runtime over ``windows``, and its output."""
+    runtime = CompiledRuntime(path, windows.shape[1])
+    runtime.step(windows[0])  # as compare_runtimes: the first call is not timed
+    runtime.reset()
+    started = time.perf_counter()
+    out = np.concatenate([runtime.step(window) for window in windows])
+    return windows.shape[0] * windows.shape[1] / (time.perf_counter() - started), out
+
+
 def shipped_networks(quick: bool) -> dict[str, float]:
-    """Every shipped network on SLAYER's loop, the compiled neurons and Lava, side by side."""
+    """Every shipped network on SLAYER's loop, the compiled neurons, the compiled runtime and
+    Lava, side by side."""
     from hybrid_perception.hybrid.common import MODELS_DIR
     from hybrid_perception.hybrid.conversion.bundle import load_converted
     from hybrid_perception.hybrid.gesture.bundle import load_bundle
 
     rng = np.random.default_rng(0)
     figures = {}
-    print(f'{"network":<28} {"window":>6} {"SLAYER steps/s":>15} {"compiled":>9} '
-          f'{"x":>5} {"identical":>9} {"Lava steps/s":>13} {"agreement":>9}')
+    print(f'{"network":<28} {"window":>6} {"SLAYER steps/s":>15} {"+compiled neurons":>17} '
+          f'{"compiled runtime":>16} {"x":>5} {"identical":>9} {"Lava steps/s":>13} '
+          f'{"agreement":>9}')
     for path in sorted(MODELS_DIR.rglob('*.net')):
         name = str(path.relative_to(MODELS_DIR).with_suffix(''))
         folder = path.parent
@@ -72,18 +88,21 @@ def shipped_networks(quick: bool) -> dict[str, float]:
         windows = (rng.random((n, window, *spec.input_shape)) < 0.1).astype(np.float32)
         slayer = compare_runtimes(path, windows, lava=False, neurons='slayer')
         compiled = compare_runtimes(path, windows, lava=False)
-        identical = np.array_equal(slayer.torch_output, compiled.torch_output)
+        runtime_speed, runtime_output = compiled_runtime(path, windows)
+        identical = (np.array_equal(slayer.torch_output, compiled.torch_output)
+                     and np.array_equal(slayer.torch_output, runtime_output))
         # Lava's simulator steps a few times a second here: a few of the windows
         both = None if quick else compare_runtimes(path, windows[:max(2, 40 // window)])
         lava = both.lava_steps_per_s if both else None
         agreement = both.agreement if both else float('nan')
-        ratio = compiled.torch_steps_per_s / slayer.torch_steps_per_s
+        ratio = runtime_speed / slayer.torch_steps_per_s
         print(f'{name:<28} {window:>6} {slayer.torch_steps_per_s:>15,.0f} '
-              f'{compiled.torch_steps_per_s:>9,.0f} {ratio:>5.1f} {identical!s:>9} '
-              f'{lava or float("nan"):>13,.1f} {agreement:>9.6f}')
+              f'{compiled.torch_steps_per_s:>17,.0f} {runtime_speed:>16,.0f} {ratio:>5.1f} '
+              f'{identical!s:>9} {lava or float("nan"):>13,.1f} {agreement:>9.6f}')
         figures.update({f'{name}_slayer_steps_per_s': slayer.torch_steps_per_s,
-                        f'{name}_compiled_steps_per_s': compiled.torch_steps_per_s,
-                        f'{name}_compiled_over_slayer': ratio,
+                        f'{name}_compiled_neurons_steps_per_s': compiled.torch_steps_per_s,
+                        f'{name}_compiled_runtime_steps_per_s': runtime_speed,
+                        f'{name}_compiled_runtime_over_slayer': ratio,
                         f'{name}_compiled_identical': float(identical)})
         if both:
             figures[f'{name}_lava_steps_per_s'] = lava

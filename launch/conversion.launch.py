@@ -1,5 +1,5 @@
 """ros2 launch hybrid_perception conversion.launch.py [model:=...] [network:=snn|ann]
-    [backend:=torch|lava] [steps:=N] [source:=digits|bag path:=BAG] [config:=FILE]
+    [backend:=compiled|torch|lava] [steps:=N] [source:=digits|bag path:=BAG] [config:=FILE]
 
 H3 on a robot: one process per node of config/conversion.yaml (the file `hybrid-perception
 run` reads too). With a camera, remap its image topic onto `image` and drop image_player from
@@ -15,7 +15,7 @@ ARGUMENTS = {  # argument: (default, description, {node: parameter})
     'model': ('', 'converted model folder or shipped name (digits)',
               {'image_classifier_node': 'model'}),
     'network': ('', 'snn | ann', {'image_classifier_node': 'network'}),
-    'backend': ('', 'torch | lava', {'image_classifier_node': 'backend'}),
+    'backend': ('', 'compiled | torch | lava', {'image_classifier_node': 'backend'}),
     'steps': ('', 'time steps per image (0 = the model\'s)', {'image_classifier_node': 'steps'}),
 }
 

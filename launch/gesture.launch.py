@@ -1,5 +1,5 @@
 """ros2 launch hybrid_perception gesture.launch.py [source:=rosbag path:=BAG] [model:=...]
-    [snn_backend:=torch|lava] [ann_backend:=onnxruntime|torch] [rate:=1.0] [config:=FILE]
+    [snn_backend:=compiled|torch|lava] [ann_backend:=onnxruntime|torch] [rate:=1.0] [config:=FILE]
 
 H1 on a robot: one process per node of config/gesture.yaml (the file `hybrid-perception run`
 reads too), so the SNN side and the ANN side can run on different hosts (set ROS_DOMAIN_ID
@@ -20,7 +20,7 @@ ARGUMENTS = {  # argument: (default, description, {node: parameter})
     'model': ('', 'model folder or shipped name (gesture/hybrid | gesture/ann | gesture/snn | '
                   'gesture/converted)',
               {'snn_node': 'model', 'accumulator_node': 'model', 'ann_node': 'model'}),
-    'snn_backend': ('', 'torch | lava', {'snn_node': 'backend'}),
+    'snn_backend': ('', 'compiled | torch | lava', {'snn_node': 'backend'}),
     'ann_backend': ('', 'onnxruntime | torch', {'ann_node': 'backend'}),
 }
 

@@ -1,5 +1,5 @@
 """ros2 launch hybrid_perception pose.launch.py path:=BAG [model:=...] [snn:=hybrid|alone]
-    [snn_backend:=torch|lava] [ann_backend:=onnxruntime|torch] [init_rate_hz:=10.0]
+    [snn_backend:=compiled|torch|lava] [ann_backend:=onnxruntime|torch] [init_rate_hz:=10.0]
     [rig:=RIG.yaml] [rate:=1.0] [config:=FILE]
 
 H2 on a robot: one process per node of config/pose.yaml (the file `hybrid-perception run`
@@ -24,7 +24,7 @@ ARGUMENTS = {  # argument: (default, description, {node: parameter}), every came
     'model': ('', 'pose model folder, or the shipped one (pose)',
               {'state_initializer_node': 'model', 'pose_snn_node': 'model'}),
     'snn': ('', 'hybrid | alone (the SNN-alone baseline)', {'pose_snn_node': 'snn'}),
-    'snn_backend': ('', 'torch | lava', {'pose_snn_node': 'backend'}),
+    'snn_backend': ('', 'compiled | torch | lava', {'pose_snn_node': 'backend'}),
     'ann_backend': ('', 'onnxruntime | torch', {'state_initializer_node': 'backend'}),
     'init_rate_hz': ('', 'initializations per second (the SNN rate = the ANN baseline)',
                      {'state_initializer_node': 'rate_hz'}),

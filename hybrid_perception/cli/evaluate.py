@@ -14,6 +14,7 @@ DEFAULT_MODELS = ('hybrid=gesture/hybrid', 'ann=gesture/ann', 'snn=gesture/snn')
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from hybrid_perception.networks.snn import DEFAULT_SNN_BACKEND, SNN_BACKENDS
     parser = sub.add_parser(
         'evaluate', help='replay a bag through the live graph and score it',
         description='Replay a bag with ground truth through the live ROS 2 graph once per '
@@ -41,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument('--packet-us', type=int, default=5000,
                           help='events packet period of the replay, µs (default 5000: one '
                                'Python process hosts the whole graph here)')
-    parser.add_argument('--snn-backend', choices=['torch', 'lava'], default='torch')
+    parser.add_argument('--snn-backend', choices=SNN_BACKENDS, default=DEFAULT_SNN_BACKEND)
     parser.add_argument('--ann-backend', choices=['onnxruntime', 'torch'],
                           default='onnxruntime')
     parser.add_argument('--events-topic', default=None,

@@ -10,6 +10,7 @@ __all__ = ['add_parser']
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from hybrid_perception.cli.recording_options import add_recording_options
+    from hybrid_perception.networks.snn import DEFAULT_SNN_BACKEND, SNN_BACKENDS
     parser = sub.add_parser(
         'predict', help='run a pipeline over any recording; one JSON line per decision',
         description='Run the stages the live nodes run (same defaults) over a recording the '
@@ -36,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              '200: above the ~40 of 1 k ev/s sensor noise, below the 411 of the '
                              'quietest synthetic gesture window; 0: every window gets a class, '
                              'as in the live graph)')
-    parser.add_argument('--snn-backend', choices=('torch', 'lava'), default='torch')
+    parser.add_argument('--snn-backend', choices=SNN_BACKENDS, default=DEFAULT_SNN_BACKEND)
     parser.add_argument('--render', default=None, metavar='DIR',
                         help='also draw each decision (gesture) or each window\'s last pose '
                              '(pose) on the events before it, as PNGs in DIR')

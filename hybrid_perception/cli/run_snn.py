@@ -30,7 +30,7 @@ def run_snn(args: argparse.Namespace) -> int:
     from hybrid_perception.datasets.motion import motion_clips_for
     from hybrid_perception.networks.energy import EnergyModel
     from hybrid_perception.networks.snn.compare import as_windows, compare_runtimes
-    from hybrid_perception.networks.snn.model import read_spec
+    from hybrid_perception.networks.snn.netx import read_spec
 
     clips, _ = motion_clips_for(read_spec(args.network).input_shape).generate(args.clips,
                                                                               seed=1234)

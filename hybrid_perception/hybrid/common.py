@@ -18,13 +18,14 @@ from hybrid_perception.events.array import (
 )
 from hybrid_perception.events.fitting import SensorFit
 from hybrid_perception.events.representations import to_spike_tensor
+from hybrid_perception.networks.snn import DEFAULT_SNN_BACKEND, SNN_BACKENDS
 
-__all__ = ['MODELS_DIR', 'SNN_BACKENDS', 'EventWindows', 'FittedInput', 'Window',
-           'latency_summary', 'model_folder', 'shipped_models']
+__all__ = ['DEFAULT_SNN_BACKEND', 'MODELS_DIR', 'SNN_BACKENDS', 'EventWindows', 'FittedInput',
+           'Window', 'latency_summary', 'model_folder', 'shipped_models']
 
 #: Trained models shipped with the package (``models/<task>/<kind>``, ``models/pose``).
 MODELS_DIR = Path(__file__).resolve().parents[1] / 'models'
-SNN_BACKENDS = ('torch', 'lava')
+
 
 
 def shipped_models() -> list[str]:

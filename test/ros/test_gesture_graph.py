@@ -214,12 +214,13 @@ def test_a_started_graph_steps_torch_on_one_thread_unless_omp_says_otherwise(omp
 
 
 @pytest.mark.parametrize('nodes, torch_expected', [
-    ("{'accumulator_node': {}, 'ann_node': {'backend': 'onnxruntime'}}", False),
+    ("{'snn_node': {}, 'accumulator_node': {}, 'ann_node': {}}", False),
+    ("{'snn_node': {'backend': 'torch'}}", True),
     ("{'ann_node': {'backend': 'torch'}}", True)])
 def test_nodes_that_run_no_torch_model_start_without_importing_torch(nodes, torch_expected):
-    """The accumulator and an onnxruntime ann_node load their model folder, warm up and stand
-    ready without torch (its import is most of a node's start-up); torch comes with the torch
-    backend."""
+    """H1's graph on its default backends (the compiled SNN, the accumulator, the ANN on
+    onnxruntime) loads its model folders, warms up and stands ready without torch or SLAYER
+    (their import is most of a node's start-up); they come with a torch backend."""
     script = ('import sys, rclpy\n'
               'from hybrid_perception.ros.graph import start_graph\n'
               'rclpy.init()\n'

@@ -27,10 +27,11 @@ import torch
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.conversion.model import ConversionError, LinearLayer
 from hybrid_perception.networks.ann.runtime import OnnxAnn, export_onnx
-from hybrid_perception.networks.snn.model import SpikingNetwork, read_spec
+from hybrid_perception.networks.snn.model import SpikingNetwork
+from hybrid_perception.networks.snn.netx import read_spec
 from hybrid_perception.networks.snn.runtime import SnnRuntime
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import NetworkSpec, NeuronSpec
@@ -196,7 +197,11 @@ class ConvertedBundle:
     def flush_steps(self) -> int:
         return self.spec.flush_steps
 
-    def snn_runtime(self, backend: str = 'torch', window_steps: int = 1) -> SnnRuntime:
+    def snn_runtime(self, backend: str = DEFAULT_SNN_BACKEND, window_steps: int = 1
+                    ) -> SnnRuntime:
+        if backend == 'compiled':
+            from hybrid_perception.networks.snn.compiled_runtime import CompiledRuntime
+            return CompiledRuntime(self.snn_path, window_steps)
         if backend == 'torch':
             return TorchRuntime(SpikingNetwork.load_hdf5(self.snn_path), window_steps)
         if backend == 'lava':

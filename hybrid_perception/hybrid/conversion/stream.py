@@ -19,8 +19,9 @@ import numpy as np
 import torch
 
 from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND
 from hybrid_perception.hybrid.conversion.bundle import ConvertedBundle, rate_spikes
-from hybrid_perception.networks.energy.operations import OpCounter, OpCounts
+from hybrid_perception.networks.energy.counts import OpCounter, OpCounts
 
 __all__ = ['CODINGS', 'NETWORKS', 'ImageClassifier', 'ImageDecision', 'image_input']
 
@@ -60,13 +61,15 @@ class ImageDecision:
 
 
 class ImageClassifier:
-    """A converted model on single images: the SNN (``backend`` torch or lava) or the ANN it
-    came from (onnxruntime). ``count_ops`` counts the SNN's operations on the chip (torch
-    runtime: it keeps every layer's spikes; Lava reports only the output's)."""
+    """A converted model on single images: the SNN (``backend`` compiled, torch or lava) or
+    the ANN it came from (onnxruntime). ``count_ops`` counts the SNN's operations on the chip
+    (compiled and torch runtimes: they keep every layer's spikes; Lava reports only the
+    output's)."""
 
-    def __init__(self, bundle: ConvertedBundle, network: str = 'snn', backend: str = 'torch',
-                 *, steps: int = 0, coding: str = 'rate', margin: int = 0, check_every: int = 8,
-                 seed: int = 0, count_ops: bool = False) -> None:
+    def __init__(self, bundle: ConvertedBundle, network: str = 'snn',
+                 backend: str = DEFAULT_SNN_BACKEND, *, steps: int = 0, coding: str = 'rate',
+                 margin: int = 0, check_every: int = 8, seed: int = 0,
+                 count_ops: bool = False) -> None:
         if network not in NETWORKS:
             raise HybridPerceptionError(f'network must be one of {NETWORKS}, got {network!r}')
         if coding not in CODINGS:

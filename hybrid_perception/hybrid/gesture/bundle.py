@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.gesture.spec import HybridSpec
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, AnnRuntime, OnnxAnn, TorchAnn
 
@@ -62,10 +62,15 @@ class ClassifierBundle:
         model.load_state_dict(load_weights(self.path / 'model.pt'))
         return model.eval()
 
-    def snn_runtime(self, backend: str = 'torch', *, lava_backend: str = 'auto') -> SnnRuntime:
-        """The SNN head stepping one interval per call, on torch or on Lava (sim or Loihi)."""
+    def snn_runtime(self, backend: str = DEFAULT_SNN_BACKEND, *, lava_backend: str = 'auto'
+                    ) -> SnnRuntime:
+        """The SNN head stepping one interval per call: compiled on the CPU, on torch, or on
+        Lava (sim or Loihi)."""
         if self.snn_path is None:
             raise HybridPerceptionError(f'{self.path}: an all-ANN model has no SNN')
+        if backend == 'compiled':
+            from hybrid_perception.networks.snn.compiled_runtime import CompiledRuntime
+            return CompiledRuntime(self.snn_path, self.spec.window_steps)
         if backend == 'torch':
             from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
             return TorchRuntime(self.model().snn, self.spec.window_steps)

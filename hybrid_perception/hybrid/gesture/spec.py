@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hybrid_perception.networks.spec import (
     ConvLayer,
     DenseLayer,
@@ -88,6 +90,14 @@ class HybridSpec:
         ``from_rest`` the silent steps after them."""
         flush = self.snn_spec.flush_steps if self.from_rest and self.snn_spec else 0
         return self.interval * self.repeats + flush
+
+    def play(self, window: np.ndarray) -> np.ndarray:
+        """One live interval's (I, ...) input as the SNN plays it, (window_steps, ...): its
+        bins ``repeats`` times, then with ``from_rest`` the silent steps
+        (:func:`.model.played_windows` does the same to a batch in torch)."""
+        played = np.concatenate([window] * self.repeats) if self.repeats > 1 else window
+        silence = np.zeros((self.window_steps - len(played), *window.shape[1:]), window.dtype)
+        return np.concatenate([played, silence]) if len(silence) else played
 
     @property
     def snn_spec(self) -> NetworkSpec | None:

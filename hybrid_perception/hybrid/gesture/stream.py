@@ -18,13 +18,11 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from hybrid_perception.events.array import SensorSize
-from hybrid_perception.hybrid.common import EventWindows, FittedInput, Window
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, EventWindows, FittedInput, Window
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.decision import DecisionStage
-from hybrid_perception.hybrid.gesture.model import played_windows
 from hybrid_perception.networks.accumulator import SpikeAccumulator
 from hybrid_perception.networks.energy import OpCounter, OpCounts
 
@@ -38,7 +36,7 @@ class SpikingStage:
     then makes event frames, exactly as in training.
     """
 
-    def __init__(self, bundle: ClassifierBundle, backend: str = 'torch', *,
+    def __init__(self, bundle: ClassifierBundle, backend: str = DEFAULT_SNN_BACKEND, *,
                  count_ops: bool = False) -> None:
         self.bundle = bundle
         self.runtime = bundle.snn_runtime(backend) if bundle.spec.kind != 'ann' else None
@@ -70,11 +68,10 @@ class SpikingStage:
     def __call__(self, spikes: np.ndarray) -> np.ndarray:
         """(I, C, H, W) -> (window_steps, neurons). A converted SNN plays the window's bins
         ``repeats`` times, and with ``from_rest`` starts from rest and runs on in silence
-        until the window's last spikes are out (:func:`~.model.played_windows`)."""
+        until the window's last spikes are out (:meth:`~.spec.HybridSpec.play`)."""
         if self.runtime:
             spec = self.bundle.spec
-            spikes = played_windows(torch.from_numpy(np.asarray(spikes, np.float32))[None],
-                                    spec).numpy().reshape(spec.window_steps, *spikes.shape[1:])
+            spikes = spec.play(np.asarray(spikes, np.float32))
             if spec.from_rest:
                 self.runtime.reset()
         out = self.runtime.step(spikes) if self.runtime else (np.asarray(spikes) > 0)
@@ -124,7 +121,7 @@ class GesturePipeline:
 
     def __init__(self, bundle: ClassifierBundle, sensor: SensorSize, *,
                  roi: tuple[int, int, int, int] | None = None, downsample: int = 0,
-                 snn_backend: str = 'torch', ann_backend: str = 'onnxruntime',
+                 snn_backend: str = DEFAULT_SNN_BACKEND, ann_backend: str = 'onnxruntime',
                  min_activity: int = 0, max_gap_us: int = 1_000_000) -> None:
         binning = bundle.binning
         model_sensor = SensorSize(binning.sensor_width, binning.sensor_height)

@@ -19,7 +19,7 @@ import torch
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.hybrid.common import SNN_BACKENDS, model_folder
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.pose.model import (
     PackedInitializer,
     PoseSnn,
@@ -66,11 +66,14 @@ class PoseBundle:
         model.readout.load_state_dict(load_weights(_readout_path(self.snn_path(kind))))
         return model.eval()
 
-    def tracker(self, kind: str = 'hybrid', backend: str = 'torch',
+    def tracker(self, kind: str = 'hybrid', backend: str = DEFAULT_SNN_BACKEND,
                 window_steps: int = 1) -> PoseTracker:
-        """One SNN with its readout, stepping ``window_steps`` a call on torch or on Lava (sim
-        or Loihi)."""
+        """One SNN with its readout, stepping ``window_steps`` a call compiled on the CPU, on
+        torch or on Lava (sim or Loihi)."""
         snn = self.snn(kind)
+        if backend == 'compiled':
+            from hybrid_perception.networks.snn.compiled_runtime import CompiledRuntime
+            return PoseTracker(snn, CompiledRuntime(self.snn_path(kind), window_steps))
         if backend == 'torch':
             return PoseTracker(snn, TorchRuntime(snn.network, window_steps))
         if backend == 'lava':

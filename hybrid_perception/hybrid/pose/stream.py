@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hybrid_perception.events.array import SensorSize, concatenate, empty_events
-from hybrid_perception.hybrid.common import EventWindows, FittedInput, Window
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, EventWindows, FittedInput, Window
 from hybrid_perception.hybrid.pose.tracker import Initialization, PoseTracker
 
 __all__ = ['EventHistory', 'PosePipeline', 'PosePrediction', 'PoseStepper']
@@ -128,7 +128,7 @@ class PosePipeline:
 
     def __init__(self, bundle, sensor: SensorSize, *,
                  roi: tuple[int, int, int, int] | None = None, downsample: int = 0,
-                 snn: str = 'hybrid', snn_backend: str = 'torch',
+                 snn: str = 'hybrid', snn_backend: str = DEFAULT_SNN_BACKEND,
                  ann_backend: str = 'onnxruntime', max_gap_us: int = 1_000_000) -> None:
         windows = bundle.spec.windows
         self.windows = windows

@@ -16,7 +16,7 @@ from hybrid_perception.hybrid.pose.model import (
     StateInitializer,
 )
 from hybrid_perception.networks.ann.runtime import AnnRuntime, TorchAnn
-from hybrid_perception.networks.energy.operations import OpCounter
+from hybrid_perception.networks.energy.counts import OpCounter
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
 __all__ = ['Initialization', 'PoseInitializer', 'PoseTracker']

@@ -1,13 +1,13 @@
 """Operation counting and modelled energy/power for Loihi, Loihi 2, Jetson and the NCS2.
 
-Counting from activity (:mod:`.operations`) runs torch; the counts themselves (:mod:`.counts`)
-and the energy models (:mod:`.models`) do not, and importing this package does not import
-torch until a counting name is used.
+Counting an ANN by running it (:mod:`.operations`) needs torch; counting an SNN from its
+spikes (:mod:`.counts`) and the energy models (:mod:`.models`) do not, and importing this
+package does not import torch until a torch counting name is used.
 """
 
 from importlib import import_module
 
-from hybrid_perception.networks.energy.counts import OpCounts
+from hybrid_perception.networks.energy.counts import OpCounter, OpCounts, count_snn_ops
 from hybrid_perception.networks.energy.models import (
     COEFFICIENTS_FILE,
     EnergyEstimate,
@@ -15,9 +15,9 @@ from hybrid_perception.networks.energy.models import (
     platforms,
 )
 
-_COUNTING = ('AnnOps', 'OpCounter', 'count_macs', 'count_snn_ops')
-__all__ = ['COEFFICIENTS_FILE', 'EnergyEstimate', 'EnergyModel', 'OpCounts', 'platforms',
-           *_COUNTING]
+_COUNTING = ('AnnOps', 'count_macs')
+__all__ = ['COEFFICIENTS_FILE', 'EnergyEstimate', 'EnergyModel', 'OpCounter', 'OpCounts',
+           'count_snn_ops', 'platforms', *_COUNTING]
 
 
 def __getattr__(name: str):

@@ -1,11 +1,24 @@
-"""The operation totals the energy models price: what a run did, counted by
-:mod:`.operations` (from spikes and forward passes) or from layer shapes alone."""
+"""What the hardware would do, counted from the actual activity, and the totals the energy
+models price.
+
+For an SNN on a neuromorphic chip: synaptic operations (every spike times its fan-out into
+the next layer), neuron updates (every neuron every step; "active" when it received input
+that step) and spikes sent, counted here from a run's spikes with numpy, so a node counts
+without torch. An ANN's multiply-accumulates are :mod:`.operations`' (torch) or a spec's
+layer shapes'.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
-__all__ = ['OpCounts']
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec
+
+__all__ = ['OpCounter', 'OpCounts', 'arriving_counts', 'count_snn_ops', 'fan_out']
 
 
 @dataclass(frozen=True)
@@ -38,3 +51,77 @@ class OpCounts:
 
 
 _TOTALS = ('synaptic_op', 'neuron_update_active', 'neuron_update_inactive', 'spike_out', 'mac')
+
+
+def count_snn_ops(spec: NetworkSpec, input_spikes: np.ndarray,
+                  layer_spikes: Sequence[np.ndarray]) -> OpCounts:
+    """Count from the input (T, C, H, W) and each layer's spikes (T, *shape) of one run."""
+    per_layer: dict[str, OpCounts] = {}
+    presynaptic = np.asarray(input_spikes) > 0
+    for i, (layer, spikes) in enumerate(zip(spec.layers, layer_spikes, strict=True)):
+        spikes = np.asarray(spikes) > 0
+        per_layer[f'layer{i}'] = _layer_ops(layer, presynaptic, spikes)
+        presynaptic = spikes
+    return replace(sum(per_layer.values(), OpCounts()), per_layer=per_layer)
+
+
+class OpCounter:
+    """The operations of every run of a runtime, summed, for a mean per window or per step.
+
+    Counts only what the runtime records: the torch runtime keeps every layer's spikes, Lava
+    only the output's, so a Lava run counts nothing (and the means are None)."""
+
+    def __init__(self, spec: NetworkSpec) -> None:
+        self.spec = spec
+        self.ops = OpCounts()
+        self.windows = 0
+        self.steps = 0
+
+    def add(self, runtime, input_spikes: np.ndarray) -> None:
+        layer_spikes = getattr(runtime, 'layer_spikes', None)
+        if layer_spikes:
+            self.ops = self.ops + count_snn_ops(self.spec, input_spikes, layer_spikes)
+            self.windows += 1
+            self.steps += len(input_spikes)
+
+    def __add__(self, other: OpCounter) -> OpCounter:
+        """Two runtimes' counts as one (the two cameras' SNNs of a live graph)."""
+        total = OpCounter(self.spec)
+        total.ops = self.ops + other.ops
+        total.windows = self.windows + other.windows
+        total.steps = self.steps + other.steps
+        return total
+
+    def per_window(self) -> OpCounts | None:
+        return self.ops.scaled(1 / self.windows) if self.windows else None
+
+    def per_step(self) -> OpCounts | None:
+        return self.ops.scaled(1 / self.steps) if self.steps else None
+
+
+def arriving_counts(layer: ConvLayer | DenseLayer, presynaptic: np.ndarray) -> np.ndarray:
+    """Spikes landing on each group of neurons that share a receptive field, per step:
+    (S, C, H, W) or (S, n) presynaptic -> (S, H', W') for a conv (every spike in a k x k window,
+    any channel), (S,) for a dense layer; :func:`.operations.arriving_spikes` without torch."""
+    presynaptic = np.asarray(presynaptic)
+    if not isinstance(layer, ConvLayer):
+        return presynaptic.reshape(len(presynaptic), -1).sum(1, dtype=np.int64)
+    per_pixel = presynaptic.sum(1, dtype=np.int64)
+    pad = layer.padding
+    padded = np.pad(per_pixel, ((0, 0), (pad, pad), (pad, pad))) if pad else per_pixel
+    windows = sliding_window_view(padded, (layer.kernel, layer.kernel), axis=(1, 2))
+    return windows[:, ::layer.stride, ::layer.stride].sum((-2, -1))
+
+
+def fan_out(layer: ConvLayer | DenseLayer) -> int:
+    """The neurons one arriving spike reaches: a conv's channels, a dense layer's units."""
+    return layer.channels if isinstance(layer, ConvLayer) else layer.units
+
+
+def _layer_ops(layer, presynaptic: np.ndarray, spikes: np.ndarray) -> OpCounts:
+    steps = len(spikes)
+    neurons = int(np.prod(spikes.shape[1:]))
+    arriving = arriving_counts(layer, presynaptic)
+    active = int((arriving > 0).sum()) * fan_out(layer)
+    return OpCounts(synaptic_op=int(arriving.sum()) * fan_out(layer), neuron_update_active=active,
+                    neuron_update_inactive=neurons * steps - active, spike_out=int(spikes.sum()))

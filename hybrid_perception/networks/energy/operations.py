@@ -1,73 +1,26 @@
-"""What the hardware would do, counted from the actual activity.
-
-For an SNN on a neuromorphic chip: synaptic operations (every spike times its fan-out into
-the next layer), neuron updates (every neuron every step; "active" when it received input
-that step) and spikes sent. For an ANN: multiply-accumulates per layer, from the layer shapes
-as they run (forward hooks), so any torch model is counted without describing it twice.
+"""What the hardware would do, counted with torch: the synaptic operations as a
+differentiable function of the spikes (training prices them), and an ANN's
+multiply-accumulates per layer from the layer shapes as they run (forward hooks), so any torch
+model is counted without describing it twice. The SNN's counts from a run's spikes are
+:mod:`.counts`' (numpy), re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from hybrid_perception.networks.energy.counts import OpCounts
-from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec
+from hybrid_perception.networks.energy.counts import OpCounter, OpCounts, count_snn_ops, fan_out
+from hybrid_perception.networks.spec import ConvLayer, DenseLayer
 
 __all__ = ['AnnOps', 'OpCounter', 'OpCounts', 'arriving_spikes', 'count_macs', 'count_snn_ops',
            'synaptic_ops']
 
 
-
-
-def count_snn_ops(spec: NetworkSpec, input_spikes: np.ndarray,
-                  layer_spikes: Sequence[np.ndarray]) -> OpCounts:
-    """Count from the input (T, C, H, W) and each layer's spikes (T, *shape) of one run."""
-    per_layer: dict[str, OpCounts] = {}
-    presynaptic = np.asarray(input_spikes) > 0
-    for i, (layer, spikes) in enumerate(zip(spec.layers, layer_spikes, strict=True)):
-        spikes = np.asarray(spikes) > 0
-        per_layer[f'layer{i}'] = _layer_ops(layer, presynaptic, spikes)
-        presynaptic = spikes
-    return replace(sum(per_layer.values(), OpCounts()), per_layer=per_layer)
-
-
-class OpCounter:
-    """The operations of every run of a runtime, summed, for a mean per window or per step.
-
-    Counts only what the runtime records: the torch runtime keeps every layer's spikes, Lava
-    only the output's, so a Lava run counts nothing (and the means are None)."""
-
-    def __init__(self, spec: NetworkSpec) -> None:
-        self.spec = spec
-        self.ops = OpCounts()
-        self.windows = 0
-        self.steps = 0
-
-    def add(self, runtime, input_spikes: np.ndarray) -> None:
-        layer_spikes = getattr(runtime, 'layer_spikes', None)
-        if layer_spikes:
-            self.ops = self.ops + count_snn_ops(self.spec, input_spikes, layer_spikes)
-            self.windows += 1
-            self.steps += len(input_spikes)
-
-    def __add__(self, other: OpCounter) -> OpCounter:
-        """Two runtimes' counts as one (the two cameras' SNNs of a live graph)."""
-        total = OpCounter(self.spec)
-        total.ops = self.ops + other.ops
-        total.windows = self.windows + other.windows
-        total.steps = self.steps + other.steps
-        return total
-
-    def per_window(self) -> OpCounts | None:
-        return self.ops.scaled(1 / self.windows) if self.windows else None
-
-    def per_step(self) -> OpCounts | None:
-        return self.ops.scaled(1 / self.steps) if self.steps else None
 
 
 def arriving_spikes(layer: ConvLayer | DenseLayer, presynaptic: torch.Tensor) -> torch.Tensor:
@@ -85,20 +38,7 @@ def arriving_spikes(layer: ConvLayer | DenseLayer, presynaptic: torch.Tensor) ->
 
 def synaptic_ops(layer: ConvLayer | DenseLayer, presynaptic: torch.Tensor) -> torch.Tensor:
     """Every arriving spike times the neurons it reaches (a conv's channels, a dense's units)."""
-    return arriving_spikes(layer, presynaptic).sum() * _width(layer)
-
-
-def _width(layer: ConvLayer | DenseLayer) -> int:
-    return layer.channels if isinstance(layer, ConvLayer) else layer.units
-
-
-def _layer_ops(layer, presynaptic: np.ndarray, spikes: np.ndarray) -> OpCounts:
-    steps = len(spikes)
-    neurons = int(np.prod(spikes.shape[1:]))
-    arriving = arriving_spikes(layer, torch.from_numpy(presynaptic.astype(np.float32)))
-    active = int((arriving > 0).sum()) * _width(layer)
-    return OpCounts(synaptic_op=int(arriving.sum()) * _width(layer), neuron_update_active=active,
-                    neuron_update_inactive=neurons * steps - active, spike_out=int(spikes.sum()))
+    return arriving_spikes(layer, presynaptic).sum() * fan_out(layer)
 
 
 @dataclass(frozen=True)

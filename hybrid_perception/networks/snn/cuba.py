@@ -1,31 +1,15 @@
-"""SLAYER's CUBA neuron, compiled: the same fixed-point arithmetic, step for step, in numba.
-
-SLAYER runs a CUBA layer's current and voltage as integers of 1/4096 in a Python loop over
-time steps (``leaky_integrator._li_dynamics_fwd``), a few tensor operations per step. At
-inference on the CPU that loop is most of a window's time (87 % of a converted gesture
-network's 71-step window). Here both integrators run in one compiled loop per neuron, with
-SLAYER's own operations in SLAYER's own order and types, so the spikes and the states it leaves
-are SLAYER's bit for bit (tested on every shipped network):
-
-- the state enters as ``trunc(float32(state) * 4096)``, the input as
-  ``trunc(float32(x) * 4096)`` (float32 products, truncation towards zero, int64);
-- decay: ``x * (4096 - decay)`` right-shifted by 12 towards zero;
-- a neuron spikes when ``float32(v) >= float32(threshold * 4096)`` (SLAYER compares its int64
-  voltage with a Python float in float32), and its voltage is then 0;
-- outputs are ``float32(int) / 4096``.
-
-Only inference: no gradients, no normalisation or dropout, one shared decay per layer (what
-:class:`~hybrid_perception.networks.spec.NeuronSpec` builds). The same arithmetic written in
-torch and differentiable in the initial state, for training H2, is
-:func:`~hybrid_perception.networks.snn.dynamics.cuba_lif`.
+"""SLAYER's CUBA blocks with their neurons run compiled (:mod:`.fixed_point`: SLAYER's
+fixed-point loop in numba, bit-exact), for the torch runtime and the batch forward on the CPU.
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import torch
 from lava.lib.dl.slayer.block.base import step_delay
+
+from hybrid_perception.networks.snn.fixed_point import integrate
+from hybrid_perception.networks.snn.netx import STATE_SCALE
 
 __all__ = ['bake_weights', 'compiled_block', 'compiled_cuba', 'supports']
 
@@ -36,7 +20,8 @@ def supports(block: torch.nn.Module) -> bool:
     return (neuron.shape is not None                 # SLAYER sets it on its first forward
             and neuron.current_decay.numel() == 1 and neuron.voltage_decay.numel() == 1
             and neuron.norm is None and neuron.drop is None and not neuron.graded_spike
-            and block.delay is None and not block.count_log)
+            and block.delay is None and not block.count_log
+            and int(neuron.s_scale) == STATE_SCALE)
 
 
 def compiled_block(block: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,15 +35,11 @@ def compiled_cuba(neuron: torch.nn.Module, synaptic_input: torch.Tensor) -> torc
     """``neuron(synaptic_input)`` for a SLAYER ``cuba.Neuron`` on the CPU: (N, *shape, T)
     input -> (N, *shape, T) spikes; with persistent state the neuron's current and voltage
     move on as SLAYER's would, without it each call starts where SLAYER's would."""
-    scale = int(neuron.s_scale)
-    threshold = float(neuron.threshold + neuron.threshold_eps)
     z = synaptic_input.detach().reshape(-1, synaptic_input.shape[-1]).contiguous().numpy()
     current = _state(neuron.current_state, synaptic_input)
     voltage = _state(neuron.voltage_state, synaptic_input)
-    spikes = np.empty_like(z)
-    _integrate(z, current, voltage, spikes, np.int64(scale - _decay(neuron.current_decay)),
-               np.int64(scale - _decay(neuron.voltage_decay)), np.float32(scale),
-               np.float32(threshold * scale))
+    spikes = integrate(z, current, voltage, _decay(neuron.current_decay),
+                       _decay(neuron.voltage_decay), float(neuron.threshold + neuron.threshold_eps))
     if neuron.persistent_state:
         shape = synaptic_input.shape[:-1]
         neuron.current_state = torch.from_numpy(current).reshape(shape)
@@ -90,33 +71,3 @@ def _state(state: torch.Tensor, synaptic_input: torch.Tensor) -> np.ndarray:
         return np.zeros(int(np.prod(shape)), np.float32)
     return np.ascontiguousarray(torch.broadcast_to(state.detach(), shape).reshape(-1).numpy(),
                                 np.float32).copy()
-
-
-@numba.njit(cache=True)
-def _shift(x: np.int64) -> np.int64:
-    """SLAYER's ``right_shift_to_zero(x, 12)``."""
-    return x >> 12 if x > 0 else -((-x) >> 12)
-
-
-@numba.njit(cache=True, nogil=True)
-def _integrate(z, current, voltage, spikes, current_keep, voltage_keep, scale, threshold):
-    """Per neuron: the current integrator (no reset), then the voltage integrator on its
-    float32 output (reset to 0 at a spike); ``current`` and ``voltage`` hold the states in and
-    the last step's values out (the voltage zeroed if that step spiked)."""
-    for i in range(z.shape[0]):
-        u = np.int64(np.float32(current[i]) * scale)
-        v = np.int64(np.float32(voltage[i]) * scale)
-        u_out = np.float32(0.0)
-        v_out = np.float32(0.0)
-        fired = False
-        for t in range(z.shape[1]):
-            u = _shift(u * current_keep) + np.int64(np.float32(z[i, t]) * scale)
-            u_out = np.float32(u) / scale
-            v = _shift(v * voltage_keep) + np.int64(u_out * scale)
-            v_out = np.float32(v) / scale
-            fired = np.float32(v) >= threshold
-            spikes[i, t] = 1.0 if fired else 0.0
-            if fired:
-                v = 0
-        current[i] = u_out
-        voltage[i] = 0.0 if fired else v_out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from hybrid_perception.networks.snn.model import STATE_SCALE as S_SCALE
+from hybrid_perception.networks.snn.netx import STATE_SCALE as S_SCALE
 from hybrid_perception.networks.spec import NeuronSpec
 
 __all__ = ['cuba_lif']

@@ -22,7 +22,7 @@ from lava.proc import io
 from lava.utils import loihi
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.networks.snn.model import STATE_SCALE, read_spec
+from hybrid_perception.networks.snn.netx import STATE_SCALE, read_spec
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
 __all__ = ['BACKENDS', 'LavaRuntime', 'loihi2_available']

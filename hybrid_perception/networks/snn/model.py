@@ -14,18 +14,12 @@ import h5py
 import numpy as np
 import torch
 
-from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.networks.lava import slayer
 from hybrid_perception.networks.snn.cuba import compiled_block, supports
+from hybrid_perception.networks.snn.netx import SPEC_ATTR, WEIGHT_SCALE, read_spec
 from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec
 
-__all__ = ['STATE_SCALE', 'WEIGHT_SCALE', 'SpikingNetwork', 'read_spec']
-
-#: SLAYER's CUBA fixed-point scales: Loihi holds states as ``STATE_SCALE`` x the float value
-#: and weights as ``WEIGHT_SCALE`` x the float weight (both integers on the chip).
-STATE_SCALE = 1 << 12
-WEIGHT_SCALE = 1 << 6
-_SPEC_ATTR = 'hybrid_perception_spec'
+__all__ = ['SpikingNetwork']
 
 
 class SpikingNetwork(torch.nn.Module):
@@ -68,7 +62,7 @@ class SpikingNetwork(torch.nn.Module):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with h5py.File(path, 'w') as handle:
-            handle.attrs[_SPEC_ATTR] = json.dumps(self.spec.to_dict())
+            handle.attrs[SPEC_ATTR] = json.dumps(self.spec.to_dict())
             layers = handle.create_group('layer')
             for i, block in enumerate(self.blocks):
                 block.export_hdf5(layers.create_group(str(i)))
@@ -86,17 +80,6 @@ class SpikingNetwork(torch.nn.Module):
                 synapse = block.synapse.weight
                 synapse.data = (weight / WEIGHT_SCALE).reshape(synapse.shape).to(synapse)
         return network
-
-
-def read_spec(path: str | Path) -> NetworkSpec:
-    """The spec stored in an export by :meth:`SpikingNetwork.export_hdf5`."""
-    try:
-        with h5py.File(path, 'r') as handle:
-            text = handle.attrs[_SPEC_ATTR]
-    except (OSError, KeyError) as err:
-        raise HybridPerceptionError(
-            f'{path} is not a network exported by hybrid_perception: {err}') from err
-    return NetworkSpec.from_dict(json.loads(text))
 
 
 def _blocks(spec: NetworkSpec) -> list[torch.nn.Module]:

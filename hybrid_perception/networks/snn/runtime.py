@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.networks.snn.model import STATE_SCALE
+from hybrid_perception.networks.snn.netx import STATE_SCALE
 from hybrid_perception.networks.spec import NetworkSpec
 
 __all__ = ['NeuronState', 'RuntimeInputError', 'SnnRuntime', 'quantise_state']

@@ -22,7 +22,7 @@ from std_msgs.msg import String
 from visualization_msgs.msg import MarkerArray
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.hybrid.common import SNN_BACKENDS
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS
 from hybrid_perception.hybrid.conversion.bundle import load_converted
 from hybrid_perception.hybrid.conversion.stream import CODINGS, NETWORKS, ImageClassifier
 from hybrid_perception.networks.energy import EnergyModel
@@ -43,8 +43,10 @@ PARAMETERS = {
                         'shipped one by name (digits)'),
     'network': ('snn', f'{" | ".join(NETWORKS)}: the converted SNN, or the ANN it was '
                        'converted from (onnxruntime; the baseline)'),
-    'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
-                         'lava-loihi finds one, else in simulation)'),
+    'backend': (DEFAULT_SNN_BACKEND, f'SNN backend: {", ".join(SNN_BACKENDS)} (compiled: the '
+                                     'exported network on the CPU; torch: SLAYER, CUDA when '
+                                     'present; lava: Loihi when lava-loihi finds one, else its '
+                                     'simulation)'),
     'steps': (0, 'time steps per image (0: the model\'s, chosen by convert)'),
     'coding': ('rate', f'image to spikes: {" | ".join(CODINGS)}'),
     'early_margin': (0, 'stop an image once its leading class is this many output spikes '

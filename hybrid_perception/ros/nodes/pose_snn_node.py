@@ -19,7 +19,7 @@ from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
-from hybrid_perception.hybrid.common import SNN_BACKENDS, EventWindows
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, EventWindows
 from hybrid_perception.hybrid.pose.bundle import SNN_KINDS, load_pose_bundle
 from hybrid_perception.hybrid.pose.stream import PoseStepper
 from hybrid_perception.hybrid.pose.tracker import Initialization
@@ -38,8 +38,10 @@ PARAMETERS = {
     'model': ('pose', 'pose model folder, or the shipped one by name (pose)'),
     'snn': ('hybrid', f'which SNN: {", ".join(SNN_KINDS)} (alone: the baseline from a zero '
                       'state, it ignores snn/state_init)'),
-    'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
-                         'lava-loihi finds one, else in simulation)'),
+    'backend': (DEFAULT_SNN_BACKEND, f'SNN backend: {", ".join(SNN_BACKENDS)} (compiled: the '
+                                     'exported network on the CPU; torch: SLAYER, CUDA when '
+                                     'present; lava: Loihi when lava-loihi finds one, else its '
+                                     'simulation)'),
     'wait_steps': (10, 'steps a window boundary may wait for its initialization'),
     **EVENT_INPUT_PARAMETERS,
 }

@@ -18,7 +18,7 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image, PointCloud2
 
 from hybrid_perception.events.array import SensorSize
-from hybrid_perception.hybrid.common import SNN_BACKENDS, EventWindows, Window
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, EventWindows, Window
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.energy import EnergyModel
@@ -36,8 +36,10 @@ from hybrid_perception.ros.qos import RESULTS_QOS
 PARAMETERS = {
     'model': ('gesture/hybrid', 'model folder, or a shipped model by name (gesture/hybrid, '
                                 'gesture/ann, gesture/snn, gesture/converted)'),
-    'backend': ('torch', f'SNN backend: {", ".join(SNN_BACKENDS)} (lava runs on Loihi when '
-                         'lava-loihi finds one, else in simulation)'),
+    'backend': (DEFAULT_SNN_BACKEND, f'SNN backend: {", ".join(SNN_BACKENDS)} (compiled: the '
+                                     'exported network on the CPU; torch: SLAYER, CUDA when '
+                                     'present; lava: Loihi when lava-loihi finds one, else its '
+                                     'simulation)'),
     **EVENT_INPUT_PARAMETERS,
     'energy_platform': ('loihi', 'hardware model of the /diagnostics energy estimate'),
 }

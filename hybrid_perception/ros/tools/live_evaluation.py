@@ -27,11 +27,12 @@ from hybrid_perception.datasets.gesture_bag import LabelSpan
 from hybrid_perception.datasets.image_bag import LabelledImage
 from hybrid_perception.datasets.pose_bag import PoseTruth
 from hybrid_perception.geometry.joints import JOINTS
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.evaluation import Decision
 from hybrid_perception.hybrid.pose.bundle import PoseBundle
 from hybrid_perception.hybrid.pose.evaluation import LiveTrack
-from hybrid_perception.networks.energy.operations import OpCounter, OpCounts
+from hybrid_perception.networks.energy.counts import OpCounter, OpCounts
 from hybrid_perception.ros.conversions import (
     compiled_types,
     events_to_pointcloud2,
@@ -372,7 +373,7 @@ def play(executor, replayer: PacketReplayer, readers: int, desc: str) -> None:
 
 def replay_gesture_graph(name: str, bundle: ClassifierBundle,
                          packets: list[tuple[int, np.ndarray]], *, rate: float, packet_us: int,
-                         snn_backend: str = 'torch', ann_backend: str = 'onnxruntime',
+                         snn_backend: str = DEFAULT_SNN_BACKEND, ann_backend: str = 'onnxruntime',
                          truth: Sequence[LabelSpan] = ()) -> tuple[LiveRun, OpCounts | None]:
     """H1: one replay through a fresh graph of the model's three nodes, in namespace /<name>;
     what the graph sent back, and the SNN's operations per window."""
@@ -402,7 +403,7 @@ POSE_GRAPHS = {'hybrid': (('state_initializer_node', 'pose_snn_node'), 'pose'),
 
 def replay_pose_graph(model: str, bundle: PoseBundle,
                       packets: dict[str, list[tuple[int, np.ndarray]]], rig: Path, *,
-                      rate: float, packet_us: int, snn_backend: str = 'torch',
+                      rate: float, packet_us: int, snn_backend: str = DEFAULT_SNN_BACKEND,
                       ann_backend: str = 'onnxruntime', truth: PoseTruth | None = None
                       ) -> LiveTrack:
     """H2: one replay of every camera's packets through a fresh graph of ``model``

@@ -88,6 +88,20 @@ def test_a_converted_snn_plays_each_intervals_bins_over_and_over(gesture, spikes
     assert torch.equal(model(spikes), counts * READOUT_GAIN / 12)
 
 
+@pytest.mark.parametrize('repeats, from_rest', [(1, False), (3, False), (2, True)])
+def test_a_live_window_is_played_as_the_batch_plays_each_interval(gesture, spikes, repeats,
+                                                                    from_rest):
+    """SpikingStage plays one interval with numpy (HybridSpec.play), training a batch with
+    torch (played_windows): the same steps."""
+    spec = replace(gesture.cut(6, 4), repeats=repeats, from_rest=from_rest)
+    batch = played_windows(spikes, spec)
+    interval = spikes[1, 4:8].numpy()
+    live = spec.play(interval)
+    assert live.shape == (spec.window_steps, 2, 32, 32)
+    expected = batch[5] if from_rest else batch[1, 4 * repeats:8 * repeats]
+    assert np.array_equal(live, expected.numpy())
+
+
 def test_from_rest_each_interval_is_its_own_inference_with_silence_after(gesture, spikes):
     """What a converted network's non-leaking neurons need: no state from the last window."""
     spec = replace(gesture.cut(6, 4), repeats=2, from_rest=True)
