@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import numba
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from hybrid_perception.networks.spec import ConvLayer, DenseLayer, NetworkSpec
 
@@ -107,10 +107,26 @@ def arriving_counts(layer: ConvLayer | DenseLayer, presynaptic: np.ndarray) -> n
     if not isinstance(layer, ConvLayer):
         return presynaptic.reshape(len(presynaptic), -1).sum(1, dtype=np.int64)
     per_pixel = presynaptic.sum(1, dtype=np.int64)
-    pad = layer.padding
-    padded = np.pad(per_pixel, ((0, 0), (pad, pad), (pad, pad))) if pad else per_pixel
-    windows = sliding_window_view(padded, (layer.kernel, layer.kernel), axis=(1, 2))
-    return windows[:, ::layer.stride, ::layer.stride].sum((-2, -1))
+    rows, cols = layer.output_shape(presynaptic.shape[1:])[1:]
+    out = np.empty((len(per_pixel), rows, cols), np.int64)
+    _window_sums(per_pixel, layer.kernel, layer.stride, layer.padding, out)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _window_sums(per_pixel, kernel, stride, pad, out):  # pragma: no cover - compiled
+    """Each output position's k x k window of ``per_pixel`` summed (zeros beyond the edges)."""
+    height, width = per_pixel.shape[1], per_pixel.shape[2]
+    for s in range(out.shape[0]):
+        for r in range(out.shape[1]):
+            for c in range(out.shape[2]):
+                total = 0
+                for i in range(r * stride - pad, r * stride - pad + kernel):
+                    if 0 <= i < height:
+                        for j in range(c * stride - pad, c * stride - pad + kernel):
+                            if 0 <= j < width:
+                                total += per_pixel[s, i, j]
+                out[s, r, c] = total
 
 
 def fan_out(layer: ConvLayer | DenseLayer) -> int:

@@ -46,6 +46,12 @@ class CompiledRuntime(SnnRuntime):
             for layer in self.layers]
         self._thresholds = [layer.threshold_mantissa / WEIGHT_SCALE + THRESHOLD_EPS
                             for layer in self.layers]
+        #: per conv layer: its input with the zero border, reused window after window
+        inputs = [tuple(self.spec.input_shape), *self.layer_shapes[:-1]]
+        self._padded = [np.zeros((window_steps, shape[0], shape[1] + 2 * layer.padding,
+                                  shape[2] + 2 * layer.padding), np.float32)
+                        if layer.kind == 'conv' else None
+                        for layer, shape in zip(self.layers, inputs, strict=True)]
         self.layer_spikes: list[np.ndarray] = []
         self.reset()
 
@@ -81,7 +87,8 @@ class CompiledRuntime(SnnRuntime):
         if layer.kind == 'dense':
             return np.ascontiguousarray((x.reshape(steps, -1) @ self._matrices[i]).T)
         k, stride, pad = layer.weight.shape[-1], layer.stride, layer.padding
-        padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+        padded = self._padded[i]
+        padded[:, :, pad:padded.shape[2] - pad, pad:padded.shape[3] - pad] = x
         windows = sliding_window_view(padded, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
         _, channels, rows, cols = windows.shape[:4]
         patches = windows.transpose(0, 2, 3, 1, 4, 5).reshape(steps * rows * cols,
