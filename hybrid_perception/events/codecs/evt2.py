@@ -13,7 +13,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ['WORD', 'new_state', 'decode_words', 'encode_events']
+__all__ = ['WORD', 'new_state', 'time_high', 'decode_words', 'encode_events']
 
 WORD = np.dtype('<u4')
 _HALF = 1 << 27
@@ -22,6 +22,16 @@ _HALF = 1 << 27
 def new_state() -> np.ndarray:
     """[time high (with wrap bits, µs >> 6), time valid]."""
     return np.zeros(2, np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def time_high(high, valid, step):  # pragma: no cover - compiled
+    """The time high (µs >> 6, with wrap bits) after a TIME_HIGH word of ``step``: its 28
+    bits replaced, one wrap added when they go down by more than half their range."""
+    last = high & 0xFFFFFFF
+    if valid and step < last and last - step > _HALF:
+        high += 1 << 28
+    return (high & ~np.int64(0xFFFFFFF)) | step
 
 
 @numba.njit(cache=True, nogil=True)
@@ -48,11 +58,7 @@ def decode_words(words, state, width, height, records, counts):  # pragma: no co
             else:
                 counts[1] += 1
         elif code == 0x8:
-            step = w & 0xFFFFFFF
-            last = high & 0xFFFFFFF
-            if valid and step < last and last - step > _HALF:
-                high += 1 << 28
-            high = (high & ~np.int64(0xFFFFFFF)) | step
+            high = time_high(high, valid, w & 0xFFFFFFF)
             valid = 1
         elif code == 0xA or code == 0xE or code == 0xF:
             pass

@@ -19,12 +19,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from hybrid_perception.events.codecs.evt2 import new_state
+from hybrid_perception.events.codecs.evt2 import new_state, time_high
 
 __all__ = ['WORD', 'new_state', 'to_words', 'decode_words', 'encode_events']
 
 WORD = np.dtype('<u8')
-_HALF = 1 << 27
 
 
 def to_words(data: np.ndarray, legacy: bool) -> np.ndarray:
@@ -72,11 +71,7 @@ def decode_words(words, state, width, height, records, counts):  # pragma: no co
                 mask >>= 1
                 offset += 1
         elif code == 0x8:
-            step = upper & 0xFFFFFFF
-            last = high & 0xFFFFFFF
-            if valid and step < last and last - step > _HALF:
-                high += 1 << 28
-            high = (high & ~np.int64(0xFFFFFFF)) | step
+            high = time_high(high, valid, upper & 0xFFFFFFF)
             valid = 1
         elif code == 0xA or code == 0xE or code == 0xF:
             pass
