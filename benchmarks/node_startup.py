@@ -31,8 +31,8 @@ NODES = {
     'ann_node (torch)': ('ann_node', {'backend': 'torch'}, True),
     'snn_node (compiled)': ('snn_node', {}, False),
     'snn_node (torch)': ('snn_node', {'backend': 'torch'}, True),
-    'state_initializer_node': ('state_initializer_node', {}, True),
-    'pose_snn_node': ('pose_snn_node', {}, True),
+    'state_initializer_node': ('state_initializer_node', {}, False),
+    'pose_snn_node': ('pose_snn_node', {}, True),       # torch reads its readout's weights
     'skeleton_node': ('skeleton_node', {}, False),
     'image_player': ('image_player', {}, False),
     'image_classifier_node': ('image_classifier_node', {}, True),

@@ -33,7 +33,7 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
 
 def train_pose(args: argparse.Namespace) -> int:
     from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
-    from hybrid_perception.hybrid.pose.model import load_pose_spec
+    from hybrid_perception.hybrid.pose.spec import load_pose_spec
     from hybrid_perception.hybrid.pose.training import (
         PoseTraining,
         pose_samples,

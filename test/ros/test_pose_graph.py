@@ -3,6 +3,9 @@ bad input."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -13,7 +16,8 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import make_events
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
 from hybrid_perception.hybrid.pose.evaluation import score_takes
-from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer, load_pose_spec
+from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
+from hybrid_perception.hybrid.pose.spec import load_pose_spec
 from hybrid_perception.io.sources import packetize
 
 TAKE_US = 500_000
@@ -141,3 +145,24 @@ def test_a_missing_model_is_refused(ros, tmp_path):
     context, executor = ros
     with pytest.raises(HybridPerceptionError, match='not a pose model folder'):
         start(context, executor, tmp_path / 'nothing')
+
+
+@pytest.mark.parametrize('graph, imported', [
+    ("{'state_initializer_node': {}}", {'torch': False, 'lava': False}),
+    ("{'pose_snn_node': {}}", {'torch': True, 'lava': False}),
+    ("{'pose_snn_node': {'backend': 'torch'}}", {'torch': True, 'lava': True})])
+def test_pose_nodes_start_without_what_they_do_not_run(graph, imported):
+    """The initializer on onnxruntime stands ready without torch; the SNN on the compiled
+    runtime without SLAYER (torch reads its readout's weights file); SLAYER comes with the
+    torch backend."""
+    script = ('import sys, rclpy\n'
+              'from hybrid_perception.ros.graph import start_graph\n'
+              'rclpy.init()\n'
+              f'nodes = start_graph({graph})\n'
+              "print('torch' in sys.modules, 'lava' in sys.modules)\n"
+              'for n in nodes: n.destroy_node()\n'
+              'rclpy.shutdown()\n')
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == [str(imported['torch']), str(imported['lava'])]

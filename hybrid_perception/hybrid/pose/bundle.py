@@ -7,30 +7,29 @@ carries;
 ``snn.net`` the hybrid's SNN as NetX HDF5 (Lava / Loihi, and the torch runtime, which loads the
 same quantised weights) and ``snn.readout.pt`` its readout, which runs on the host;
 ``snn_alone.*`` the SNN baseline trained from a zero state.
+
+Loading a folder imports neither torch nor SLAYER: only what runs them does (the torch
+backends, the readout's weights file, :func:`save_pose_bundle`), so the initializer on
+onnxruntime starts without them and the compiled SNN without SLAYER.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, model_folder
-from hybrid_perception.hybrid.pose.model import (
-    PackedInitializer,
-    PoseSnn,
-    PoseSpec,
-    StateInitializer,
-)
-from hybrid_perception.hybrid.pose.tracker import PoseInitializer, PoseTracker
-from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, OnnxAnn, export_onnx
-from hybrid_perception.networks.snn.model import SpikingNetwork
-from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
-from hybrid_perception.networks.weights import load_weights
+from hybrid_perception.hybrid.pose.spec import PoseSpec
+from hybrid_perception.hybrid.pose.tracker import PoseInitializer, PoseTracker, Readout
+from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, OnnxAnn
+
+if TYPE_CHECKING:
+    from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
 
 __all__ = ['SNN_KINDS', 'PoseBundle', 'load_pose_bundle', 'save_pose_bundle']
 
@@ -45,6 +44,8 @@ class PoseBundle:
     metrics: dict[str, Any] = field(default_factory=dict)
 
     def initializer(self) -> StateInitializer:
+        from hybrid_perception.hybrid.pose.model import StateInitializer
+        from hybrid_perception.networks.weights import load_weights
         model = StateInitializer(self.spec)
         weights = load_weights(self.path / 'initializer.pt')
         model.load_state_dict({name: value.float() for name, value in weights.items()})
@@ -61,24 +62,39 @@ class PoseBundle:
                                     f'{backend!r}')
 
     def snn(self, kind: str = 'hybrid') -> PoseSnn:
+        """One SNN with its readout as torch modules (training, the torch runtime)."""
+        from hybrid_perception.hybrid.pose.model import PoseSnn
+        from hybrid_perception.networks.snn.model import SpikingNetwork
+        from hybrid_perception.networks.weights import load_weights
         model = PoseSnn(self.spec, alone=kind == 'alone')
         model.network = SpikingNetwork.load_hdf5(self.snn_path(kind))
         model.readout.load_state_dict(load_weights(_readout_path(self.snn_path(kind))))
         return model.eval()
 
+    def readout(self, kind: str = 'hybrid') -> Readout:
+        """One SNN's readout as the host runs it, without building the SNN in torch."""
+        from hybrid_perception.networks.weights import load_weights
+        weights = load_weights(_readout_path(self.snn_path(kind)))
+        decay = self.spec.alone_readout_decay if kind == 'alone' else self.spec.readout_decay
+        return Readout(weights['weight'].numpy().astype(np.float64),
+                       weights['bias'].numpy().astype(np.float64), decay)
+
     def tracker(self, kind: str = 'hybrid', backend: str = DEFAULT_SNN_BACKEND,
                 window_steps: int = 1) -> PoseTracker:
         """One SNN with its readout, stepping ``window_steps`` a call compiled on the CPU, on
         torch or on Lava (sim or Loihi)."""
-        snn = self.snn(kind)
         if backend == 'compiled':
             from hybrid_perception.networks.snn.compiled_runtime import CompiledRuntime
-            return PoseTracker(snn, CompiledRuntime(self.snn_path(kind), window_steps))
+            return PoseTracker(self.spec, self.readout(kind),
+                               CompiledRuntime(self.snn_path(kind), window_steps))
         if backend == 'torch':
-            return PoseTracker(snn, TorchRuntime(snn.network, window_steps))
+            from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
+            snn = self.snn(kind)
+            return PoseTracker.of(snn, TorchRuntime(snn.network, window_steps))
         if backend == 'lava':
             from hybrid_perception.networks.snn.lava_runtime import LavaRuntime
-            return PoseTracker(snn, LavaRuntime(self.snn_path(kind), window_steps))
+            return PoseTracker(self.spec, self.readout(kind),
+                               LavaRuntime(self.snn_path(kind), window_steps))
         raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got {backend!r}')
 
     def snn_path(self, kind: str = 'hybrid') -> Path:
@@ -92,6 +108,10 @@ class PoseBundle:
 def save_pose_bundle(path: str | Path, spec: PoseSpec, initializer: StateInitializer,
                      snns: dict[str, PoseSnn], metrics: dict[str, Any] | None = None
                      ) -> PoseBundle:
+    import torch
+
+    from hybrid_perception.hybrid.pose.model import PackedInitializer
+    from hybrid_perception.networks.ann.runtime import export_onnx
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     bundle = PoseBundle(path, spec, dict(metrics or {}))

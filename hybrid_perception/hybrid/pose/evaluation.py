@@ -23,7 +23,8 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.geometry.cameras import Camera, triangulate
 from hybrid_perception.geometry.joints import mpjpe
 from hybrid_perception.hybrid.common import latency_summary
-from hybrid_perception.hybrid.pose.model import PoseSpec, StateInitializer
+from hybrid_perception.hybrid.pose.model import StateInitializer
+from hybrid_perception.hybrid.pose.spec import PoseSpec
 from hybrid_perception.hybrid.pose.tracker import PoseInitializer, PoseTracker
 from hybrid_perception.hybrid.pose.windows import PoseWindows, pose_at
 from hybrid_perception.networks.energy import EnergyModel

@@ -6,20 +6,19 @@ offline is what the graph does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hybrid_perception.hybrid.pose.model import (
-    PackedInitializer,
-    PoseSnn,
-    PoseSpec,
-    StateInitializer,
-)
-from hybrid_perception.networks.ann.runtime import AnnRuntime, TorchAnn
+from hybrid_perception.hybrid.pose.spec import PoseSpec
+from hybrid_perception.networks.ann.runtime import AnnRuntime
 from hybrid_perception.networks.energy.counts import OpCounter
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
-__all__ = ['Initialization', 'PoseInitializer', 'PoseTracker']
+if TYPE_CHECKING:
+    from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
+
+__all__ = ['Initialization', 'PoseInitializer', 'PoseTracker', 'Readout']
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,8 @@ class PoseInitializer:
     @classmethod
     def of(cls, model: StateInitializer) -> PoseInitializer:
         """A trained initializer on torch."""
+        from hybrid_perception.hybrid.pose.model import PackedInitializer
+        from hybrid_perception.networks.ann.runtime import TorchAnn
         return cls(TorchAnn(PackedInitializer(model.eval()), model.spec.ann_input_shape),
                    model.spec)
 
@@ -87,6 +88,22 @@ class PoseInitializer:
         return self.runtime(histograms)[:, :2 * joints].reshape(-1, joints, 2)
 
 
+@dataclass(frozen=True)
+class Readout:
+    """The host's readout of the SNN's last layer: ``y_t = decay y_(t-1) + W s_t + b``, with
+    ``weight`` (joints x 2, units) and ``bias`` in sensor fractions."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    decay: float
+
+    @classmethod
+    def of(cls, snn: PoseSnn) -> Readout:
+        """A trained SNN's readout (torch's parameters as numpy)."""
+        return cls(snn.readout.weight.detach().numpy().astype(np.float64),
+                   snn.readout.bias.detach().numpy().astype(np.float64), snn.decay)
+
+
 class PoseTracker:
     """The SNN stepping on a runtime, its output spikes read out into a pose every step.
 
@@ -95,16 +112,20 @@ class PoseTracker:
     the ANN's pose.
     """
 
-    def __init__(self, snn: PoseSnn, runtime: SnnRuntime) -> None:
-        self.spec = snn.spec
-        self.decay = snn.decay
+    def __init__(self, spec: PoseSpec, readout: Readout, runtime: SnnRuntime) -> None:
+        self.spec = spec
+        self.decay = readout.decay
         self.runtime = runtime
-        self.weight = snn.readout.weight.detach().numpy().astype(np.float64)
-        self.bias = snn.readout.bias.detach().numpy().astype(np.float64)
+        self.weight, self.bias = readout.weight, readout.bias
         sensor = self.spec.windows.sensor
         self._scale = np.array([sensor.width, sensor.height], np.float64)
         self.counter = OpCounter(self.spec.snn)     # every step's work, for the energy model
         self.reset()
+
+    @classmethod
+    def of(cls, snn: PoseSnn, runtime: SnnRuntime) -> PoseTracker:
+        """A trained SNN's readout over ``runtime``."""
+        return cls(snn.spec, Readout.of(snn), runtime)
 
     def warm_up(self) -> None:
         """One silent step, then forgotten: the first call's one-off costs (allocation, kernel

@@ -27,7 +27,8 @@ from tqdm import tqdm
 
 from hybrid_perception.datasets.people import N_TRAIN_PEOPLE, PeopleRenderer, PoseTake
 from hybrid_perception.geometry.joints import mpjpe
-from hybrid_perception.hybrid.pose.model import PoseSnn, PoseSpec, StateInitializer
+from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
+from hybrid_perception.hybrid.pose.spec import PoseSpec
 from hybrid_perception.hybrid.pose.windows import PoseSamples
 from hybrid_perception.networks.training import resolve_device, train_epochs
 

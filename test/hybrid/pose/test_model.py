@@ -11,13 +11,8 @@ from hybrid_perception.datasets.people import PeopleRenderer, people
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
 from hybrid_perception.hybrid.pose.evaluation import pose_power, score_takes
-from hybrid_perception.hybrid.pose.model import (
-    BUILTIN_POSE_SPECS,
-    PoseSnn,
-    PoseSpec,
-    StateInitializer,
-    load_pose_spec,
-)
+from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
+from hybrid_perception.hybrid.pose.spec import BUILTIN_POSE_SPECS, PoseSpec, load_pose_spec
 from hybrid_perception.hybrid.pose.tracker import Initialization, PoseInitializer, PoseTracker
 from hybrid_perception.hybrid.pose.training import (
     PoseTraining,
@@ -115,7 +110,7 @@ def test_the_tracker_reads_out_as_training_does(spec):
     snn = PoseSnn(spec)
     with torch.no_grad():
         snn.readout.weight.normal_(std=0.05)
-    tracker = PoseTracker(snn, TorchRuntime(snn.network, spec.windows.steps))
+    tracker = PoseTracker.of(snn, TorchRuntime(snn.network, spec.windows.steps))
     start = np.random.default_rng(0).uniform(20, 100, (spec.joints, 2))
     states = _random_states(spec, torch.Generator().manual_seed(2))
     tracker.initialize(Initialization(start, [NeuronState(c[0].numpy(), v[0].numpy())
@@ -213,7 +208,8 @@ def test_scoring_starts_each_window_from_the_anns_pose(spec, takes):
     with torch.no_grad():
         snn.readout.weight.zero_()
     ann = PoseInitializer.of(initializer)
-    trackers = [PoseTracker(m, TorchRuntime(m.network, held.windows.steps)) for m in (snn, alone)]
+    trackers = [PoseTracker.of(m, TorchRuntime(m.network, held.windows.steps))
+                for m in (snn, alone)]
     take = takes[0]
     scores = score_takes([take], ann, *trackers)
     predicted = scores.predicted['hybrid'][0]                      # (views, steps, joints, 2)

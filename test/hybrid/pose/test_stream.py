@@ -6,7 +6,8 @@ import torch
 
 from hybrid_perception.events.array import make_events
 from hybrid_perception.hybrid.common import Window
-from hybrid_perception.hybrid.pose.model import PoseSnn, load_pose_spec
+from hybrid_perception.hybrid.pose.model import PoseSnn
+from hybrid_perception.hybrid.pose.spec import load_pose_spec
 from hybrid_perception.hybrid.pose.stream import EventHistory, PoseStepper
 from hybrid_perception.hybrid.pose.tracker import Initialization, PoseTracker
 from hybrid_perception.networks.snn.runtime import NeuronState
@@ -50,7 +51,7 @@ def test_initializations_pack_and_refuse_the_wrong_size():
 def test_the_stepper_waits_for_a_boundarys_initialization_then_runs_on_without_it():
     torch.manual_seed(0)
     snn = PoseSnn(SPEC)
-    stepper = PoseStepper(PoseTracker(snn, TorchRuntime(snn.network, 1)), 100_000, wait_steps=2)
+    stepper = PoseStepper(PoseTracker.of(snn, TorchRuntime(snn.network, 1)), 100_000, wait_steps=2)
     step = SPEC.windows.step_us
     silent = np.zeros((1, *SPEC.snn.input_shape), np.float32)
 
