@@ -86,8 +86,21 @@ class ClassifierBundle:
         if backend == 'onnxruntime':
             return OnnxAnn(self.ann_path)
         if backend == 'torch':
-            return TorchAnn(self.model().ann, self.spec.feature_shape)
+            return TorchAnn(self._ann_module(), self.spec.feature_shape)
         raise HybridPerceptionError(f'ANN backend must be one of {ANN_BACKENDS}, got {backend!r}')
+
+
+    def _ann_module(self):
+        """The ANN tail alone as a torch module, from ``model.pt``'s ``ann.*`` weights: the
+        whole model would build the SNN head in SLAYER too, seconds of imports for nothing."""
+        from hybrid_perception.networks.ann.model import build_ann
+        from hybrid_perception.networks.weights import load_weights
+        spec = self.spec
+        ann = build_ann(spec.feature_shape, spec.layers[spec.spiking:], bias=spec.bias)
+        weights = load_weights(self.path / 'model.pt')
+        ann.load_state_dict({name[len('ann.'):]: value for name, value in weights.items()
+                             if name.startswith('ann.')})
+        return ann.eval()
 
 
 def save_bundle(model: HybridClassifier, path: str | Path, binning: InputBinning,
