@@ -62,9 +62,8 @@ class ImageDecision:
 
 class ImageClassifier:
     """A converted model on single images: the SNN (``backend`` compiled, torch or lava) or
-    the ANN it came from (onnxruntime). ``count_ops`` counts the SNN's operations on the chip
-    (compiled and torch runtimes: they keep every layer's spikes; Lava reports only the
-    output's)."""
+    the ANN it came from (onnxruntime). ``count_ops`` counts the SNN's operations on the chip,
+    on every backend."""
 
     def __init__(self, bundle: ConvertedBundle, network: str = 'snn',
                  backend: str = DEFAULT_SNN_BACKEND, *, steps: int = 0, coding: str = 'rate',

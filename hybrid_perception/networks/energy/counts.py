@@ -68,8 +68,9 @@ def count_snn_ops(spec: NetworkSpec, input_spikes: np.ndarray,
 class OpCounter:
     """The operations of every run of a runtime, summed, for a mean per window or per step.
 
-    Counts only what the runtime records: the torch runtime keeps every layer's spikes, Lava
-    only the output's, so a Lava run counts nothing (and the means are None)."""
+    Counts from every layer's spikes, which each runtime keeps as ``layer_spikes`` (the Lava
+    runtime from the compiled runtime it steps alongside); a runtime without them counts
+    nothing (and the means are None)."""
 
     def __init__(self, spec: NetworkSpec) -> None:
         self.spec = spec

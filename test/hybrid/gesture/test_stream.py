@@ -81,19 +81,23 @@ def test_chained_stages_are_the_shipped_model(clip_events, name):
 
 
 def test_the_converted_model_spikes_the_same_on_lava(clip_events):
-    """H3's gesture SNN as the graph runs it, on torch and on Lava's fixed point."""
+    """H3's gesture SNN as the graph runs it, on torch, compiled and on Lava's fixed point:
+    the same spikes, and the same operations counted (the energy estimate snn_node reports)."""
     _, events = clip_events
     bundle = load_bundle('gesture/converted')
     _, windows = _windows(events, [], n_bins=bundle.spec.interval)
-    out = {}
-    for backend in ('torch', 'lava'):
-        stage = SpikingStage(bundle, backend)
+    out, ops = {}, {}
+    for backend in ('torch', 'compiled', 'lava'):
+        stage = SpikingStage(bundle, backend, count_ops=True)
         try:
             out[backend] = np.concatenate([stage(w.spikes) for w in windows[3:5]])
+            ops[backend] = stage.ops_per_window()
         finally:
             stage.close()         # two windows: the second starts from rest on Lava too
     assert out['torch'].shape == (2 * bundle.spec.window_steps, 11) and out['torch'].any()
     assert np.array_equal(out['torch'], out['lava'])
+    assert np.array_equal(out['torch'], out['compiled'])
+    assert ops['lava'] == ops['compiled'] == ops['torch'] and ops['lava'].synaptic_op > 0
 
 
 def test_decision_refuses_features_of_the_wrong_size():

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.networks.energy import OpCounter
 from hybrid_perception.networks.snn import (
                                    NeuronState,
                                    RuntimeInputError,
@@ -45,14 +46,21 @@ def _assert_same_states(a, b):
 
 
 def test_lava_and_torch_agree_spike_for_spike_and_state_for_state(runtimes, stream):
+    """And Lava's operation counts, from the layer spikes of the compiled runtime it steps
+    alongside, are torch's: the live energy estimate is the same on every backend."""
     torch_rt, lava_rt = runtimes
+    counters = [OpCounter(torch_rt.spec) for _ in runtimes]
     total = 0
     for window in stream:
         out_torch, out_lava = torch_rt.step(window), lava_rt.step(window)
         np.testing.assert_array_equal(out_torch, out_lava)
         _assert_same_states(torch_rt, lava_rt)
+        for counter, runtime in zip(counters, runtimes, strict=True):
+            counter.add(runtime, window)
         total += out_torch.sum()
-    assert total > 0
+    assert total > 0 and lava_rt.shadow_mismatches == 0
+    assert counters[1].per_window() == counters[0].per_window()
+    assert counters[1].per_window().synaptic_op > 0
 
 
 def test_streaming_windows_equals_one_forward_over_the_stream(exported, stream):
@@ -81,6 +89,7 @@ def test_states_set_from_outside_are_the_same_on_both(runtimes, stream, rng):
     np.testing.assert_array_equal(outputs[0], outputs[1])
     assert not np.array_equal(outputs[0], outputs[2]), 'setting the state changed nothing'
     _assert_same_states(torch_rt, lava_rt)
+    assert lava_rt.shadow_mismatches == 0   # the states went to its counting shadow too
 
 
 def test_state_set_before_the_first_window_counts(runtimes, stream, rng):
