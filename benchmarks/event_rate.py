@@ -66,6 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--rates', type=float, nargs='+', default=[1.0, 3.0, 10.0, 30.0],
                         help='event rates to try, M events/s')
+    parser.add_argument('--only', default='', help='only the pipelines whose name holds this')
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     gesture_sensor, pose_sensor = SensorSize(128, 128), SensorSize(346, 260)
@@ -83,6 +84,8 @@ def main() -> None:
     print(f'{"pipeline":<40} ' + ' '.join(f'{r:>8g}' for r in args.rates)
           + '   (compute s per stream s, at M events/s)')
     for name, (sensor, make) in pipelines.items():
+        if args.only not in name:
+            continue
         loads = []
         for rate in args.rates:
             events = streams.setdefault((sensor, rate), stream(sensor, rate, rng))

@@ -76,11 +76,18 @@ def onnx_providers() -> list[str]:
 
 
 class OnnxAnn(AnnRuntime):
+    """An ONNX file on onnxruntime. Its CPU threads do not spin between runs: onnxruntime's
+    default keeps its pool busy-waiting after each inference, which on a small machine takes
+    the cores from the node's other work (the SNN beside it ran 3x slower)."""
+
     def __init__(self, path: str | Path, providers: list[str] | None = None) -> None:
         import onnxruntime
 
+        options = onnxruntime.SessionOptions()
+        options.add_session_config_entry('session.intra_op.allow_spinning', '0')
+        options.add_session_config_entry('session.inter_op.allow_spinning', '0')
         try:
-            self.session = onnxruntime.InferenceSession(str(path),
+            self.session = onnxruntime.InferenceSession(str(path), sess_options=options,
                                                         providers=providers or onnx_providers())
         except Exception as err:  # onnxruntime raises its own untyped errors for bad files
             raise HybridPerceptionError(f'cannot load ONNX model {path}: '
