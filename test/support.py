@@ -96,3 +96,22 @@ projection_matrix:
   cols: 4
   data: [201.3, 0, 171.9, 0, 0, 230.7, 130.2, 0, 0, 0, 1, 0]
 """
+
+
+def imported_by_starting(graph: str) -> tuple[bool, bool]:
+    """(torch, lava) imported by a fresh process that starts ``graph`` (a dict literal of
+    nodes and parameters, as ros.graph.start_graph takes) and stands it ready."""
+    import subprocess
+    import sys
+    script = ('import sys, rclpy\n'
+              'from hybrid_perception.ros.graph import start_graph\n'
+              'rclpy.init()\n'
+              f'nodes = start_graph({graph})\n'
+              "print('torch' in sys.modules, 'lava' in sys.modules)\n"
+              'for n in nodes: n.destroy_node()\n'
+              'rclpy.shutdown()\n')
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    torch, lava = result.stdout.split()[-2:]
+    return torch == 'True', lava == 'True'

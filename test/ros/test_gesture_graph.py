@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import spin_until
+from support import imported_by_starting, spin_until
 
 from hybrid_perception.datasets.gestures import GestureClips
 from hybrid_perception.errors import HybridPerceptionError
@@ -222,17 +222,7 @@ def test_nodes_that_run_no_torch_model_start_without_importing_torch(nodes, impo
     onnxruntime) loads its model folders, warms up and stands ready without torch or SLAYER
     (their import is most of a node's start-up); torch comes with a torch backend, SLAYER
     only with the SNN's (the torch ANN is built alone)."""
-    script = ('import sys, rclpy\n'
-              'from hybrid_perception.ros.graph import start_graph\n'
-              'rclpy.init()\n'
-              f'nodes = start_graph({nodes})\n'
-              "print('torch' in sys.modules, 'lava' in sys.modules)\n"
-              'for n in nodes: n.destroy_node()\n'
-              'rclpy.shutdown()\n')
-    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-2:] == [str(imported[0]), str(imported[1])]
+    assert imported_by_starting(nodes) == imported
 
 
 def _on_a_vga_camera(events, rng):

@@ -3,13 +3,10 @@ bad input."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
-from support import spin_until
+from support import imported_by_starting, spin_until
 
 from hybrid_perception.datasets.people import PeopleRenderer, people
 from hybrid_perception.errors import HybridPerceptionError
@@ -155,14 +152,4 @@ def test_pose_nodes_start_without_what_they_do_not_run(graph, imported):
     """The initializer on onnxruntime stands ready without torch; the SNN on the compiled
     runtime without SLAYER (torch reads its readout's weights file); SLAYER comes with the
     torch backend."""
-    script = ('import sys, rclpy\n'
-              'from hybrid_perception.ros.graph import start_graph\n'
-              'rclpy.init()\n'
-              f'nodes = start_graph({graph})\n'
-              "print('torch' in sys.modules, 'lava' in sys.modules)\n"
-              'for n in nodes: n.destroy_node()\n'
-              'rclpy.shutdown()\n')
-    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-2:] == [str(imported['torch']), str(imported['lava'])]
+    assert imported_by_starting(graph) == (imported['torch'], imported['lava'])
