@@ -75,9 +75,9 @@ class PoseBundle:
         """One SNN's readout as the host runs it, without building the SNN in torch."""
         from hybrid_perception.networks.weights import load_weights
         weights = load_weights(_readout_path(self.snn_path(kind)))
-        decay = self.spec.alone_readout_decay if kind == 'alone' else self.spec.readout_decay
         return Readout(weights['weight'].numpy().astype(np.float64),
-                       weights['bias'].numpy().astype(np.float64), decay)
+                       weights['bias'].numpy().astype(np.float64),
+                       self.spec.readout_decay_of(kind == 'alone'))
 
     def tracker(self, kind: str = 'hybrid', backend: str = DEFAULT_SNN_BACKEND,
                 window_steps: int = 1) -> PoseTracker:

@@ -118,7 +118,7 @@ class PoseSnn(torch.nn.Module):
     def __init__(self, spec: PoseSpec, *, alone: bool = False) -> None:
         super().__init__()
         self.spec = spec
-        self.decay = spec.alone_readout_decay if alone else spec.readout_decay
+        self.decay = spec.readout_decay_of(alone)
         self.network = SpikingNetwork(spec.snn)
         self.readout = torch.nn.Linear(spec.snn.output_shape[0], spec.joints * 2)
         torch.nn.init.normal_(self.readout.weight, std=0.01)

@@ -115,6 +115,10 @@ class PoseSpec:
         except (KeyError, TypeError, ValueError) as err:
             raise SpecError(f'invalid pose spec: {err!r}') from err
 
+    def readout_decay_of(self, alone: bool) -> float:
+        """The readout's decay: the SNN alone's leaks, the hybrid's integrates."""
+        return self.alone_readout_decay if alone else self.readout_decay
+
     def at_rate(self, rate_hz: int) -> PoseSpec:
         """The same networks stepping at another rate (200 Hz: 20 steps of 5 ms a window)."""
         return replace(self, windows=replace(self.windows, rate_hz=rate_hz))

@@ -107,8 +107,8 @@ class RawReader:
         width, height = (self.sensor.width, self.sensor.height) if self.sensor else (2048, 2048)
         for _, data in records(self.path, self.format, self._data_start,
                                _WORD_BYTES[self.encoding]):
-            if self.encoding == 'evt21':
-                data = evt21.to_words(np.frombuffer(data, evt21.WORD), self.legacy).tobytes()
+            if self.legacy:  # the IMX636's swapped halves; other words decode as they are
+                data = evt21.to_words(np.frombuffer(data, evt21.WORD), legacy=True).tobytes()
             events, _ = decoder.decode(RawPacket(self.encoding, width, height, data))
             if events.size:
                 yield events
