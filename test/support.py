@@ -18,8 +18,9 @@ def spin_until(executor, predicate, timeout_s: float = 10.0) -> bool:
 
 
 class Host:
-    """``hybrid-perception`` processes started inside one network namespace (or this one, for
-    ``None``), their output kept in files of ``folder``."""
+    """``hybrid-perception`` processes (or a node executable's, ``program=``) started inside
+    one network namespace (or this one, for ``None``), their output kept in files of
+    ``folder``."""
 
     def __init__(self, namespace: str | None, folder: Path) -> None:
         self.namespace = namespace
@@ -29,10 +30,10 @@ class Host:
                     'SUBNET' if namespace else 'LOCALHOST'}
         self.processes: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, name: str, *args: str) -> subprocess.Popen:
+    def start(self, name: str, *args: str, program: str = 'hybrid-perception') -> subprocess.Popen:
         log = self.folder / f'{self.namespace}-{name}.log'
         inside = ['ip', 'netns', 'exec', self.namespace] if self.namespace else []
-        process = subprocess.Popen([*inside, shutil.which('hybrid-perception'), *args],
+        process = subprocess.Popen([*inside, shutil.which(program), *args],
                                    env=self.env, stdout=log.open('w'), stderr=subprocess.STDOUT)
         self.processes.append((process, log))
         return process
@@ -59,6 +60,26 @@ class Host:
     def output(self) -> str:
         return '\n'.join(f'--- {log.name}\n{log.read_text()[-3000:]}'
                          for _, log in self.processes)
+
+
+#: each graph's nodes as ``ros2 launch`` runs them, one process each, in data-path order:
+#: (log name, executable, its ``--ros-args``), fed by the synthetic sources faster than real
+#: time so that every stage is busy
+BUSY_GRAPHS = {
+    'gesture': [('dvs_driver', 'dvs_driver', ['-p', 'rate:=3.0']),
+                ('snn_node', 'snn_node', ['-p', 'reliability:=reliable']),
+                ('accumulator_node', 'accumulator_node', []),
+                ('ann_node', 'ann_node', [])],
+    'pose': [('dvs_driver', 'dvs_driver', ['-r', '__ns:=/cam0', '-p', 'rate:=3.0',
+                                            '-p', 'frame_id:=cam0']),
+             ('state_initializer_node', 'state_initializer_node',
+              ['-r', '__ns:=/cam0', '-p', 'reliability:=reliable']),
+             ('pose_snn_node', 'pose_snn_node', ['-r', '__ns:=/cam0',
+                                                 '-p', 'reliability:=reliable']),
+             ('skeleton_node', 'skeleton_node', [])],
+    'conversion': [('image_player', 'image_player', ['-p', 'rate_hz:=200.0']),
+                   ('image_classifier_node', 'image_classifier_node', [])],
+}
 
 
 def recorded(bag: Path, topic: str) -> list[tuple[int, object]]:

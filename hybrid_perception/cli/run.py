@@ -28,6 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_graph(args: argparse.Namespace) -> int:
+    from hybrid_perception.ros.signals import catch_stop_signals
+    catch_stop_signals()       # before rclpy, torch and the models: Ctrl-C stops start-up too
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 import time
@@ -15,6 +14,7 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.ros.signals import catch_stop_signals
 
 __all__ = ['init_without_signal_handlers', 'one_torch_thread', 'run_node', 'spin_until',
            'spin_until_quiet', 'stop_node']
@@ -22,8 +22,12 @@ __all__ = ['init_without_signal_handlers', 'one_torch_thread', 'run_node', 'spin
 
 def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
     """Spin one node; a configuration it refuses (bad parameter, missing model) is one FATAL
-    line naming the problem and exit status 2, never a traceback."""
+    line naming the problem and exit status 2, never a traceback. A stop asked for while the
+    process was still starting ends it before its model loads (status 0)."""
     stop = init_without_signal_handlers(args)
+    if stop.is_set():
+        rclpy.try_shutdown()
+        return
     try:
         node = factory()
     except HybridPerceptionError as err:
@@ -41,15 +45,14 @@ def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = No
 
 
 def init_without_signal_handlers(args: list[str] | None = None) -> threading.Event:
-    """``rclpy.init`` whose Ctrl-C / SIGTERM only set the returned event for the spin loop.
+    """``rclpy.init`` whose Ctrl-C / SIGTERM only set the returned event for the spin loop,
+    with :mod:`~hybrid_perception.ros.signals`' grace period for a process that stays busy.
 
     rclpy's own handler shuts the context down from wherever the signal lands (even inside a
     destructor, where the KeyboardInterrupt is swallowed), so the next spin fails with a
     traceback instead of the nodes stopping cleanly.
     """
-    stop = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stop.set())
+    stop = catch_stop_signals()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     return stop
 
