@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from hybrid_perception.ros.entry import spin_until as _spin_until
+from hybrid_perception.ros.signals import GRACE_S
 
 
 def spin_until(executor, predicate, timeout_s: float = 10.0) -> bool:
@@ -64,22 +65,34 @@ class Host:
 
 #: each graph's nodes as ``ros2 launch`` runs them, one process each, in data-path order:
 #: (log name, executable, its ``--ros-args``), fed by the synthetic sources faster than real
-#: time so that every stage is busy
-BUSY_GRAPHS = {
+#: time so that every stage is busy; events best effort, as from a live camera
+GRAPHS = {
     'gesture': [('dvs_driver', 'dvs_driver', ['-p', 'rate:=3.0']),
-                ('snn_node', 'snn_node', ['-p', 'reliability:=reliable']),
+                ('snn_node', 'snn_node', []),
                 ('accumulator_node', 'accumulator_node', []),
                 ('ann_node', 'ann_node', [])],
     'pose': [('dvs_driver', 'dvs_driver', ['-r', '__ns:=/cam0', '-p', 'rate:=3.0',
                                             '-p', 'frame_id:=cam0']),
-             ('state_initializer_node', 'state_initializer_node',
-              ['-r', '__ns:=/cam0', '-p', 'reliability:=reliable']),
-             ('pose_snn_node', 'pose_snn_node', ['-r', '__ns:=/cam0',
-                                                 '-p', 'reliability:=reliable']),
+             ('state_initializer_node', 'state_initializer_node', ['-r', '__ns:=/cam0']),
+             ('pose_snn_node', 'pose_snn_node', ['-r', '__ns:=/cam0']),
              ('skeleton_node', 'skeleton_node', [])],
     'conversion': [('image_player', 'image_player', ['-p', 'rate_hz:=200.0']),
                    ('image_classifier_node', 'image_classifier_node', [])],
 }
+
+
+#: the issue's 2 s is the grace period plus the longest a C call (dlopen of torch's libraries)
+#: held the interpreter lock here (1.6 s at worst, measured on a quiet machine); the tests allow
+#: a busy machine one more second to schedule the exit, and print what they measured
+LIMIT_S = GRACE_S + 2.0
+
+
+def stop(process: subprocess.Popen, number: int) -> tuple[int, float]:
+    """(exit status, seconds from the signal to the exit)."""
+    started = time.monotonic()
+    process.send_signal(number)
+    status = process.wait(timeout=30)
+    return status, time.monotonic() - started
 
 
 def recorded(bag: Path, topic: str) -> list[tuple[int, object]]:

@@ -95,11 +95,21 @@ class EventSanitizer:
     sensor: SensorSize
     last_timestamp: int = np.iinfo(np.int64).min
     drops: DropCounts = field(default_factory=DropCounts)
+    #: a packet that starts more than this before the last event passed is a new stream (its
+    #: driver restarted, the camera was reopened, a replay began again), not late events: it
+    #: starts the order over, counted in :attr:`new_streams`. None: every event must go forward
+    new_stream_us: int | None = None
+    new_streams: int = 0
 
     def __call__(self, events: np.ndarray) -> tuple[np.ndarray, DropCounts]:
         """Return the clean events and the drops of *this* call."""
         x, y = events['x'], events['y']
         in_bounds = (x >= 0) & (x < self.sensor.width) & (y >= 0) & (y < self.sensor.height)
+        if self.new_stream_us is not None and in_bounds.any():
+            first = int(events['timestamp'][np.argmax(in_bounds)])
+            if first < self.last_timestamp - self.new_stream_us:
+                self.last_timestamp = np.iinfo(np.int64).min
+                self.new_streams += 1
         # An event is in order when it is not earlier than any in-bounds event before it
         # (a wild timestamp on an out-of-bounds event must not poison the ones after it).
         t = events['timestamp']

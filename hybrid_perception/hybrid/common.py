@@ -82,7 +82,8 @@ class EventWindows:
     A window is complete once the stream has moved past its end (an event or packet stamp at
     or after it): packets arrive in time order, so nothing more can land in it. A silence
     longer than ``max_gap_us`` is not filled with empty windows; the stream restarts after
-    it and :attr:`restarts` counts it, so the caller can reset the state it keeps.
+    it, or when time goes back by more than that (a new stream: a driver restarted), and
+    :attr:`restarts` counts it, so the caller can reset the state it keeps.
     """
 
     sensor: SensorSize
@@ -102,7 +103,8 @@ class EventWindows:
     def push(self, events: np.ndarray, stamp_us: int) -> list[Window]:
         """Add one packet (events in time order, none before ``stamp_us``)."""
         horizon = max(stamp_us, int(events['timestamp'][-1]) if events.size else stamp_us)
-        if self._start is None or horizon - self._start > self.max_gap_us + self.window_us:
+        if (self._start is None or horizon - self._start > self.max_gap_us + self.window_us
+                or horizon < self._start - self.max_gap_us):
             if self._start is not None:
                 self.restarts += 1
             self._start = min(stamp_us, horizon) // self.window_us * self.window_us

@@ -61,9 +61,9 @@ class InputHealth:
     def __init__(self, node: Node, quiet_s: float = 10.0, gap_s: float = 1.0) -> None:
         self._node = node
         self.gap_s = gap_s
-        self.input_gaps = 0           # times input resumed after gap_s or more without any
+        self.input_gaps = 0           # times an input resumed after gap_s or more without any
         self.longest_gap_s = 0.0
-        self._arrived: float | None = None
+        self._arrived: dict[str, float] = {}     # input topic -> its last arrival
         self._logger = node.get_logger()
         self.quiet_s = quiet_s
         self.bad_messages = 0
@@ -80,20 +80,24 @@ class InputHealth:
         self._last_at = time.monotonic()
         self._logger.error(message, throttle_duration_sec=5.0)
 
-    def watch(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        """``callback`` with every arrival timed: input that resumes after ``gap_s`` or more
-        without a message (a link outage, a stage upstream that stalled, or a pause in the
-        stream itself) is counted and logged, with the longest gap: what arrived late."""
+    def subscribe(self, msg_type: type, topic: str, callback: Callable[[Any], None],
+                  qos: Any) -> Any:
+        """The node's subscription to ``topic``, every arrival timed: an input that resumes
+        after ``gap_s`` or more without a message (a link outage, a stage upstream that died
+        or stalled, or a pause in the stream itself) is counted and logged, with the longest
+        gap: what arrived late. Each input is timed on its own, so a stage that stops is seen
+        even where another input of the node keeps flowing."""
         def timed(msg) -> None:
             now = time.monotonic()
-            if self._arrived is not None and now - self._arrived >= self.gap_s:
+            last = self._arrived.get(topic)
+            if last is not None and now - last >= self.gap_s:
                 self.input_gaps += 1
-                self.longest_gap_s = max(self.longest_gap_s, now - self._arrived)
-                self._logger.info(f'input resumed after {now - self._arrived:.1f} s without '
-                                  'a message')
-            self._arrived = now
+                self.longest_gap_s = max(self.longest_gap_s, now - last)
+                self._logger.info(f'input {topic} resumed after {now - last:.1f} s without a '
+                                  'message')
+            self._arrived[topic] = now
             callback(msg)
-        return timed
+        return self._node.create_subscription(msg_type, topic, timed, qos)
 
     def figures(self) -> dict[str, int | str]:
         """The counts /diagnostics carries: bad messages, inputs that lost their publishers,

@@ -64,7 +64,8 @@ class EventInput:
         self.node = node
         self.sensor = sensor
         self.parameters = parameters
-        self.sanitizer = EventSanitizer(sensor)
+        self.sanitizer = EventSanitizer(sensor,
+                                        new_stream_us=int(parameters['max_gap_s'] * 1e6))
         self.health = health
         self.callback = callback
         self.cropped = 0
@@ -78,9 +79,9 @@ class EventInput:
         qos = stream_qos(parameters['reliability'], live=False)
         if parameters['events_type'] == 'event_packet':
             warm_up()
-            node.create_subscription(event_packet_type(), 'events', self._on_packet, qos)
+            health.subscribe(event_packet_type(), 'events', self._on_packet, qos)
             return
-        node.create_subscription(PointCloud2, 'events', self._on_events, qos)
+        health.subscribe(PointCloud2, 'events', self._on_events, qos)
         if not self.size_given:
             node.create_subscription(CameraInfo, 'camera_info', self._on_camera_info,
                                      RESULTS_QOS)
@@ -92,7 +93,8 @@ class EventInput:
     def figures(self) -> dict[str, Any]:
         """For ``/diagnostics``: the fit in use, the events it cropped and, for EventPacket,
         the packets lost (``seq`` gaps) and what did not decode."""
-        figures = {'input_fit': str(self.fit), 'cropped_events': self.cropped}
+        figures = {'input_fit': str(self.fit), 'cropped_events': self.cropped,
+                   'new_streams': self.sanitizer.new_streams}
         if self.parameters['events_type'] == 'event_packet':
             counts = self.packets.counts
             figures.update(dropped_packets=self.packets.dropped_packets,
@@ -150,7 +152,11 @@ class EventInput:
 
     def _deliver(self, events: np.ndarray, msg: Any) -> None:
         fitted, cropped = self.fit(events)
+        streams = self.sanitizer.new_streams
         events, drops = self.sanitizer(fitted)
+        if self.sanitizer.new_streams != streams:
+            self.node.get_logger().info('events went back in time by more than max_gap_s: a '
+                                        'new stream (its driver restarted?), taken from rest')
         self.cropped += cropped
         if drops.total:
             self.health.bad(f'dropped {drops.out_of_bounds} events outside the '

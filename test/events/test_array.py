@@ -32,6 +32,16 @@ def test_sanitizer_remembers_time_across_packets():
     assert sanitize.drops.total == 1
 
 
+def test_a_jump_back_beyond_new_stream_us_starts_the_order_over():
+    sanitize = EventSanitizer(SensorSize(10, 10), new_stream_us=1_000_000)
+    sanitize(make_events([5_000_000], [1], [1], [1]))
+    clean, drops = sanitize(make_events([4_500_000, 4_600_000], [1, 1], [1, 1], [1, 1]))
+    assert clean.size == 0 and drops.backwards_in_time == 2      # half a second back: late
+    clean, drops = sanitize(make_events([20, 10, 30], [1, 1, 1], [1, 1, 1], [1, 1, 1]))
+    assert clean['timestamp'].tolist() == [20, 30] and drops.backwards_in_time == 1
+    assert sanitize.new_streams == 1
+
+
 def test_wild_timestamp_off_sensor_does_not_poison_later_events():
     sanitize = EventSanitizer(SensorSize(10, 10))
     clean, drops = sanitize(make_events([10, 10**12, 20], [1, 99, 2], [1, 1, 1], [1, 1, 1]))

@@ -25,7 +25,8 @@ __all__ = ['EventHistory', 'PosePipeline', 'PosePrediction', 'PoseStepper']
 class EventHistory:
     """Event packets -> every multiple of ``period_us`` the stream passes, with the events of
     the ``keep_us`` before it. The first boundary is the first with a whole history behind it;
-    a silence longer than ``max_gap_us`` starts over (:attr:`restarts`)."""
+    a silence longer than ``max_gap_us``, or time going back by more (a new stream), starts
+    over (:attr:`restarts`)."""
 
     period_us: int
     keep_us: int
@@ -37,7 +38,8 @@ class EventHistory:
     def push(self, events: np.ndarray, stamp_us: int) -> list[tuple[int, np.ndarray]]:
         """Add one packet (events in time order, none before ``stamp_us``)."""
         horizon = max(stamp_us, int(events['timestamp'][-1]) if events.size else stamp_us)
-        if self._next is None or horizon - self._next > self.max_gap_us + self.period_us:
+        if (self._next is None or horizon - self._next > self.max_gap_us + self.period_us
+                or horizon < self._next - self.keep_us - self.max_gap_us):
             if self._next is not None:
                 self.restarts += 1
             first = min(stamp_us, horizon) + self.keep_us

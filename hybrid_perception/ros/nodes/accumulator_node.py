@@ -52,8 +52,7 @@ class AccumulatorNode(Node):
         self.health = InputHealth(self)
         self.features_pub = self.create_publisher(Image, 'features', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.create_subscription(Image, 'snn/spikes', self.health.watch(self._on_spikes),
-                                 RESULTS_QOS)
+        self.health.subscribe(Image, 'snn/spikes', self._on_spikes, RESULTS_QOS)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(f'counting {self.neurons} neurons over '
                                f'{self.accumulator.window} steps -> features '

@@ -73,8 +73,7 @@ class AnnNode(Node):
         self.label_pub = self.create_publisher(String, 'classification/label', RESULTS_QOS)
         self.markers_pub = self.create_publisher(MarkerArray, 'markers', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.create_subscription(Image, 'features', self.health.watch(self._on_features),
-                                 RESULTS_QOS)
+        self.health.subscribe(Image, 'features', self._on_features, RESULTS_QOS)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(f'{spec.name} ({spec.kind}) from {self.bundle.path}: '
                                f'{len(self.classes)} classes on {self.stage.device}')

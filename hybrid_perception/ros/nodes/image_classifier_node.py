@@ -80,8 +80,8 @@ class ImageClassifierNode(Node):
         self.label_pub = self.create_publisher(String, 'classification/label', RESULTS_QOS)
         self.markers_pub = self.create_publisher(MarkerArray, 'markers', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.create_subscription(Image, 'image', self._on_image,
-                                 stream_qos(p['reliability'], live=False, depth=100))
+        self.health.subscribe(Image, 'image', self._on_image,
+                              stream_qos(p['reliability'], live=False, depth=100))
         self.create_timer(1.0, self._publish_diagnostics)
         steps = (f'{self.classifier.steps} steps, {p["coding"]} coding'
                  if p['network'] == 'snn' else 'onnxruntime')

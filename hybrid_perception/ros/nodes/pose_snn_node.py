@@ -67,8 +67,7 @@ class PoseSnnNode(Node):
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
         self.input = EventInput(self, spec.windows.sensor, p, self.health, self._on_events)
         if p['snn'] == 'hybrid':
-            self.create_subscription(Image, 'snn/state_init',
-                                     self.health.watch(self._on_state_init), RESULTS_QOS)
+            self.health.subscribe(Image, 'snn/state_init', self._on_state_init, RESULTS_QOS)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(
             f'pose SNN ({p["snn"]}) from {self.bundle.path}: {spec.windows.rate_hz} Hz, '

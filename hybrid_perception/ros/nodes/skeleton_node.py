@@ -81,10 +81,10 @@ class SkeletonNode(Node):
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
         self.frame_pubs = {}
         for view in views:
-            self.create_subscription(PoseArray, f'{view}/{p["pose_topic"]}',
-                                     lambda msg, v=view: self._on_pose(v, msg), RESULTS_QOS)
-            self.create_subscription(Image, f'{view}/event_frame',
-                                     lambda msg, v=view: self._on_frame(v, msg), RESULTS_QOS)
+            self.health.subscribe(PoseArray, f'{view}/{p["pose_topic"]}',
+                                  lambda msg, v=view: self._on_pose(v, msg), RESULTS_QOS)
+            self.health.subscribe(Image, f'{view}/event_frame',
+                                  lambda msg, v=view: self._on_frame(v, msg), RESULTS_QOS)
             self.frame_pubs[view] = self.create_publisher(Image, f'{view}/skeleton_frame',
                                                           RESULTS_QOS)
         self.create_timer(1.0, self._publish_diagnostics)

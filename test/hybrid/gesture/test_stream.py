@@ -59,6 +59,19 @@ def test_a_long_silence_restarts_instead_of_filling_empty_windows():
     assert [w.start_us for w in windows.push(after, 5_040_000)] == [5_000_000]
 
 
+def test_time_going_back_further_than_the_gap_is_a_new_stream():
+    """A driver restarted (a camera reopened, a replay begun again) starts its clock over:
+    its windows are cut from its own start, not dropped as late for ever."""
+    windows = EventWindows(SENSOR, 10_000, 4, max_gap_us=100_000)
+    assert [w.start_us for w in windows.push(make_events([9_000_000], [1], [1], [1]),
+                                             9_000_000)] == []
+    assert windows.push(make_events([8_950_000], [1], [1], [1]), 8_950_000) == []
+    assert windows.restarts == 0 and windows.late_events == 1    # within the gap: late
+    again = windows.push(make_events([1_000, 45_000], [1, 2], [1, 2], [1, 0]), 0)
+    assert windows.restarts == 1 and [w.start_us for w in again] == [0]
+    assert int(again[0].spikes.sum()) == 1
+
+
 def test_events_before_a_cut_window_are_counted_not_binned():
     windows = EventWindows(SENSOR, 10_000, 1)
     windows.push(make_events([15_000], [1], [1], [1]), 15_000)
