@@ -75,6 +75,24 @@ class FittedInput:
         return [(events, first), (events[:0], last)]
 
 
+def between_silences(events: np.ndarray, stamp_us: int, max_gap_us: int
+                     ) -> list[tuple[np.ndarray, int]]:
+    """A packet's (events, stamp) pieces between silences longer than ``max_gap_us``, each
+    stamped with its first event (the first with ``stamp_us``). A cutter takes them one by one,
+    so a silence inside a packet starts the stream over as one between packets does: a wild
+    timestamp (a corrupt packet, a clock that jumped) cannot make one packet cut windows for
+    all the time it spans (an hour of 10 ms steps, minutes of compute)."""
+    t = events['timestamp']
+    silences = np.flatnonzero(np.diff(t, prepend=stamp_us) > max_gap_us)
+    if not silences.size:
+        return [(events, stamp_us)]
+    late_start = silences[0] == 0     # stamped long before its first event: time moves on
+    bounds = [0, *silences[late_start:].tolist(), t.size]
+    pieces = [(events[a:b], int(t[a]) if a or late_start else stamp_us)
+              for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [(events[:0], stamp_us), *pieces] if late_start else pieces
+
+
 @dataclass
 class EventWindows:
     """Event packets -> complete input windows of ``n_bins`` bins of ``bin_us``.
@@ -102,6 +120,10 @@ class EventWindows:
 
     def push(self, events: np.ndarray, stamp_us: int) -> list[Window]:
         """Add one packet (events in time order, none before ``stamp_us``)."""
+        return [w for piece, stamp in between_silences(events, stamp_us, self.max_gap_us)
+                for w in self._push(piece, stamp)]
+
+    def _push(self, events: np.ndarray, stamp_us: int) -> list[Window]:
         horizon = max(stamp_us, int(events['timestamp'][-1]) if events.size else stamp_us)
         if (self._start is None or horizon - self._start > self.max_gap_us + self.window_us
                 or horizon < self._start - self.max_gap_us):

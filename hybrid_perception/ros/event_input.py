@@ -112,35 +112,42 @@ class EventInput:
         return fit
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        self._camera_size(msg.width, msg.height, 'camera_info')
+        problem = self._camera_size(msg.width, msg.height, 'camera_info')
+        if problem:
+            self.health.bad(problem)
 
-    def _camera_size(self, width: int, height: int, origin: str) -> None:
+    def _camera_size(self, width: int, height: int, origin: str) -> str | None:
+        """Fit the camera's size into the model's input; what was wrong with it, if anything
+        (the fit in use is kept)."""
         if (width, height) == (self.fit.sensor.width, self.fit.sensor.height):
-            return
+            return None
         try:
             self.fit = self._fit(SensorSize(width, height))
         except ValueError as err:
-            self.health.bad(f'{origin} {width}x{height}: {err}; keeping '
-                            f'{self.fit.sensor.width}x{self.fit.sensor.height}')
+            return (f'{origin} {width}x{height}: {err}; keeping '
+                    f'{self.fit.sensor.width}x{self.fit.sensor.height}')
+        return None
 
     def _on_packet(self, msg: Any) -> None:
-        """An EventPacket: its sensor size (unless ``sensor_size`` is set), then its words."""
-        if not self.size_given:
-            self._camera_size(msg.width, msg.height, 'EventPacket')
+        """An EventPacket: its sensor size (unless ``sensor_size`` is set), then its words.
+        Whatever is wrong with one packet is one bad message, all of it said in one line."""
+        problems = [self._camera_size(msg.width, msg.height, 'EventPacket')
+                    ] if not self.size_given else []
         lost = self.packets.dropped_packets
         try:
             events, counts = self.packets.push(RawPacket.of_message(msg))
         except EventFormatError as err:
-            self.health.bad(f'undecodable EventPacket: {err}')
+            self.health.bad('; '.join(filter(None, [*problems,
+                                                     f'undecodable EventPacket: {err}'])))
             return
         if self.packets.dropped_packets != lost:
             self.node.get_logger().warning(
                 f'{self.packets.dropped_packets - lost} EventPacket(s) lost before seq '
                 f'{msg.seq} ({self.packets.dropped_packets} so far)', throttle_duration_sec=5.0)
         if counts.unknown_words or counts.off_sensor or counts.trailing_bytes:
-            self.health.bad(f'{msg.encoding} packet {msg.seq}: {counts} (its '
-                            f'{events.size} good events kept)')
-        self._deliver(events, msg)
+            problems.append(f'{msg.encoding} packet {msg.seq}: {counts} (its {events.size} '
+                            'good events kept)')
+        self._deliver(events, msg, problems)
 
     def _on_events(self, msg: PointCloud2) -> None:
         try:
@@ -148,9 +155,9 @@ class EventInput:
         except EventFormatError as err:
             self.health.bad(f'malformed events message: {err}')
             return
-        self._deliver(events, msg)
+        self._deliver(events, msg, [])
 
-    def _deliver(self, events: np.ndarray, msg: Any) -> None:
+    def _deliver(self, events: np.ndarray, msg: Any, problems: list[str | None]) -> None:
         fitted, cropped = self.fit(events)
         streams = self.sanitizer.new_streams
         events, drops = self.sanitizer(fitted)
@@ -159,9 +166,11 @@ class EventInput:
                                         'new stream (its driver restarted?), taken from rest')
         self.cropped += cropped
         if drops.total:
-            self.health.bad(f'dropped {drops.out_of_bounds} events outside the '
+            problems.append(f'dropped {drops.out_of_bounds} events outside the '
                             f'{self.fit.sensor.width}x{self.fit.sensor.height} sensor and '
                             f'{drops.backwards_in_time} going back in time')
+        if any(problems):
+            self.health.bad('; '.join(filter(None, problems)))
         self.callback(events, msg)
 
 

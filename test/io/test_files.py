@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import SensorSize, make_events
@@ -144,6 +146,26 @@ def test_garbage_inside_mcap_is_a_clear_format_error(mcap_bag):
     mcap.write_bytes(bytes(data))
     with pytest.raises(EventFormatError, match='unreadable bag data'):
         list(EventBagReader(path))
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.floats(0.0, 1.0), garbage=st.binary(min_size=1, max_size=64),
+       cut=st.booleans())
+def test_a_mutated_bag_gives_events_or_a_format_error_never_a_crash(mcap_bag, tmp_path, where,
+                                                                      garbage, cut):
+    path, mcap = mcap_bag
+    data = mcap.read_bytes()
+    at = int(where * (len(data) - 1))
+    damaged = tmp_path / 'damaged'
+    damaged.mkdir(exist_ok=True)
+    (damaged / mcap.name).write_bytes(data[:at] + garbage
+                                      + (b'' if cut else data[at + len(garbage):]))
+    (damaged / 'metadata.yaml').write_bytes((path / 'metadata.yaml').read_bytes())
+    try:
+        for chunk in EventBagReader(damaged):
+            assert chunk.dtype.names == ('timestamp', 'x', 'y', 'polarity')
+    except EventFormatError:
+        pass
 
 
 def test_aedat4_with_4kb_overwritten_gives_what_came_before_and_does_not_hang(tmp_path, rng):

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hybrid_perception.events.array import SensorSize, concatenate, empty_events
-from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, EventWindows, FittedInput, Window
+from hybrid_perception.hybrid.common import (
+    DEFAULT_SNN_BACKEND,
+    EventWindows,
+    FittedInput,
+    Window,
+    between_silences,
+)
 from hybrid_perception.hybrid.pose.tracker import Initialization, PoseTracker
 
 __all__ = ['EventHistory', 'PosePipeline', 'PosePrediction', 'PoseStepper']
@@ -37,6 +43,10 @@ class EventHistory:
 
     def push(self, events: np.ndarray, stamp_us: int) -> list[tuple[int, np.ndarray]]:
         """Add one packet (events in time order, none before ``stamp_us``)."""
+        return [out for piece, stamp in between_silences(events, stamp_us, self.max_gap_us)
+                for out in self._push(piece, stamp)]
+
+    def _push(self, events: np.ndarray, stamp_us: int) -> list[tuple[int, np.ndarray]]:
         horizon = max(stamp_us, int(events['timestamp'][-1]) if events.size else stamp_us)
         if (self._next is None or horizon - self._next > self.max_gap_us + self.period_us
                 or horizon < self._next - self.keep_us - self.max_gap_us):

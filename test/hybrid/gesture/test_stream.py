@@ -72,6 +72,15 @@ def test_time_going_back_further_than_the_gap_is_a_new_stream():
     assert int(again[0].spikes.sum()) == 1
 
 
+def test_a_wild_timestamp_inside_a_packet_restarts_instead_of_cutting_its_whole_span():
+    """One corrupt event an hour ahead: the packet's silence restarts the stream, as between
+    packets, rather than cutting 90,000 empty windows (found by test/ros/test_fuzz.py)."""
+    windows = EventWindows(SENSOR, 10_000, 4, max_gap_us=100_000)
+    hour = 3_600_000_000
+    cut = windows.push(make_events([1_000, 45_000, hour], [1, 2, 3], [1, 2, 3], [1, 0, 1]), 0)
+    assert [w.start_us for w in cut] == [0] and windows.restarts == 1
+
+
 def test_events_before_a_cut_window_are_counted_not_binned():
     windows = EventWindows(SENSOR, 10_000, 1)
     windows.push(make_events([15_000], [1], [1], [1]), 15_000)
