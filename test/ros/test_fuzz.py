@@ -123,9 +123,9 @@ def graph():
     context.try_shutdown()
 
 
-#: bounded: 60 messages an input, and no shrinking (each example is a round trip through DDS
+#: bounded: 40 messages an input, and no shrinking (each example is a round trip through DDS
 #: and every node; a failure is reported as found)
-FUZZ = settings(max_examples=60, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+FUZZ = settings(max_examples=40, phases=[Phase.explicit, Phase.reuse, Phase.generate],
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
