@@ -83,11 +83,14 @@ def between_silences(events: np.ndarray, stamp_us: int, max_gap_us: int
     timestamp (a corrupt packet, a clock that jumped) cannot make one packet cut windows for
     all the time it spans (an hour of 10 ms steps, minutes of compute)."""
     t = events['timestamp']
+    if not t.size or (int(t[-1]) - int(t[0]) <= max_gap_us
+                      and int(t[0]) - stamp_us <= max_gap_us):
+        return [(events, stamp_us)]        # the usual packet: in order, shorter than a gap
     silences = np.flatnonzero(np.diff(t, prepend=stamp_us) > max_gap_us)
     if not silences.size:
         return [(events, stamp_us)]
-    late_start = silences[0] == 0     # stamped long before its first event: time moves on
-    bounds = [0, *silences[late_start:].tolist(), t.size]
+    late_start = bool(silences[0] == 0)     # stamped long before its first event
+    bounds = [0, *silences[int(late_start):].tolist(), t.size]
     pieces = [(events[a:b], int(t[a]) if a or late_start else stamp_us)
               for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return [(events[:0], stamp_us), *pieces] if late_start else pieces

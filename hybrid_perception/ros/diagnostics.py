@@ -64,6 +64,7 @@ class InputHealth:
         self.input_gaps = 0           # times an input resumed after gap_s or more without any
         self.longest_gap_s = 0.0
         self._arrived: dict[str, float] = {}     # input topic -> its last arrival
+        self.arrivals: dict[str, int] = {}       # input topic -> messages it has had
         self._logger = node.get_logger()
         self.quiet_s = quiet_s
         self.bad_messages = 0
@@ -96,6 +97,7 @@ class InputHealth:
                 self._logger.info(f'input {topic} resumed after {now - last:.1f} s without a '
                                   'message')
             self._arrived[topic] = now
+            self.arrivals[topic] = self.arrivals.get(topic, 0) + 1
             callback(msg)
         return self._node.create_subscription(msg_type, topic, timed, qos)
 

@@ -83,8 +83,7 @@ class EventInput:
             return
         health.subscribe(PointCloud2, 'events', self._on_events, qos)
         if not self.size_given:
-            node.create_subscription(CameraInfo, 'camera_info', self._on_camera_info,
-                                     RESULTS_QOS)
+            health.subscribe(CameraInfo, 'camera_info', self._on_camera_info, RESULTS_QOS)
 
     @property
     def dropped(self) -> int:
@@ -131,14 +130,14 @@ class EventInput:
     def _on_packet(self, msg: Any) -> None:
         """An EventPacket: its sensor size (unless ``sensor_size`` is set), then its words.
         Whatever is wrong with one packet is one bad message, all of it said in one line."""
-        problems = [self._camera_size(msg.width, msg.height, 'EventPacket')
-                    ] if not self.size_given else []
+        size = None if self.size_given else self._camera_size(msg.width, msg.height,
+                                                               'EventPacket')
+        problems = [size] if size else []
         lost = self.packets.dropped_packets
         try:
             events, counts = self.packets.push(RawPacket.of_message(msg))
         except EventFormatError as err:
-            self.health.bad('; '.join(filter(None, [*problems,
-                                                     f'undecodable EventPacket: {err}'])))
+            self.health.bad('; '.join([*problems, f'undecodable EventPacket: {err}']))
             return
         if self.packets.dropped_packets != lost:
             self.node.get_logger().warning(
@@ -157,7 +156,7 @@ class EventInput:
             return
         self._deliver(events, msg, [])
 
-    def _deliver(self, events: np.ndarray, msg: Any, problems: list[str | None]) -> None:
+    def _deliver(self, events: np.ndarray, msg: Any, problems: list[str]) -> None:
         fitted, cropped = self.fit(events)
         streams = self.sanitizer.new_streams
         events, drops = self.sanitizer(fitted)
@@ -169,8 +168,8 @@ class EventInput:
             problems.append(f'dropped {drops.out_of_bounds} events outside the '
                             f'{self.fit.sensor.width}x{self.fit.sensor.height} sensor and '
                             f'{drops.backwards_in_time} going back in time')
-        if any(problems):
-            self.health.bad('; '.join(filter(None, problems)))
+        if problems:
+            self.health.bad('; '.join(problems))
         self.callback(events, msg)
 
 

@@ -34,9 +34,8 @@ class Fuzzed:
 
 
 class Graph:
-    """H1 (PointCloud2 and EventPacket inputs), H2 (one camera) and H3 nodes, a publisher per
-    input topic, and a probe that hears each message: once the probe has it, so has every
-    node (one DDS write, one executor)."""
+    """H1 (PointCloud2 and EventPacket inputs), H2 (one camera) and H3 nodes, and a publisher
+    per input topic; each message is sent once every node reading it has handled the last."""
 
     def __init__(self, context, executor) -> None:
         import rclpy
@@ -65,7 +64,6 @@ class Graph:
         self.executor = executor
         self.probe = rclpy.create_node('fuzz_probe', context=context)
         executor.add_node(self.probe)
-        self.heard = 0
         inputs = {'/events': (PointCloud2, [snn]), '/camera_info': (CameraInfo, [snn]),
                   '/packets/events': (EventPacket, [packets]),
                   '/cam0/events': (PointCloud2, [initializer, pose]),
@@ -76,23 +74,20 @@ class Graph:
         self.publishers = {}
         for topic, (kind, _) in inputs.items():
             self.publishers[topic] = self.probe.create_publisher(kind, topic, RESULTS_QOS)
-            self.probe.create_subscription(kind, topic, self._heard, RESULTS_QOS)
         assert spin_until(executor, lambda: all(
-            p.get_subscription_count() >= 2 for p in self.publishers.values()), 30.0)
-
-    def _heard(self, _msg) -> None:
-        self.heard += 1
+            self.publishers[topic].get_subscription_count() >= len(readers)
+            for topic, (_, readers) in inputs.items()), 30.0)
 
     def send(self, topic: str, msg) -> None:
         """Publish one message, serve every node until it is handled, and check that each
         reader counted it as bad once at most."""
         fuzzed = self.fuzzed[topic]
         before = [node.health.bad_messages for node in fuzzed.readers]
-        heard = self.heard
+        arrived = [sum(node.health.arrivals.values()) for node in fuzzed.readers]
         self.publishers[topic].publish(msg)
-        assert spin_until(self.executor, lambda: self.heard > heard, 10.0)
-        for _ in range(5):
-            self.executor.spin_once(timeout_sec=0.002)
+        assert spin_until(self.executor, lambda: all(
+            sum(node.health.arrivals.values()) > was
+            for node, was in zip(fuzzed.readers, arrived, strict=True)), 30.0), topic
         fuzzed.tried += 1
         for node, was in zip(fuzzed.readers, before, strict=True):
             refused = node.health.bad_messages - was
