@@ -153,7 +153,7 @@ def graph_latency(graph: str, bag: Path, loihi: str, jetson: str, seconds: float
     """A graph's end-to-end latency, its stages on the hosts given (the same one for one
     host), replaying ``bag`` in real time: from when the driver published the end of an
     output's last window to the output's arrival on the host of the stage that publishes it."""
-    config, _, loihi_nodes, jetson_nodes, events_topic, output, last = GRAPHS[graph]
+    config, _, loihi_nodes, jetson_nodes, frames_topic, output, last = GRAPHS[graph]
     config = str(Path(__file__).resolve().parents[1] / 'config' / config)
     sets = ['dvs_driver.source=rosbag', f'dvs_driver.path={bag}', 'dvs_driver.loop=true']
     env = _env()
@@ -161,11 +161,12 @@ def graph_latency(graph: str, bag: Path, loihi: str, jetson: str, seconds: float
     def start(ns: str, *command: str) -> subprocess.Popen:
         return subprocess.Popen(['ip', 'netns', 'exec', ns, *command], env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    # the probes outlast the first output by ``seconds`` (the events' probe: 6 s more)
+    # the probes outlast the first output by ``seconds`` (the frames' probe: 6 s more)
     outputs = start(jetson if last == 'jetson' else loihi, sys.executable, '-c', _GRAPH_PROBE,
                     output, str(seconds))
-    events = start(loihi, sys.executable, '-c', _GRAPH_PROBE, events_topic, str(seconds + 6.0))
-    for probe in (outputs, events):
+    frames_probe = start(loihi, sys.executable, '-c', _GRAPH_PROBE, frames_topic,
+                         str(seconds + 6.0))
+    for probe in (outputs, frames_probe):
         assert probe.stdout.readline().strip() == 'ready'
     run = shutil.which('hybrid-perception')
     options = [a for s in sets for a in ('--set', s)]
@@ -175,7 +176,7 @@ def graph_latency(graph: str, bag: Path, loihi: str, jetson: str, seconds: float
     try:
         heard = json.loads(outputs.communicate(timeout=seconds + 180)[0].strip()
                            .splitlines()[-1])
-        frames = json.loads(events.communicate(timeout=seconds + 180)[0].strip()
+        frames = json.loads(frames_probe.communicate(timeout=seconds + 180)[0].strip()
                             .splitlines()[-1])
     finally:
         for stage in stages:

@@ -89,7 +89,6 @@ class ClassifierBundle:
             return TorchAnn(self._ann_module(), self.spec.feature_shape)
         raise HybridPerceptionError(f'ANN backend must be one of {ANN_BACKENDS}, got {backend!r}')
 
-
     def _ann_module(self):
         """The ANN tail alone as a torch module, from ``model.pt``'s ``ann.*`` weights: the
         whole model would build the SNN head in SLAYER too, seconds of imports for nothing."""
