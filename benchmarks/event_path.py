@@ -159,12 +159,11 @@ def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2
     """Replay ``bag`` as fast as possible from a dvs_driver process publishing
     ``events_type``; count what arrives, decoded."""
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
     from sensor_msgs.msg import PointCloud2
 
     from hybrid_perception.events.codecs import PacketStream, RawPacket, warm_up
     from hybrid_perception.events.pointcloud import pointcloud_to_events
-    from hybrid_perception.ros.entry import spin_until
+    from hybrid_perception.ros.entry import make_executor, spin_until
     from hybrid_perception.ros.event_input import event_packet_type
     from hybrid_perception.ros.qos import stream_qos
     context = rclpy.Context()
@@ -185,7 +184,7 @@ def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2
         received['messages'] += 1
     kind = PointCloud2 if events_type == 'point_cloud2' else event_packet_type()
     node.create_subscription(kind, 'events', on_packet, stream_qos('reliable', live=False))
-    executor = SingleThreadedExecutor(context=context)
+    executor = make_executor(context)
     executor.add_node(node)
     executable = shutil.which('dvs_driver')
     if executable is None:

@@ -32,11 +32,12 @@ if 'PYTEST_XDIST_WORKER' in os.environ:
 def ros():
     """An initialized rclpy context and an executor on it; shut down after the test."""
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
+
+    from hybrid_perception.ros.entry import make_executor
 
     context = rclpy.Context()
     rclpy.init(context=context)
-    executor = SingleThreadedExecutor(context=context)
+    executor = make_executor(context)
     yield context, executor
     # Destroy what the test made before the context goes: a node left to the garbage
     # collector keeps its DDS readers matched (and reliable writers waiting on them) into

@@ -20,11 +20,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def record_and_replay(args: argparse.Namespace) -> int:
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
     from sensor_msgs.msg import PointCloud2
 
     from hybrid_perception.events.pointcloud import pointcloud_to_events
-    from hybrid_perception.ros.entry import spin_until
+    from hybrid_perception.ros.entry import make_executor, spin_until
     from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
     from hybrid_perception.ros.parameters import overrides
     from hybrid_perception.ros.qos import stream_qos
@@ -36,7 +35,7 @@ def record_and_replay(args: argparse.Namespace) -> int:
     rclpy.init()
     try:
         print(f'1/2 recording {args.duration} s of the synthetic scene to {bag} ...')
-        executor = SingleThreadedExecutor()
+        executor = make_executor()
         recorder = BagRecorder(bag, ['/events', '/camera_info'])
         driver = DvsDriver(parameter_overrides=overrides(source='synthetic',
                                                          wait_for_subscribers=1))

@@ -20,14 +20,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def record_bag(args: argparse.Namespace) -> int:
     import rclpy
-    from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+    from rclpy.executors import ExternalShutdownException
 
-    from hybrid_perception.ros.entry import spin_until
+    from hybrid_perception.ros.entry import make_executor, spin_until
     from hybrid_perception.ros.tools.recorder import BagRecorder
 
     rclpy.init()
     recorder = BagRecorder(args.out, args.topic, storage=args.storage)
-    executor = SingleThreadedExecutor()
+    executor = make_executor()
     executor.add_node(recorder)
     try:
         spin_until(executor, lambda: recorder.failed is not None, args.duration)

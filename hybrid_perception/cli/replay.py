@@ -22,9 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def replay_file(args: argparse.Namespace) -> int:
     import rclpy
-    from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+    from rclpy.executors import ExternalShutdownException
 
-    from hybrid_perception.ros.entry import spin_until
+    from hybrid_perception.ros.entry import make_executor, spin_until
     from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
     from hybrid_perception.ros.parameters import overrides
 
@@ -35,7 +35,7 @@ def replay_file(args: argparse.Namespace) -> int:
         source='file', format=args.format, path=args.path,
         topic=args.topic or '', group=args.group or '', rate=args.rate, loop=args.loop,
         wait_for_subscribers=args.wait_for_subscribers, **size))
-    executor = SingleThreadedExecutor()
+    executor = make_executor()
     executor.add_node(driver)
     try:
         spin_until(executor, lambda: driver.finished.done() or driver.stats['source_errors'])

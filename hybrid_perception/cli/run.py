@@ -31,10 +31,14 @@ def run_graph(args: argparse.Namespace) -> int:
     from hybrid_perception.ros.signals import catch_stop_signals
     catch_stop_signals()       # before rclpy, torch and the models: Ctrl-C stops start-up too
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
 
     from hybrid_perception.errors import HybridPerceptionError
-    from hybrid_perception.ros.entry import init_without_signal_handlers, spin_until, stop_node
+    from hybrid_perception.ros.entry import (
+        init_without_signal_handlers,
+        make_executor,
+        spin_until,
+        stop_node,
+    )
     from hybrid_perception.ros.graph import graph_parameters, start_graph
 
     graph = graph_parameters(args.config, args.set)
@@ -48,7 +52,7 @@ def run_graph(args: argparse.Namespace) -> int:
     nodes = []
     try:
         nodes = start_graph(graph)
-        executor = SingleThreadedExecutor()
+        executor = make_executor()
         for node in nodes:
             executor.add_node(node)
         names = ', '.join(n.get_fully_qualified_name() for n in nodes)

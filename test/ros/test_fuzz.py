@@ -99,13 +99,12 @@ class Graph:
 @pytest.fixture(scope='module')
 def graph():
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
 
-    from hybrid_perception.ros.entry import stop_node
+    from hybrid_perception.ros.entry import make_executor, stop_node
     pytest.importorskip('event_camera_msgs.msg', reason='event_camera_msgs is not built')
     context = rclpy.Context()
     rclpy.init(context=context)
-    executor = SingleThreadedExecutor(context=context)
+    executor = make_executor(context)
     built = Graph(context, executor)
     yield built
     print('\nfuzz: input, messages tried, refused by each reader')

@@ -68,12 +68,17 @@ class Probe:
         for status in msg.status:
             self.status[status.name.split(':')[0]] = {kv.key: kv.value for kv in status.values}
 
-    def publish(self, events, executor) -> None:
+    def publish(self, events, executor, readers) -> None:
+        """Each packet once the ``readers`` (nodes) have taken the last, as a stream in real
+        time arrives: not the whole take at once, which the executor would queue ahead of the
+        initializations the state initializer sends back."""
         from hybrid_perception.ros.conversions import events_to_pointcloud2
         assert spin_until(executor, lambda: self.events.get_subscription_count() >= 2, 10.0)
         for stamp, packet in packetize([events], 2000):
+            taken = [node.health.arrivals.get('events', 0) + 1 for node in readers]
             self.events.publish(events_to_pointcloud2(packet, stamp, 'cam0'))
-            executor.spin_once(timeout_sec=0)
+            assert spin_until(executor, lambda t=taken: all(
+                node.health.arrivals.get('events', 0) >= n for node, n in zip(readers, t)), 10.0)
 
 
 def start(context, executor, model, **snn):
@@ -98,8 +103,8 @@ def test_the_live_pair_gives_the_offline_poses(ros, model, take, snn, scored):
     probe = Probe(context, executor)
     nodes = start(context, executor, model, snn=snn)
     events = take.events[0]
-    probe.publish(events, executor)
-    probe.publish(make_events([TAKE_US + 20_000], [0], [0], [1]), executor)  # the stream goes on
+    probe.publish(events, executor, nodes)
+    probe.publish(make_events([TAKE_US + 20_000], [0], [0], [1]), executor, nodes)  # the stream goes on
     # the stream passed 500 ms: five initializations, each written in at its boundary (the
     # SNN alone ignores them)
     initializations = 5 if snn == 'hybrid' else 0
@@ -127,11 +132,12 @@ def test_bad_initializations_are_logged_and_the_snn_keeps_going(ros, model, take
     from hybrid_perception.ros.conversions import matrix_to_image
     context, executor = ros
     probe = Probe(context, executor)
-    snn = start(context, executor, model, wait_steps=2)[1]
+    nodes = start(context, executor, model, wait_steps=2)
+    snn = nodes[1]
     assert spin_until(executor, lambda: probe.state_init.get_subscription_count() >= 1, 10.0)
     probe.state_init.publish(matrix_to_image(np.zeros((1, 7)), '32FC1', 100_000, 'cam0'))
-    probe.publish(take.events[0][take.events[0]['timestamp'] < 300_000], executor)
-    probe.publish(make_events([320_000], [0], [0], [1]), executor)
+    probe.publish(take.events[0][take.events[0]['timestamp'] < 300_000], executor, nodes)
+    probe.publish(make_events([320_000], [0], [0], [1]), executor, nodes)
     assert spin_until(executor, lambda: max(probe.poses, default=0) >= 300_000, 30.0)
     assert spin_until(executor, lambda: int(probe.status.get('pose_snn_node', {}).get(
         'bad_messages', 0)) == 1, 5.0)

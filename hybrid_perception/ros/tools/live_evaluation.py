@@ -42,7 +42,7 @@ from hybrid_perception.ros.conversions import (
     pose_array_to_points,
     stamp_us,
 )
-from hybrid_perception.ros.entry import spin_until, spin_until_quiet, stop_node
+from hybrid_perception.ros.entry import make_executor, spin_until, spin_until_quiet, stop_node
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
 __all__ = ['STAGE_TOPICS', 'GestureReplayer', 'ImageReplayer', 'ImageRun', 'LiveRun',
@@ -336,13 +336,12 @@ def live_graph(graph: dict, namespace: str) -> Iterator[tuple]:
     (context, executor, nodes). Nodes the caller appends to ``nodes`` (a replayer) are added to
     the executor by :func:`play` and stopped with the rest, whatever happens."""
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
 
     from hybrid_perception.ros.graph import start_graph
 
     context = rclpy.Context()
     rclpy.init(context=context)
-    executor = SingleThreadedExecutor(context=context)
+    executor = make_executor(context)
     nodes = []
     try:
         nodes.extend(start_graph(graph, namespace=namespace, context=context))
