@@ -123,12 +123,22 @@ def test_failing_source_is_reported_and_node_keeps_running(ros, parameters, mess
     ({'packet_period_us': 0}, 'packet_period_us must be > 0'),
     ({'reliability': 'sometimes'}, 'reliability must be one of'),
     ({'source': 'webcam', 'view_rate_hz': 0.0}, 'source must be one of'),
+    ({'rate': 'fast'}, 'parameter rate takes a floating-point number like 1.0, got .fast.'),
+    ({'loop': 1}, 'parameter loop takes a boolean'),
 ])
 def test_invalid_parameters_are_refused_with_the_reason(ros, parameters, message):
     from hybrid_perception.errors import HybridPerceptionError
     context, executor = ros
     with pytest.raises(HybridPerceptionError, match=message):
         start_driver(context, executor, **parameters)
+
+
+def test_an_integer_is_taken_where_a_float_is_declared(ros):
+    """``rate:=3`` on a command line or in a launch file is an integer: it means 3.0."""
+    context, executor = ros
+    driver = start_driver(context, executor, rate=3, view_rate_hz=10)
+    assert driver.p['rate'] == 3.0 and type(driver.p['rate']) is float
+    assert type(driver.p['view_rate_hz']) is float
 
 
 def test_driver_executable_exits_cleanly_on_invalid_parameters():
