@@ -16,7 +16,7 @@ from rclpy.signals import SignalHandlerOptions
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.ros.signals import catch_stop_signals
 
-__all__ = ['init_without_signal_handlers', 'make_executor', 'one_torch_thread', 'run_node',
+__all__ = ['init_without_signal_handlers', 'make_executor', 'one_compute_thread', 'run_node',
            'spin_until', 'spin_until_quiet', 'stop_node']
 
 
@@ -34,7 +34,7 @@ def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = No
         rclpy.logging.get_logger(name).fatal(str(err))
         rclpy.try_shutdown()
         raise SystemExit(2) from err
-    one_torch_thread()
+    one_compute_thread()
     executor = make_executor()
     executor.add_node(node)
     try:
@@ -74,13 +74,19 @@ def init_without_signal_handlers(args: list[str] | None = None) -> threading.Eve
     return stop
 
 
-def one_torch_thread() -> None:
-    """Nodes step small tensors one message at a time, where torch's intra-op pool gains
-    nothing and its threads, spinning on every core, starve the executor and the DDS threads:
-    live on this 2-core machine the hybrid gesture graph's p50 latency went from 145 ms to
-    22 ms. ``OMP_NUM_THREADS``, when set, is left to rule."""
+def one_compute_thread() -> None:
+    """Nodes step small arrays one message at a time, where thread pools gain nothing and their
+    idle workers, spinning on every core, starve the executor and the DDS threads. torch's
+    intra-op pool: live on this 2-core machine the hybrid gesture graph's p50 latency went from
+    145 ms to 22 ms with one thread. OpenBLAS's (numpy's matrix products in the compiled SNN
+    runtime): after each product its worker spins for a while, 33 % of a core for
+    ``snn_node`` at a tenth of real time, gone with one thread. ``OMP_NUM_THREADS`` and
+    ``OPENBLAS_NUM_THREADS``, when set, are left to rule."""
     if 'torch' in sys.modules and 'OMP_NUM_THREADS' not in os.environ:
         sys.modules['torch'].set_num_threads(1)
+    if 'OPENBLAS_NUM_THREADS' not in os.environ:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1, user_api='blas')
 
 
 def stop_node(node: Node) -> None:

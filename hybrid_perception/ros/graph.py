@@ -19,7 +19,7 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.ros.entry import one_torch_thread, stop_node
+from hybrid_perception.ros.entry import one_compute_thread, stop_node
 
 __all__ = ['NODE_TYPES', 'graph_parameters', 'node_path', 'parse_override', 'start_graph']
 
@@ -99,6 +99,6 @@ def start_graph(graph: dict[str, dict[str, Any]], *, namespace: str = '',
         if isinstance(err, HybridPerceptionError):
             raise
         raise HybridPerceptionError(f'{key}: {err}') from err  # e.g. a parameter's type
-    one_torch_thread()
+    one_compute_thread()
     return nodes
 

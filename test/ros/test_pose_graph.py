@@ -78,7 +78,8 @@ class Probe:
             taken = [node.health.arrivals.get('events', 0) + 1 for node in readers]
             self.events.publish(events_to_pointcloud2(packet, stamp, 'cam0'))
             assert spin_until(executor, lambda t=taken: all(
-                node.health.arrivals.get('events', 0) >= n for node, n in zip(readers, t)), 10.0)
+                node.health.arrivals.get('events', 0) >= n
+                for node, n in zip(readers, t, strict=True)), 10.0)
 
 
 def start(context, executor, model, **snn):
@@ -104,7 +105,8 @@ def test_the_live_pair_gives_the_offline_poses(ros, model, take, snn, scored):
     nodes = start(context, executor, model, snn=snn)
     events = take.events[0]
     probe.publish(events, executor, nodes)
-    probe.publish(make_events([TAKE_US + 20_000], [0], [0], [1]), executor, nodes)  # the stream goes on
+    # the stream goes on
+    probe.publish(make_events([TAKE_US + 20_000], [0], [0], [1]), executor, nodes)
     # the stream passed 500 ms: five initializations, each written in at its boundary (the
     # SNN alone ignores them)
     initializations = 5 if snn == 'hybrid' else 0
