@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hybrid_perception.events.kernels import check_records
+
 __all__ = [
     'EVENT_DTYPE', 'SensorSize', 'DropCounts', 'EventSanitizer', 'make_events', 'empty_events',
     'concatenate', 'select',
@@ -103,25 +105,12 @@ class EventSanitizer:
 
     def __call__(self, events: np.ndarray) -> tuple[np.ndarray, DropCounts]:
         """Return the clean events and the drops of *this* call."""
-        x, y = events['x'], events['y']
-        in_bounds = (x >= 0) & (x < self.sensor.width) & (y >= 0) & (y < self.sensor.height)
-        if self.new_stream_us is not None and in_bounds.any():
-            first = int(events['timestamp'][np.argmax(in_bounds)])
-            if first < self.last_timestamp - self.new_stream_us:
-                self.last_timestamp = np.iinfo(np.int64).min
-                self.new_streams += 1
-        # An event is in order when it is not earlier than any in-bounds event before it
-        # (a wild timestamp on an out-of-bounds event must not poison the ones after it).
-        t = events['timestamp']
-        floor = np.where(in_bounds, t, np.iinfo(np.int64).min)
-        running_max = np.maximum.accumulate(np.concatenate(([self.last_timestamp], floor)))[:-1]
-        in_order = t >= running_max
-        keep = in_bounds & in_order
-        these = DropCounts(out_of_bounds=int(np.count_nonzero(~in_bounds)),
-                           backwards_in_time=int(np.count_nonzero(in_bounds & ~in_order)))
-        self.drops.out_of_bounds += these.out_of_bounds
-        self.drops.backwards_in_time += these.backwards_in_time
-        clean = events if these.total == 0 else select(events, keep)
-        if clean.size:
-            self.last_timestamp = max(self.last_timestamp, int(clean['timestamp'][-1]))
-        return clean, these
+        keep = np.empty(events.shape[0], np.bool_)
+        off, back, self.last_timestamp, restarted = check_records(
+            np.ascontiguousarray(events).view(np.uint8), self.sensor.width, self.sensor.height,
+            self.last_timestamp, -1 if self.new_stream_us is None else self.new_stream_us, keep)
+        self.new_streams += restarted
+        these = DropCounts(out_of_bounds=off, backwards_in_time=back)
+        self.drops.out_of_bounds += off
+        self.drops.backwards_in_time += back
+        return (events if off + back == 0 else select(events, keep)), these

@@ -11,7 +11,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ['encode_packed', 'decode_packed', 'bin_events', 'columns']
+__all__ = ['encode_packed', 'decode_packed', 'decode_packed_records', 'check_records',
+           'bin_events', 'columns']
+
+
+_EARLIEST = np.iinfo(np.int64).min
 
 
 def columns(events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -61,6 +65,62 @@ def decode_packed(data, stamp_us, t, x, y, p):  # pragma: no cover - compiled
         t[i] = stamp_us + (np.int64(data[o + 4]) | (np.int64(data[o + 5]) << 8)
                            | (np.int64(data[o + 6]) << 16) | (np.int64(data[o + 7]) << 24))
         p[i] = 1 if data[o + 8] else 0
+
+
+@numba.njit(cache=True, nogil=True)
+def decode_packed_records(data, stamp_us, out):  # pragma: no cover - compiled
+    """:func:`decode_packed` into the raw bytes of an EVENT_DTYPE array (16-byte records:
+    timestamp i8, x i2, y i2, polarity i1, padding), which a caller allocates as plain bytes
+    and views as events after: no structured-array views to build per packet."""
+    for i in range(data.shape[0] // 9):
+        o, r = 9 * i, 16 * i
+        t = stamp_us + (np.int64(data[o + 4]) | (np.int64(data[o + 5]) << 8)
+                        | (np.int64(data[o + 6]) << 16) | (np.int64(data[o + 7]) << 24))
+        for k in range(8):
+            out[r + k] = (t >> (8 * k)) & 0xFF
+        out[r + 8] = data[o]
+        out[r + 9] = data[o + 1]
+        out[r + 10] = data[o + 2]
+        out[r + 11] = data[o + 3]
+        out[r + 12] = 1 if data[o + 8] else 0
+        out[r + 13] = 0
+        out[r + 14] = 0
+        out[r + 15] = 0
+
+
+@numba.njit(cache=True, nogil=True)
+def check_records(raw, width, height, last_timestamp, new_stream_us, keep
+                  ):  # pragma: no cover - compiled
+    """One pass of :class:`~hybrid_perception.events.array.EventSanitizer` over an EVENT_DTYPE
+    array's raw bytes: ``keep[i]`` for an event on the sensor and not earlier than any kept
+    before it (an event off the sensor does not count: its time may be as wild as its place).
+    When the first event on the sensor lies more than ``new_stream_us`` (>= 0) before
+    ``last_timestamp``, the order starts over there. Returns (events off the sensor, events
+    back in time, the latest time kept, whether the order started over)."""
+    t = raw.view(np.int64)
+    xy = raw.view(np.int16)
+    off = back = 0
+    running = last_timestamp
+    restarted = False
+    first = True
+    for i in range(raw.shape[0] // 16):
+        ti, xi, yi = t[2 * i], xy[8 * i + 4], xy[8 * i + 5]
+        if xi < 0 or xi >= width or yi < 0 or yi >= height:
+            keep[i] = False
+            off += 1
+            continue
+        if first:
+            first = False
+            if new_stream_us >= 0 and running != _EARLIEST and ti < running - new_stream_us:
+                running = _EARLIEST
+                restarted = True
+        if ti < running:
+            keep[i] = False
+            back += 1
+            continue
+        keep[i] = True
+        running = ti
+    return off, back, running, restarted
 
 
 @numba.njit(cache=True, nogil=True)

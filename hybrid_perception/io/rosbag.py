@@ -18,12 +18,12 @@ import numpy as np
 
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import SensorSize
+from hybrid_perception.events.cdr import read_cloud, read_event_packet
 from hybrid_perception.events.codecs import PacketStream, RawPacket, encode_packet
 from hybrid_perception.events.pointcloud import (
     POINT_FIELDS,
     encode_points,
     packet_layout,
-    pointcloud_to_events,
     stamp_from_us,
 )
 from hybrid_perception.geometry.calibration import CameraCalibration
@@ -249,7 +249,7 @@ class EventBagReader:
             self.calibration = CameraCalibration.of_camera_info(
                 self.camera_info, f'{self.path} ({self._camera_info_topic})')
         elif self.connection.msgtype == EVENT_PACKET:
-            sensor = next((SensorSize(m.width, m.height) for m in self._packets()), sensor)
+            sensor = next((SensorSize(p.width, p.height) for p in self._packets()), sensor)
         self.sensor = sensor
         if self.sensor is None:
             raise EventFormatError(f'{self.path}: no CameraInfo topic to size the sensor; '
@@ -257,16 +257,24 @@ class EventBagReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self.connection.msgtype == EVENT_PACKET:
-            for msg in self._packets():
-                yield self.packets.push(RawPacket.of_message(msg))[0]
+            for packet in self._packets():
+                yield self.packets.push(packet)[0]
             return
         for raw in self._messages(self.connection):
-            yield pointcloud_to_events(self._deserialize(raw, POINTCLOUD2))
+            yield self._read(read_cloud, raw).events()
 
-    def _packets(self) -> Iterator:
-        """The EventPacket messages, deserialised."""
+    def _packets(self) -> Iterator[RawPacket]:
+        """The EventPacket messages' fields, read from their bytes."""
         for raw in self._messages(self.connection):
-            yield self._deserialize(raw, EVENT_PACKET)
+            yield self._read(read_event_packet, raw)[0]
+
+    def _read(self, reader, raw: bytes):
+        """A message read by :mod:`hybrid_perception.events.cdr` (a tenth of the time of
+        rosbags' deserialiser); naming the bag in the error."""
+        try:
+            return reader(raw)
+        except EventFormatError as err:
+            raise EventFormatError(f'{self.path}: undecodable message: {err}') from err
 
     def _deserialize(self, raw: bytes, msgtype: str):
         try:

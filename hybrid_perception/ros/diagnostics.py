@@ -82,12 +82,13 @@ class InputHealth:
         self._logger.error(message, throttle_duration_sec=5.0)
 
     def subscribe(self, msg_type: type, topic: str, callback: Callable[[Any], None],
-                  qos: Any) -> Any:
+                  qos: Any, *, raw: bool = False) -> Any:
         """The node's subscription to ``topic``, every arrival timed: an input that resumes
         after ``gap_s`` or more without a message (a link outage, a stage upstream that died
         or stalled, or a pause in the stream itself) is counted and logged, with the longest
         gap: what arrived late. Each input is timed on its own, so a stage that stops is seen
-        even where another input of the node keeps flowing."""
+        even where another input of the node keeps flowing. ``raw``: the callback takes the
+        serialized bytes (:mod:`hybrid_perception.events.cdr`)."""
         def timed(msg) -> None:
             now = time.monotonic()
             last = self._arrived.get(topic)
@@ -99,7 +100,7 @@ class InputHealth:
             self._arrived[topic] = now
             self.arrivals[topic] = self.arrivals.get(topic, 0) + 1
             callback(msg)
-        return self._node.create_subscription(msg_type, topic, timed, qos)
+        return self._node.create_subscription(msg_type, topic, timed, qos, raw=raw)
 
     def figures(self) -> dict[str, int | str]:
         """The counts /diagnostics carries: bad messages, inputs that lost their publishers,

@@ -17,9 +17,9 @@ from sensor_msgs.msg import CameraInfo, PointCloud2
 
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import EventSanitizer, SensorSize
-from hybrid_perception.events.codecs import PacketStream, RawPacket, warm_up
+from hybrid_perception.events.cdr import read_cloud, read_event_packet
+from hybrid_perception.events.codecs import PacketStream, warm_up
 from hybrid_perception.events.fitting import SensorFit
-from hybrid_perception.events.pointcloud import pointcloud_to_events
 from hybrid_perception.ros.diagnostics import InputHealth
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
@@ -45,14 +45,19 @@ EVENT_INPUT_PARAMETERS = {
 
 class EventInput:
     """Subscribes ``events`` (and, for PointCloud2, ``camera_info`` for the camera's size) and
-    hands ``callback(events, msg)`` every packet's events mapped into the model's input
-    (:class:`~hybrid_perception.events.fitting.SensorFit`), on the sensor and going forward in
-    time; events outside the region of interest are counted as cropped, a malformed packet and
-    events that do not fit are logged and counted in ``health``."""
+    hands ``callback(events, stamp_us, frame_id)`` every packet's events mapped into the
+    model's input (:class:`~hybrid_perception.events.fitting.SensorFit`), on the sensor and
+    going forward in time, with the packet's header; events outside the region of interest
+    are counted as cropped, a malformed packet and events that do not fit are logged and
+    counted in ``health``.
+
+    Packets are taken serialized and read by :mod:`hybrid_perception.events.cdr`, not built
+    into messages by rclpy: at a camera driver's 1000 packets a second the messages' Python
+    objects cost more than everything the node does with the events."""
 
     def __init__(self, node: Node, sensor: SensorSize, parameters: dict[str, Any],
                  health: InputHealth,
-                 callback: Callable[[np.ndarray, PointCloud2], None]) -> None:
+                 callback: Callable[[np.ndarray, int, str], None]) -> None:
         if parameters['reliability'] not in ('best_effort', 'reliable'):
             raise HybridPerceptionError('reliability must be best_effort or reliable')
         if parameters['events_type'] not in EVENTS_TYPES:
@@ -79,9 +84,9 @@ class EventInput:
         qos = stream_qos(parameters['reliability'], live=False)
         if parameters['events_type'] == 'event_packet':
             warm_up()
-            health.subscribe(event_packet_type(), 'events', self._on_packet, qos)
+            health.subscribe(event_packet_type(), 'events', self._on_packet, qos, raw=True)
             return
-        health.subscribe(PointCloud2, 'events', self._on_events, qos)
+        health.subscribe(PointCloud2, 'events', self._on_cloud, qos, raw=True)
         if not self.size_given:
             health.subscribe(CameraInfo, 'camera_info', self._on_camera_info, RESULTS_QOS)
 
@@ -127,36 +132,44 @@ class EventInput:
                     f'{self.fit.sensor.width}x{self.fit.sensor.height}')
         return None
 
-    def _on_packet(self, msg: Any) -> None:
+    def _on_packet(self, raw: bytes) -> None:
         """An EventPacket: its sensor size (unless ``sensor_size`` is set), then its words.
         Whatever is wrong with one packet is one bad message, all of it said in one line."""
-        size = None if self.size_given else self._camera_size(msg.width, msg.height,
+        try:
+            packet, frame_id = read_event_packet(raw)
+        except EventFormatError as err:
+            self.health.bad(f'malformed EventPacket: {err}')
+            return
+        size = None if self.size_given else self._camera_size(packet.width, packet.height,
                                                                'EventPacket')
         problems = [size] if size else []
         lost = self.packets.dropped_packets
         try:
-            events, counts = self.packets.push(RawPacket.of_message(msg))
+            events, counts = self.packets.push(packet)
         except EventFormatError as err:
             self.health.bad('; '.join([*problems, f'undecodable EventPacket: {err}']))
             return
         if self.packets.dropped_packets != lost:
             self.node.get_logger().warning(
                 f'{self.packets.dropped_packets - lost} EventPacket(s) lost before seq '
-                f'{msg.seq} ({self.packets.dropped_packets} so far)', throttle_duration_sec=5.0)
+                f'{packet.seq} ({self.packets.dropped_packets} so far)',
+                throttle_duration_sec=5.0)
         if counts.unknown_words or counts.off_sensor or counts.trailing_bytes:
-            problems.append(f'{msg.encoding} packet {msg.seq}: {counts} (its {events.size} '
-                            'good events kept)')
-        self._deliver(events, msg, problems)
+            problems.append(f'{packet.encoding} packet {packet.seq}: {counts} (its '
+                            f'{events.size} good events kept)')
+        self._deliver(events, packet.stamp_us, frame_id, problems)
 
-    def _on_events(self, msg: PointCloud2) -> None:
+    def _on_cloud(self, raw: bytes) -> None:
         try:
-            events = pointcloud_to_events(msg)
+            cloud = read_cloud(raw)
+            events = cloud.events()
         except EventFormatError as err:
             self.health.bad(f'malformed events message: {err}')
             return
-        self._deliver(events, msg, [])
+        self._deliver(events, cloud.stamp_us, cloud.frame_id, [])
 
-    def _deliver(self, events: np.ndarray, msg: Any, problems: list[str]) -> None:
+    def _deliver(self, events: np.ndarray, stamp_us: int, frame_id: str,
+                 problems: list[str]) -> None:
         fitted, cropped = self.fit(events)
         streams = self.sanitizer.new_streams
         events, drops = self.sanitizer(fitted)
@@ -170,7 +183,7 @@ class EventInput:
                             f'{drops.backwards_in_time} going back in time')
         if problems:
             self.health.bad('; '.join(problems))
-        self.callback(events, msg)
+        self.callback(events, stamp_us, frame_id)
 
 
 def event_packet_type() -> type:

@@ -20,6 +20,7 @@ from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSize, concatenate
+from hybrid_perception.events.cdr import write_cloud
 from hybrid_perception.events.codecs import ENCODINGS, warm_up
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.geometry.calibration import CameraCalibration, read_calibration
@@ -29,7 +30,6 @@ from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
 from hybrid_perception.ros.conversions import (
     camera_info,
     events_to_event_packet,
-    events_to_pointcloud2,
     matrix_to_image,
 )
 from hybrid_perception.ros.diagnostics import diagnostics
@@ -218,8 +218,7 @@ class DvsDriver(Node):
         """(publisher, message) pairs carrying one packet."""
         messages = []
         if self.cloud_pub is not None:
-            messages.append((self.cloud_pub,
-                             events_to_pointcloud2(events, stamp, self.p['frame_id'])))
+            messages.append((self.cloud_pub, write_cloud(events, stamp, self.p['frame_id'])))
         if self.packet_pub is not None:
             messages.append((self.packet_pub, events_to_event_packet(
                 events, stamp, self.p['frame_id'], self.sensor, self.p['encoding'],

@@ -17,7 +17,7 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
-from sensor_msgs.msg import Image, PointCloud2
+from sensor_msgs.msg import Image
 
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, EventWindows
 from hybrid_perception.hybrid.pose.bundle import SNN_KINDS, load_pose_bundle
@@ -83,12 +83,12 @@ class PoseSnnNode(Node):
         self._publish(self.stepper.initialize(stamp_us(msg.header), initialization),
                       msg.header.frame_id)
 
-    def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
+    def _on_events(self, events: np.ndarray, stamp: int, frame_id: str) -> None:
         started = time.perf_counter()
-        windows = push_resetting_after_gaps(self, self.steps, events, stamp_us(msg.header),
+        windows = push_resetting_after_gaps(self, self.steps, events, stamp,
                                             self.stepper.reset)
         for window in windows:
-            self._publish(self.stepper.push(window), msg.header.frame_id)
+            self._publish(self.stepper.push(window), frame_id)
         if windows:
             self.latency.add((time.perf_counter() - started) / len(windows))
 

@@ -15,14 +15,14 @@ import time
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.node import Node
-from sensor_msgs.msg import Image, PointCloud2
+from sensor_msgs.msg import Image
 
 from hybrid_perception.events.array import SensorSize
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, EventWindows, Window
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.energy import EnergyModel
-from hybrid_perception.ros.conversions import matrix_to_image, stamp_us
+from hybrid_perception.ros.conversions import matrix_to_image
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, RealTimeLoad, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import (
@@ -74,12 +74,12 @@ class SnnNode(Node):
             + (f' played {spec.repeats} times' if spec.repeats > 1 else '')
             + f', backend {p["backend"]} ({self.stage.device})')
 
-    def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
+    def _on_events(self, events: np.ndarray, stamp: int, frame_id: str) -> None:
         started = time.perf_counter()
-        windows = push_resetting_after_gaps(self, self.windows, events, stamp_us(msg.header),
+        windows = push_resetting_after_gaps(self, self.windows, events, stamp,
                                             self.stage.reset)
         for window in windows:
-            self._run(window, msg.header.frame_id)
+            self._run(window, frame_id)
         elapsed = time.perf_counter() - started
         self.load.add(elapsed, len(windows) * self.window_s)
         if windows:

@@ -17,13 +17,13 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
-from sensor_msgs.msg import Image, PointCloud2
+from sensor_msgs.msg import Image
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose.stream import EventHistory
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
-from hybrid_perception.ros.conversions import matrix_to_image, points_to_pose_array, stamp_us
+from hybrid_perception.ros.conversions import matrix_to_image, points_to_pose_array
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
@@ -66,11 +66,10 @@ class StateInitializerNode(Node):
             f'{p["rate_hz"]:g} Hz, histograms of '
             f'{self.windows.ann_bins} x {self.windows.window_us // self.windows.ann_bins} µs')
 
-    def _on_events(self, events: np.ndarray, msg: PointCloud2) -> None:
-        for boundary, before in self.history.push(events, stamp_us(msg.header)):
+    def _on_events(self, events: np.ndarray, stamp: int, frame: str) -> None:
+        for boundary, before in self.history.push(events, stamp):
             started = time.perf_counter()
             initialization = self.initializer(self.windows.ann_input(before, boundary))
-            frame = msg.header.frame_id
             self.state_pub.publish(matrix_to_image(initialization.pack()[None], '32FC1',
                                                    boundary, frame))
             self.pose_pub.publish(points_to_pose_array(

@@ -26,6 +26,7 @@ from sensor_msgs.msg import Image, PointCloud2
 from hybrid_perception.datasets.gesture_bag import LabelSpan
 from hybrid_perception.datasets.image_bag import LabelledImage
 from hybrid_perception.datasets.pose_bag import PoseTruth
+from hybrid_perception.events.cdr import write_cloud
 from hybrid_perception.geometry.joints import JOINTS
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
@@ -35,7 +36,6 @@ from hybrid_perception.hybrid.pose.evaluation import LiveTrack
 from hybrid_perception.networks.energy.counts import OpCounter, OpCounts
 from hybrid_perception.ros.conversions import (
     compiled_types,
-    events_to_pointcloud2,
     header,
     image_to_matrix,
     matrix_to_image,
@@ -155,7 +155,7 @@ class PacketReplayer(Node):
                 self._next += 1
                 continue
             self.publishers_by_topic[topic].publish(
-                events_to_pointcloud2(events, stamp, self.frame_ids.get(topic, 'camera')))
+                write_cloud(events, stamp, self.frame_ids.get(topic, 'camera')))
             self.published_by_topic[topic].stamps_us.append(stamp)
             self.published_by_topic[topic].wall_s.append(time.perf_counter())
             self._next += 1
