@@ -13,7 +13,8 @@ whole H1 graph, one host and split (the driver and ``snn_node`` on the Loihi hos
 ``accumulator_node`` and ``ann_node`` on the Jetson) and H2's pair (one camera's driver and
 pose SNN on the Loihi host, its state initializer on the Jetson), replaying a ``dataset`` bag
 in real time: each output's end-to-end latency, from the driver publishing its last window's end
-(the driver's clock, read from its event frames) to the output's arrival.
+(the driver's clock, read from its event frames) to the output's arrival (the harness of
+``benchmarks/live_graphs.py``).
 Ends with one JSON line.
 
     sudo scripts/with-venv.sh python benchmarks/two_hosts.py [--seconds 5]
@@ -24,18 +25,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from live_graphs import make_bag, replay_sets, ros_env, time_graph
 
 _PROBE = r'''
 import sys, time, json
 import numpy as np
+from live_graphs import make_bag, replay_sets, ros_env, time_graph
 import rclpy
 from sensor_msgs.msg import Image
 from hybrid_perception.ros.qos import RESULTS_QOS
@@ -84,8 +85,7 @@ else:
 
 def _env() -> dict:
     """One DDS domain for this run, discovery across the link."""
-    return {**os.environ, 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'SUBNET',
-            'ROS_DOMAIN_ID': str(100 + os.getpid() % 100)}
+    return {**ros_env(), 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'SUBNET'}
 
 
 def hop(publisher_ns: str, subscriber_ns: str, size: int, rate: float, seconds: float
@@ -114,82 +114,11 @@ def hop(publisher_ns: str, subscriber_ns: str, size: int, rate: float, seconds: 
             'mb_per_s': heard['bytes'] / seconds / 1e6}
 
 
-_GRAPH_PROBE = r'''
-import sys, time, json
-import rclpy
-from geometry_msgs.msg import PoseArray
-from sensor_msgs.msg import Image
-from hybrid_perception.ros.qos import RESULTS_QOS
-topic, seconds = sys.argv[1], float(sys.argv[2])
-rclpy.init()
-node = rclpy.create_node('graph_probe')
-heard = []
-def stamp_us(msg):
-    return msg.header.stamp.sec * 10**6 + msg.header.stamp.nanosec // 1000
-kind, qos = PoseArray if topic.endswith('pose') else Image, RESULTS_QOS
-node.create_subscription(kind, topic, lambda m: heard.append((stamp_us(m), time.time_ns())), qos)
-print('ready', flush=True)
-deadline = None
-while deadline is None or time.monotonic() < deadline:
-    rclpy.spin_once(node, timeout_sec=0.05)
-    if heard and deadline is None:
-        deadline = time.monotonic() + seconds
-print(json.dumps(heard), flush=True)
-'''
-
-#: the graphs timed end to end: config, the bag replayed (``dataset`` arguments), the Loihi
-#: host's nodes, the Jetson's, the driver's event frames (heard on the Loihi host: its clock)
-#: and the output (heard on the host of the stage that publishes it)
-GRAPHS = {
-    'h1_graph': ('gesture.yaml', ['gesture', '--samples', '11'], ['dvs_driver', 'snn_node'],
-                 ['accumulator_node', 'ann_node'], '/event_frame', '/classification', 'jetson'),
-    'h2_graph': ('pose.yaml', ['pose', '--samples', '8'],
-                 ['/cam0/dvs_driver', '/cam0/pose_snn_node'], ['/cam0/state_initializer_node'],
-                 '/cam0/event_frame', '/cam0/pose', 'loihi'),
+#: the graphs split: the Loihi host's nodes, the Jetson's (``live_graphs.GRAPHS`` has the rest)
+SPLITS = {
+    'h1': (['dvs_driver', 'snn_node'], ['accumulator_node', 'ann_node']),
+    'h2': (['/cam0/dvs_driver', '/cam0/pose_snn_node'], ['/cam0/state_initializer_node']),
 }
-
-
-def graph_latency(graph: str, bag: Path, loihi: str, jetson: str, seconds: float) -> dict:
-    """A graph's end-to-end latency, its stages on the hosts given (the same one for one
-    host), replaying ``bag`` in real time: from when the driver published the end of an
-    output's last window to the output's arrival on the host of the stage that publishes it."""
-    config, _, loihi_nodes, jetson_nodes, frames_topic, output, last = GRAPHS[graph]
-    config = str(Path(__file__).resolve().parents[1] / 'config' / config)
-    sets = ['dvs_driver.source=rosbag', f'dvs_driver.path={bag}', 'dvs_driver.loop=true']
-    env = _env()
-
-    def start(ns: str, *command: str) -> subprocess.Popen:
-        return subprocess.Popen(['ip', 'netns', 'exec', ns, *command], env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    # the probes outlast the first output by ``seconds`` (the frames' probe: 6 s more)
-    outputs = start(jetson if last == 'jetson' else loihi, sys.executable, '-c', _GRAPH_PROBE,
-                    output, str(seconds))
-    frames_probe = start(loihi, sys.executable, '-c', _GRAPH_PROBE, frames_topic,
-                         str(seconds + 6.0))
-    for probe in (outputs, frames_probe):
-        assert probe.stdout.readline().strip() == 'ready'
-    run = shutil.which('hybrid-perception')
-    options = [a for s in sets for a in ('--set', s)]
-    # one process per node, as ``ros2 launch`` runs them; the Jetson's first
-    stages = [start(host, run, 'run', config, *options, '--nodes', node)
-              for host, nodes in ((jetson, jetson_nodes), (loihi, loihi_nodes)) for node in nodes]
-    try:
-        heard = json.loads(outputs.communicate(timeout=seconds + 180)[0].strip()
-                           .splitlines()[-1])
-        frames = json.loads(frames_probe.communicate(timeout=seconds + 180)[0].strip()
-                            .splitlines()[-1])
-    finally:
-        for stage in stages:
-            stage.send_signal(signal.SIGINT)
-            stage.wait(timeout=30)
-    # The driver's clock: an event frame goes out as soon as the packets up to its stamp have
-    # (at 30 Hz), so the least (arrival - stamp) is when stream time was published; a 1 kHz
-    # probe on the events themselves would load the 2 cores the graph runs on.
-    offset_ns = min(arrived - stamp * 1000 for stamp, arrived in frames)
-    latency = np.asarray([(arrived - end * 1000 - offset_ns) / 1e6 for end, arrived in heard])
-    return {'outputs': len(heard),
-            'p50_ms': float(np.percentile(latency, 50)),
-            'p99_ms': float(np.percentile(latency, 99))}
 
 
 def main() -> int:
@@ -227,15 +156,16 @@ def main() -> int:
             figures[f'{name}_added_p50_ms'] = two['p50_ms'] - one['p50_ms']
             figures[f'{name}_added_p99_ms'] = two['p99_ms'] - one['p99_ms']
             figures[f'{name}_throughput_ratio'] = two['max_mb_per_s'] / one['max_mb_per_s']
-        print(f'{"graph":<14} {"where":<10} {"p50 ms":>7} {"p99 ms":>7} {"outputs":>9}')
-        for graph, (_, dataset, *_) in GRAPHS.items():
-            bag = Path(scratch) / graph
-            subprocess.run([shutil.which('hybrid-perception'), 'dataset', *dataset, '--out',
-                            str(bag)], check=True, capture_output=True)
-            for where, hosts in (('one host', (loihi, loihi)), ('two hosts', (loihi, jetson))):
-                timed = graph_latency(graph, bag, *hosts, args.seconds * 4)
+        print(f'{"graph":<14} {"where":<10} {"p50 ms":>7} {"p99 ms":>7} {"outputs":>9} '
+              f'{"dropped":>8}')
+        for graph, (on_loihi, on_jetson) in SPLITS.items():
+            bag, _ = make_bag(graph, Path(scratch))
+            for where, jetson_ns in (('one host', loihi), ('two hosts', jetson)):
+                hosts = {**dict.fromkeys(on_loihi, loihi), **dict.fromkeys(on_jetson, jetson_ns)}
+                timed = time_graph(graph, replay_sets(bag), args.seconds * 4, hosts=hosts,
+                                   nodes=[*on_loihi, *on_jetson])
                 print(f'{graph:<14} {where:<10} {timed["p50_ms"]:7.2f} {timed["p99_ms"]:7.2f} '
-                      f'{timed["outputs"]:>9}')
+                      f'{timed["outputs"]:>9} {timed["dropped_windows"]:>8}')
                 figures[f'{graph}_{where.replace(" ", "_")}'] = timed
             one, two = figures[f'{graph}_one_host'], figures[f'{graph}_two_hosts']
             figures[f'{graph}_added_p50_ms'] = two['p50_ms'] - one['p50_ms']
