@@ -139,28 +139,37 @@ class Packetizer:
         if period_us <= 0:
             raise ValueError(f'packet period must be positive, got {period_us} µs')
         self.period_us = period_us
-        self._pending: list[np.ndarray] = []
+        self._pending: list[np.ndarray] = []    # events of one window, not yet complete
+        self._window: int | None = None         # that window's number
 
     def push(self, events: np.ndarray) -> list[tuple[int, np.ndarray]]:
         """Add sorted events; return the completed packets as (window start µs, events)."""
         if events.size == 0:
             return []
+        t = events['timestamp']
+        first, last = int(t[0]) // self.period_us, int(t[-1]) // self.period_us
+        if first == last and (self._window is None or first >= self._window):
+            # the usual chunk (a recording's or a camera's packet): one window, no cutting
+            done = []
+            if self._pending and first > self._window:
+                done = [self._packet(concatenate(self._pending))]
+                self._pending = []
+            self._pending.append(events)
+            self._window = first
+            return done
         self._pending.append(events)
         stream = concatenate(self._pending)
         t = stream['timestamp']
         first, last = int(t[0]) // self.period_us, int(t[-1]) // self.period_us
-        if first == last:
-            self._pending = [stream]
-            return []
         bounds = np.arange(first + 1, last + 1, dtype=np.int64) * self.period_us
         pieces = np.split(stream, np.searchsorted(t, bounds, side='left'))
-        self._pending = [pieces[-1]]
+        self._pending, self._window = [pieces[-1]], last
         return [self._packet(p) for p in pieces[:-1] if p.size]
 
     def flush(self) -> list[tuple[int, np.ndarray]]:
         """The last, partial packet (end of stream)."""
         stream = concatenate(self._pending)
-        self._pending = []
+        self._pending, self._window = [], None
         return [self._packet(stream)] if stream.size else []
 
     def _packet(self, events: np.ndarray) -> tuple[int, np.ndarray]:

@@ -11,19 +11,24 @@ from hybrid_perception.io.sources import Packetizer, SyntheticSource, looping, o
 SENSOR = SensorSize(16, 16)
 
 
-def chunked(times, sizes):
+def chunked(times, sizes, window_us=None):
+    """``times`` as events in chunks of ``sizes``, or cut at every multiple of ``window_us``
+    (as a recording of packets gives them)."""
     events = make_events(times, np.zeros(len(times)), np.zeros(len(times)), np.ones(len(times)))
+    if window_us:
+        return np.split(events, np.flatnonzero(np.diff(np.asarray(times) // window_us)) + 1)
     cuts = np.cumsum(sizes)[:-1]
     return np.split(events, cuts[cuts < len(times)])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(times=st.lists(st.integers(0, 20_000), max_size=300).map(sorted),
        sizes=st.lists(st.integers(1, 50), min_size=1, max_size=40),
-       period=st.sampled_from([1, 7, 1000, 5000]))
-def test_packets_are_complete_aligned_windows(times, sizes, period):
+       period=st.sampled_from([1, 7, 1000, 5000]),
+       chunk_window=st.sampled_from([None, 500, 1000, 5000]))
+def test_packets_are_complete_aligned_windows(times, sizes, period, chunk_window):
     packetizer = Packetizer(period)
-    packets = [p for c in chunked(times, sizes) for p in packetizer.push(c)]
+    packets = [p for c in chunked(times, sizes, chunk_window) for p in packetizer.push(c)]
     packets += packetizer.flush()
     got = np.concatenate([p for _, p in packets]) if packets else np.zeros(0)
     assert [int(t) for t in (got['timestamp'] if packets else [])] == times
