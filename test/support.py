@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
+
 from hybrid_perception.ros.entry import spin_until as _spin_until
 from hybrid_perception.ros.signals import GRACE_S
 
@@ -149,3 +151,23 @@ def imported_by_starting(graph: str) -> tuple[bool, bool]:
     assert result.returncode == 0, result.stderr
     torch, lava = result.stdout.split()[-2:]
     return torch == 'True', lava == 'True'
+
+
+def pose_points(msg) -> np.ndarray:
+    """(J, 3) positions of a PoseArray message (as rclpy deserialized what a node wrote)."""
+    return np.array([[p.position.x, p.position.y, p.position.z] for p in msg.poses]
+                    ).reshape(-1, 3)
+
+
+def pose_array(points, stamp_us: int, frame_id: str):
+    """A PoseArray built with rclpy's message classes, as any other node would write one."""
+    from geometry_msgs.msg import Pose, PoseArray
+
+    from hybrid_perception.ros.conversions import header
+    msg = PoseArray(header=header(stamp_us, frame_id))
+    for point in np.asarray(points, np.float64):
+        pose = Pose()
+        pose.position.x, pose.position.y = float(point[0]), float(point[1])
+        pose.position.z = float(point[2]) if len(point) > 2 else 0.0
+        msg.poses.append(pose)
+    return msg

@@ -64,7 +64,7 @@ def run_graph(args: argparse.Namespace) -> int:
                 ended.append(time.monotonic())
             return stop.is_set() or bool(ended) and time.monotonic() > ended[0] + 1.0
 
-        spin_until(executor, finished, args.duration)
+        spin_until(executor, finished, args.duration, batched=True)
         if ended and not stop.is_set():
             print('the replayed file ended')
     finally:

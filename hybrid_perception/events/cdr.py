@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from hybrid_perception.errors import EventFormatError
+from hybrid_perception.errors import DataFormatError, EventFormatError
 from hybrid_perception.events.array import EVENT_DTYPE
 from hybrid_perception.events.kernels import decode_packed_records
 from hybrid_perception.events.pointcloud import (
@@ -30,7 +30,8 @@ from hybrid_perception.events.pointcloud import (
     points_view,
 )
 
-__all__ = ['CloudPacket', 'read_cloud', 'read_event_packet', 'write_cloud']
+__all__ = ['CdrReader', 'CloudPacket', 'cdr_header', 'read_cloud', 'read_event_packet',
+           'write_cloud']
 
 _LITTLE, _BIG = b'\x00\x01', b'\x00\x00'   # CDR_LE, CDR_BE encapsulation kinds
 
@@ -77,28 +78,30 @@ _STRUCTS = {order: {fmt: struct.Struct(order + fmt) for fmt in ('I', 'iI', 'IB',
 _OUR_FIELDS = tuple((f.name, f.offset, f.datatype, f.count) for f in POINT_FIELDS)
 
 
-class _Reader:
-    """A cursor over one CDR buffer; any read past its end is a truncated message."""
+class CdrReader:
+    """A cursor over one CDR buffer (any message type: the ROS layer reads its PoseArrays
+    with it too); any read past its end is a truncated message."""
 
-    __slots__ = ('buffer', 'what', 'structs', 'pos')
+    __slots__ = ('buffer', 'what', 'order', 'structs', 'pos')
 
     def __init__(self, raw: bytes | memoryview, what: str) -> None:
         self.buffer = memoryview(raw).cast('B')
         self.what = what
         kind = bytes(self.buffer[:2])
         if len(self.buffer) < 4 or kind not in (_LITTLE, _BIG):
-            raise EventFormatError(f'{what}: not a CDR message (encapsulation '
+            raise DataFormatError(f'{what}: not a CDR message (encapsulation '
                                    f'{bytes(self.buffer[:4]).hex()})')
-        self.structs = _STRUCTS['<' if kind == _LITTLE else '>']
+        self.order = '<' if kind == _LITTLE else '>'    # the numpy / struct byte order
+        self.structs = _STRUCTS[self.order]
         self.pos = 4
 
     def take(self, fmt: str, align: int) -> tuple:
         layout = self.structs[fmt]
-        self.pos += -(self.pos - 4) % align
+        self.align(align)
         try:
             values = layout.unpack_from(self.buffer, self.pos)
         except struct.error as err:
-            raise EventFormatError(f'{self.what} cut short at byte {self.pos} of '
+            raise DataFormatError(f'{self.what} cut short at byte {self.pos} of '
                                    f'{len(self.buffer)}') from err
         self.pos += layout.size
         return values
@@ -106,11 +109,14 @@ class _Reader:
     def string(self) -> str:
         return bytes(self.sequence()).rstrip(b'\0').decode('utf-8', 'replace')
 
+    def align(self, n: int) -> None:
+        self.pos += -(self.pos - 4) % n
+
     def sequence(self) -> memoryview:
         """A uint8[] (or a string's bytes): a view of the buffer, not a copy."""
         (n,) = self.take('I', 4)
         if n > len(self.buffer) - self.pos:
-            raise EventFormatError(f'{self.what}: a {n}-byte array at byte {self.pos} runs past '
+            raise DataFormatError(f'{self.what}: a {n}-byte array at byte {self.pos} runs past '
                                    f'the message\'s {len(self.buffer)} bytes')
         self.pos += n
         return self.buffer[self.pos - n:self.pos]
@@ -121,8 +127,8 @@ class _Reader:
 
 
 def read_cloud(raw: bytes | memoryview) -> CloudPacket:
-    """One serialized sensor_msgs/PointCloud2; EventFormatError if it is not one."""
-    r = _Reader(raw, 'PointCloud2')
+    """One serialized sensor_msgs/PointCloud2; DataFormatError if it is not one."""
+    r = CdrReader(raw, 'PointCloud2')
     stamp_us, frame_id = r.stamp_and_frame()
     height, width = r.take('II', 4)
     end = r.pos + len(_FIELDS_BLOCK)
@@ -133,7 +139,7 @@ def read_cloud(raw: bytes | memoryview) -> CloudPacket:
                            *r.take('II', 4), r.sequence())
     (n_fields,) = r.take('I', 4)
     if n_fields > len(r.buffer):
-        raise EventFormatError(f'PointCloud2 claims {n_fields} fields in {len(r.buffer)} bytes')
+        raise DataFormatError(f'PointCloud2 claims {n_fields} fields in {len(r.buffer)} bytes')
     fields = []
     for _ in range(n_fields):
         name = r.string()
@@ -152,9 +158,9 @@ def read_cloud(raw: bytes | memoryview) -> CloudPacket:
 def read_event_packet(raw: bytes | memoryview):
     """One serialized event_camera_msgs/EventPacket as a
     :class:`~hybrid_perception.events.codecs.packets.RawPacket` (its words a view of
-    ``raw``), and its frame_id."""
+    ``raw``), and its frame_id; DataFormatError if it is not one."""
     from hybrid_perception.events.codecs.packets import RawPacket
-    r = _Reader(raw, 'EventPacket')
+    r = CdrReader(raw, 'EventPacket')
     stamp_us, frame_id = r.stamp_and_frame()
     height, width = r.take('HH', 2)
     seq, time_base = r.take('QQ', 8)
@@ -165,7 +171,7 @@ def read_event_packet(raw: bytes | memoryview):
         frame_id
 
 
-def _header(stamp_us: int, frame_id: str) -> bytes:
+def cdr_header(stamp_us: int, frame_id: str) -> bytes:
     """Encapsulation, stamp and frame_id, padded to 4 (what precedes ``height``)."""
     sec, usec = divmod(int(stamp_us), 1_000_000)
     name = frame_id.encode() + b'\0'
@@ -205,6 +211,6 @@ def write_cloud(events: np.ndarray, stamp_us: int, frame_id: str) -> bytes:
     type."""
     points = encode_points(events, stamp_us)
     step, size = POINT_DTYPE.itemsize, points.nbytes
-    return b''.join((_header(stamp_us, frame_id), struct.pack('<II', 1, points.size),
+    return b''.join((cdr_header(stamp_us, frame_id), struct.pack('<II', 1, points.size),
                      _FIELDS_BLOCK, struct.pack('<III', step, size, size), points.tobytes(),
                      b'\x01'))

@@ -16,7 +16,7 @@ from types import TracebackType
 
 import numpy as np
 
-from hybrid_perception.errors import EventFormatError
+from hybrid_perception.errors import DataFormatError, EventFormatError
 from hybrid_perception.events.array import SensorSize
 from hybrid_perception.events.cdr import read_cloud, read_event_packet
 from hybrid_perception.events.codecs import PacketStream, RawPacket, encode_packet
@@ -273,7 +273,7 @@ class EventBagReader:
         rosbags' deserialiser); naming the bag in the error."""
         try:
             return reader(raw)
-        except EventFormatError as err:
+        except DataFormatError as err:
             raise EventFormatError(f'{self.path}: undecodable message: {err}') from err
 
     def _deserialize(self, raw: bytes, msgtype: str):

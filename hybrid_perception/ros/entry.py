@@ -12,6 +12,7 @@ import rclpy
 from rclpy.executors import Executor, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
+from rclpy.task import Future
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.ros.signals import catch_stop_signals
@@ -38,7 +39,7 @@ def run_node(factory: Callable[[], Node], name: str, args: list[str] | None = No
     executor = make_executor()
     executor.add_node(node)
     try:
-        spin_until(executor, stop.is_set)
+        spin_until(executor, stop.is_set, batched=True)
     finally:
         stop_node(node)
         rclpy.try_shutdown()
@@ -98,15 +99,23 @@ def stop_node(node: Node) -> None:
 
 
 def spin_until(executor, done: Callable[[], bool], timeout_s: float | None = None, *,
-               period_s: float = 0.05) -> bool:
+               period_s: float = 0.05, batched: bool = False) -> bool:
     """Serve ``executor`` until ``done()``, ``timeout_s`` or the end of its context (a signal
     shut it down: a normal stop); returns ``done()``. Every command, tool and test that spins
-    spins here."""
+    spins here.
+
+    ``done()`` is asked after every callback, or with ``batched`` once per ``period_s`` of
+    callbacks served inside the executor without returning to this loop: what a node's own
+    process does (the loop's Python per callback was 3 % of a core at 1000 packets a second).
+    """
     context = executor.context
     end = None if timeout_s is None else time.monotonic() + timeout_s
     while context.ok() and not done() and (end is None or time.monotonic() < end):
         try:
-            executor.spin_once(timeout_sec=period_s)
+            if batched:   # a fresh future each time: a waited-on future keeps a callback
+                executor.spin_until_future_complete(Future(), timeout_sec=period_s)
+            else:
+                executor.spin_once(timeout_sec=period_s)
         except Exception:
             # SIGTERM/SIGINT shut the context down while spin_once was building its wait set
             # (rclpy raises ExternalShutdownException or its RCLError then): a normal stop.

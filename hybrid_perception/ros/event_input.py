@@ -15,7 +15,7 @@ import numpy as np
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, PointCloud2
 
-from hybrid_perception.errors import EventFormatError, HybridPerceptionError
+from hybrid_perception.errors import DataFormatError, EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import EventSanitizer, SensorSize
 from hybrid_perception.events.cdr import read_cloud, read_event_packet
 from hybrid_perception.events.codecs import PacketStream, warm_up
@@ -137,7 +137,7 @@ class EventInput:
         Whatever is wrong with one packet is one bad message, all of it said in one line."""
         try:
             packet, frame_id = read_event_packet(raw)
-        except EventFormatError as err:
+        except DataFormatError as err:
             self.health.bad(f'malformed EventPacket: {err}')
             return
         size = None if self.size_given else self._camera_size(packet.width, packet.height,
@@ -163,7 +163,7 @@ class EventInput:
         try:
             cloud = read_cloud(raw)
             events = cloud.events()
-        except EventFormatError as err:
+        except DataFormatError as err:
             self.health.bad(f'malformed events message: {err}')
             return
         self._deliver(events, cloud.stamp_us, cloud.frame_id, [])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from support import imported_by_starting, spin_until
+from support import imported_by_starting, pose_points, spin_until
 
 from hybrid_perception.datasets.people import PeopleRenderer, people
 from hybrid_perception.errors import HybridPerceptionError
@@ -61,8 +61,8 @@ class Probe:
 
     @staticmethod
     def _keep(msg, into) -> None:
-        from hybrid_perception.ros.conversions import pose_array_to_points, stamp_us
-        into[stamp_us(msg.header)] = pose_array_to_points(msg)[:, :2]
+        from hybrid_perception.ros.conversions import stamp_us
+        into[stamp_us(msg.header)] = pose_points(msg)[:, :2]
 
     def _on_status(self, msg) -> None:
         for status in msg.status:

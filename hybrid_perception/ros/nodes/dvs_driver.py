@@ -37,6 +37,7 @@ from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import event_packet_type
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RELIABILITIES, RESULTS_QOS, stream_qos
+from hybrid_perception.ros.timers import create_pacing_timer
 
 PARAMETERS = {
     'source': ('synthetic', f'event source: {", ".join(SOURCE_KINDS)}'),
@@ -137,7 +138,8 @@ class DvsDriver(Node):
         pump_period = p['packet_period_us'] * 1e-6
         if p['rate'] > 0 and not self.live:
             pump_period /= p['rate']
-        self.create_timer(pump_period if p['rate'] > 0 or self.live else 1e-4, self._pump)
+        create_pacing_timer(self, pump_period if p['rate'] > 0 or self.live else 1e-4,
+                            self._pump)
         self.create_timer(1.0 / p['view_rate_hz'], self._publish_view)
         self.create_timer(1.0, self._publish_diagnostics)
         self._next_open = 0.0

@@ -23,7 +23,7 @@ from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, E
 from hybrid_perception.hybrid.pose.bundle import SNN_KINDS, load_pose_bundle
 from hybrid_perception.hybrid.pose.stream import PoseStepper
 from hybrid_perception.hybrid.pose.tracker import Initialization
-from hybrid_perception.ros.conversions import image_to_matrix, points_to_pose_array, stamp_us
+from hybrid_perception.ros.conversions import image_to_matrix, pose_array_bytes, stamp_us
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import (
@@ -94,8 +94,8 @@ class PoseSnnNode(Node):
 
     def _publish(self, poses: list, frame_id: str) -> None:
         for end_us, pose in poses:
-            self.pose_pub.publish(points_to_pose_array(self.input.fit.to_camera(pose), end_us,
-                                                        frame_id))
+            self.pose_pub.publish(pose_array_bytes(self.input.fit.to_camera(pose), end_us,
+                                                   frame_id))
             self.stats['steps'] += 1
 
     def _publish_diagnostics(self) -> None:

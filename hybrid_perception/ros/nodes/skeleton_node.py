@@ -21,7 +21,7 @@ from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
 from hybrid_perception.datasets.people import default_cameras
-from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.errors import DataFormatError, HybridPerceptionError
 from hybrid_perception.geometry.joints import BONES, N_JOINTS
 from hybrid_perception.geometry.rig import load_rig
 from hybrid_perception.geometry.views import ViewSync, triangulate_views
@@ -29,8 +29,8 @@ from hybrid_perception.ros.conversions import (
     header,
     image_to_matrix,
     matrix_to_image,
-    points_to_pose_array,
-    pose_array_to_points,
+    pose_array_bytes,
+    read_pose_array,
     stamp_us,
 )
 from hybrid_perception.ros.diagnostics import InputHealth, diagnostics
@@ -82,7 +82,8 @@ class SkeletonNode(Node):
         self.frame_pubs = {}
         for view in views:
             self.health.subscribe(PoseArray, f'{view}/{p["pose_topic"]}',
-                                  lambda msg, v=view: self._on_pose(v, msg), RESULTS_QOS)
+                                  lambda raw, v=view: self._on_pose(v, raw), RESULTS_QOS,
+                                  raw=True)
             self.health.subscribe(Image, f'{view}/event_frame',
                                   lambda msg, v=view: self._on_frame(v, msg), RESULTS_QOS)
             self.frame_pubs[view] = self.create_publisher(Image, f'{view}/skeleton_frame',
@@ -91,19 +92,22 @@ class SkeletonNode(Node):
         self.get_logger().info(f'triangulating {", ".join(views)} into {self.frame_id} '
                                f'({"synthetic rig" if p["rig"] == "synthetic" else p["rig"]})')
 
-    def _on_pose(self, view: str, msg: PoseArray) -> None:
-        points = pose_array_to_points(msg)
+    def _on_pose(self, view: str, raw: bytes) -> None:
+        try:
+            stamp, _, points = read_pose_array(raw)
+        except DataFormatError as err:
+            self.health.bad(f'{view}/{self.p["pose_topic"]}: {err}')
+            return
         if len(points) != N_JOINTS or not np.isfinite(points).all():
             self.health.bad(f'{view}/{self.p["pose_topic"]}: expected {N_JOINTS} finite '
                             f'joints, got {len(points)}')
             return
         self.latest[view] = points
-        stamp = stamp_us(msg.header)
         poses = self.sync.add(view, stamp, points)
         if poses is None:
             return
         joints = triangulate_views(self.cameras, poses, self.cameras.get(self.frame_id))
-        self.pose_pub.publish(points_to_pose_array(joints, stamp, self.frame_id))
+        self.pose_pub.publish(pose_array_bytes(joints, stamp, self.frame_id))
         self.marker_pub.publish(skeleton_markers(joints, stamp, self.frame_id))
         self.stats['poses_3d'] += 1
 

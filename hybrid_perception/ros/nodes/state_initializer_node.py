@@ -23,7 +23,7 @@ from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose.stream import EventHistory
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
-from hybrid_perception.ros.conversions import matrix_to_image, points_to_pose_array
+from hybrid_perception.ros.conversions import matrix_to_image, pose_array_bytes
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
@@ -72,7 +72,7 @@ class StateInitializerNode(Node):
             initialization = self.initializer(self.windows.ann_input(before, boundary))
             self.state_pub.publish(matrix_to_image(initialization.pack()[None], '32FC1',
                                                    boundary, frame))
-            self.pose_pub.publish(points_to_pose_array(
+            self.pose_pub.publish(pose_array_bytes(
                 self.input.fit.to_camera(initialization.pose), boundary, frame))
             self.latency.add(time.perf_counter() - started)
             self.stats['initializations'] += 1

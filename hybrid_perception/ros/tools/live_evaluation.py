@@ -39,11 +39,12 @@ from hybrid_perception.ros.conversions import (
     header,
     image_to_matrix,
     matrix_to_image,
-    pose_array_to_points,
+    read_pose_array,
     stamp_us,
 )
 from hybrid_perception.ros.entry import make_executor, spin_until, spin_until_quiet, stop_node
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
+from hybrid_perception.ros.timers import create_pacing_timer
 
 __all__ = ['STAGE_TOPICS', 'GestureReplayer', 'ImageReplayer', 'ImageRun', 'LiveRun',
            'PacketReplayer', 'PoseReplayer', 'Published', 'gesture_labels', 'live_graph', 'play',
@@ -119,7 +120,8 @@ class PacketReplayer(Node):
                                     for topic in packets}
         # A timer, not a loop of our own: the executor serves every ready callback of the
         # graph between two ticks, so the graph runs as it would beside a driver.
-        self._timer = self.create_timer(period_s / rate if rate > 0 else 1e-3, self.publish_due)
+        self._timer = create_pacing_timer(self, period_s / rate if rate > 0 else 1e-3,
+                                          self.publish_due)
         self._timer.cancel()
 
     def start(self) -> None:
@@ -209,12 +211,12 @@ class PoseReplayer(PacketReplayer):
         self.latency_s: dict[str, list[float]] = {t: [] for t in pose_topics}
         for topic in pose_topics:
             self.create_subscription(PoseArray, topic, lambda m, t=topic: self._arrived(t, m),
-                                     RESULTS_QOS)
+                                     RESULTS_QOS, raw=True)
 
-    def _arrived(self, topic: str, msg: PoseArray) -> None:
+    def _arrived(self, topic: str, raw: bytes) -> None:
         now = time.perf_counter()
-        stamp = stamp_us(msg.header)
-        self.poses[topic][stamp] = pose_array_to_points(msg)
+        stamp, _, points = read_pose_array(raw)
+        self.poses[topic][stamp] = points
         sent = [published.completed_at(stamp) for published in self.completing[topic]]
         if all(t is not None for t in sent):
             self.latency_s[topic].append(now - max(sent))

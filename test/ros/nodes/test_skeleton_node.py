@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support import spin_until
+from support import pose_array, pose_points, spin_until
 
 from hybrid_perception.datasets.people import default_cameras
 from hybrid_perception.errors import HybridPerceptionError
@@ -39,8 +39,8 @@ class Views:
         executor.add_node(self.node)
 
     def _on_pose(self, msg) -> None:
-        from hybrid_perception.ros.conversions import pose_array_to_points, stamp_us
-        self.poses_3d[stamp_us(msg.header)] = (msg.header.frame_id, pose_array_to_points(msg))
+        from hybrid_perception.ros.conversions import stamp_us
+        self.poses_3d[stamp_us(msg.header)] = (msg.header.frame_id, pose_points(msg))
 
 
 def start(context, executor, **parameters):
@@ -56,7 +56,7 @@ def start(context, executor, **parameters):
 @pytest.mark.parametrize('frame_id', ['cam1', 'world'])
 def test_views_become_the_true_3d_skeleton_in_the_frame_asked(ros, rng, tmp_path, frame_id):
     from hybrid_perception.geometry.rig import save_rig
-    from hybrid_perception.ros.conversions import matrix_to_image, points_to_pose_array
+    from hybrid_perception.ros.conversions import matrix_to_image
     context, executor = ros
     views = Views(context, executor)
     node = start(context, executor, rig=str(save_rig(tmp_path / 'rig.yaml', CAMERAS)),
@@ -66,9 +66,9 @@ def test_views_become_the_true_3d_skeleton_in_the_frame_asked(ros, rng, tmp_path
     stamps = [10_000, 20_000, 30_000]
     for camera in reversed(CAMERAS):                # the views' order of arrival does not matter
         for stamp, joints in zip(stamps, truth, strict=True):
-            views.pose[camera.name].publish(points_to_pose_array(camera.project(joints), stamp,
+            views.pose[camera.name].publish(pose_array(camera.project(joints), stamp,
                                                                  camera.name))
-    views.pose['cam0'].publish(points_to_pose_array(np.zeros((5, 2)), 40_000, 'cam0'))
+    views.pose['cam0'].publish(pose_array(np.zeros((5, 2)), 40_000, 'cam0'))
     assert spin_until(executor, lambda: len(views.poses_3d) == 3 and len(views.markers) == 3)
     for stamp, joints in zip(stamps, truth, strict=True):
         frame, points = views.poses_3d[stamp]
