@@ -77,10 +77,11 @@ def count_head_ops(bundle: ClassifierBundle, clips: np.ndarray) -> OpCounts | No
     one stream through the torch runtime, as the live graph runs it; None without a head."""
     if bundle.spec.kind == 'ann':
         return None
-    stage, interval = SpikingStage(bundle, count_ops=True), bundle.spec.interval
+    stage, interval = SpikingStage(bundle), bundle.spec.interval
     stream = np.concatenate(list(clips)).astype(np.float32)
     for start in range(0, len(stream) - interval + 1, interval):
         stage(stream[start:start + interval])
+        stage.count()
     return stage.ops_per_window()
 
 
