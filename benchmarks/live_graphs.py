@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -204,11 +205,16 @@ def main() -> int:
         print(f'{"graph":<5} {"model":<16} {"M ev/s":>7} {"p50 ms":>8} {"p99 ms":>8} '
               f'{"growth ms":>10} {"outputs":>8} {"dropped":>8}')
         runs = [('h1', model, [f'{n}.model={model}' for n in GRAPHS['h1'][2][1:]])
-                for model in H1_MODELS] + [('h2', 'pose (100 Hz)', [])]
+                for model in H1_MODELS] + [
+            ('h2', 'pose (100 Hz)', []),
+            # our Python drivers' packets 5 ms: two cameras' 1 ms packets, six processes on
+            # two cores, pay rclpy's and DDS's per-message cost (README, Benchmarks) once too often
+            ('h2', 'pose, 5 ms pkts', ['dvs_driver.packet_period_us=5000'])]
         for graph, model, sets in runs:
             bag, rate = bags[graph]
             timed = time_graph(graph, replay_sets(bag) + sets, args.seconds, args.warm)
-            figures[f'{graph}_{model.split()[0].replace("/", "_")}_1x'] = {
+            key = re.sub(r'[^a-z0-9]+', '_', model.lower()).strip('_')
+            figures[f'{graph}_{key}_1x'] = {
                 **timed, 'm_events_per_s': rate / 1e6}
             print(f'{graph:<5} {model:<16} {rate / 1e6:7.2f} {timed["p50_ms"]:8.2f} '
                   f'{timed["p99_ms"]:8.2f} {timed["growth_ms"]:10.1f} {timed["outputs"]:>8} '
