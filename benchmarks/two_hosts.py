@@ -36,7 +36,6 @@ from live_graphs import make_bag, replay_sets, ros_env, time_graph
 _PROBE = r'''
 import sys, time, json
 import numpy as np
-from live_graphs import make_bag, replay_sets, ros_env, time_graph
 import rclpy
 from sensor_msgs.msg import Image
 from hybrid_perception.ros.qos import RESULTS_QOS
