@@ -18,16 +18,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from hybrid_perception.errors import DataFormatError, EventFormatError
-from hybrid_perception.events.array import EVENT_DTYPE
-from hybrid_perception.events.kernels import decode_packed_records
+from hybrid_perception.errors import DataFormatError
 from hybrid_perception.events.pointcloud import (
     POINT_DTYPE,
     POINT_FIELDS,
     PointField,
-    decode_points,
+    cloud_events,
     encode_points,
-    points_view,
 )
 
 __all__ = ['CdrReader', 'CloudPacket', 'cdr_header', 'read_cloud', 'read_event_packet',
@@ -50,32 +47,15 @@ class CloudPacket(NamedTuple):
     data: memoryview
 
     def events(self) -> np.ndarray:
-        """The packet's events (see :func:`~hybrid_perception.events.pointcloud.decode_points`).
-
-        The data must be exactly ``height`` rows of ``width`` points: a size that disagrees
-        with the header is a malformed message, not a hint to decode part of it."""
-        n_points = self.width * self.height
-        if (len(self.data) != self.point_step * n_points
-                or self.row_step != self.point_step * self.width):
-            raise EventFormatError(
-                f'PointCloud2 data holds {len(self.data)} bytes, but its header says '
-                f'{self.height} x {self.width} points of {self.point_step} bytes (row_step '
-                f'{self.row_step})')
-        if self.fields is POINT_FIELDS and self.point_step == POINT_DTYPE.itemsize \
-                and not self.is_bigendian:     # our driver's layout: one compiled pass
-            out = np.empty(n_points * EVENT_DTYPE.itemsize, np.uint8)
-            decode_packed_records(np.frombuffer(self.data, np.uint8), self.stamp_us, out)
-            return out.view(EVENT_DTYPE)
-        view = points_view(self.data, self.fields, self.point_step, n_points,
-                           bigendian=self.is_bigendian)
-        return decode_points(view, self.stamp_us)
+        """The packet's events (:func:`~hybrid_perception.events.pointcloud.cloud_events`)."""
+        return cloud_events(self.data, self.fields, self.point_step, self.height, self.width,
+                            self.row_step, self.stamp_us, bigendian=self.is_bigendian)
 
 
 #: per byte order: the fixed-size runs of each layout
 _STRUCTS = {order: {fmt: struct.Struct(order + fmt) for fmt in ('I', 'iI', 'IB', 'II', 'HH',
                                                                 'QQ', '?')}
             for order in '<>'}
-_OUR_FIELDS = tuple((f.name, f.offset, f.datatype, f.count) for f in POINT_FIELDS)
 
 
 class CdrReader:
@@ -144,14 +124,13 @@ def read_cloud(raw: bytes | memoryview) -> CloudPacket:
     for _ in range(n_fields):
         name = r.string()
         offset, datatype = r.take('IB', 4)
-        fields.append((name, offset, datatype, r.take('I', 4)[0]))
+        fields.append(PointField(name, offset, datatype, r.take('I', 4)[0]))
     fields = tuple(fields)
     (bigendian,) = r.take('?', 1)
     point_step, row_step = r.take('II', 4)
     data = r.sequence()
     return CloudPacket(stamp_us, frame_id, height, width,
-                       POINT_FIELDS if fields == _OUR_FIELDS else
-                       tuple(PointField(*f) for f in fields),
+                       POINT_FIELDS if fields == POINT_FIELDS else fields,
                        bigendian, point_step, row_step, data)
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ['encode_packed', 'decode_packed', 'decode_packed_records', 'check_records',
-           'bin_events', 'columns']
+__all__ = ['encode_packed', 'decode_packed', 'check_records', 'bin_events', 'columns']
 
 
 _EARLIEST = np.iinfo(np.int64).min
@@ -56,22 +55,10 @@ def encode_packed(t, x, y, p, stamp_us, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def decode_packed(data, stamp_us, t, x, y, p):  # pragma: no cover - compiled
-    """Inverse of :func:`encode_packed` into column views of an event array."""
-    for i in range(t.shape[0]):
-        o = 9 * i
-        x[i] = data[o] | (data[o + 1] << 8)
-        y[i] = data[o + 2] | (data[o + 3] << 8)
-        t[i] = stamp_us + (np.int64(data[o + 4]) | (np.int64(data[o + 5]) << 8)
-                           | (np.int64(data[o + 6]) << 16) | (np.int64(data[o + 7]) << 24))
-        p[i] = 1 if data[o + 8] else 0
-
-
-@numba.njit(cache=True, nogil=True)
-def decode_packed_records(data, stamp_us, out):  # pragma: no cover - compiled
-    """:func:`decode_packed` into the raw bytes of an EVENT_DTYPE array (16-byte records:
-    timestamp i8, x i2, y i2, polarity i1, padding), which a caller allocates as plain bytes
-    and views as events after: no structured-array views to build per packet."""
+def decode_packed(data, stamp_us, out):  # pragma: no cover - compiled
+    """Inverse of :func:`encode_packed`, into the raw bytes of an EVENT_DTYPE array (16-byte
+    records: timestamp i8, x i2, y i2, polarity i1, padding), which a caller allocates as
+    plain bytes and views as events after: no structured-array views to build per packet."""
     for i in range(data.shape[0] // 9):
         o, r = 9 * i, 16 * i
         t = stamp_us + (np.int64(data[o + 4]) | (np.int64(data[o + 5]) << 8)

@@ -21,7 +21,7 @@ from hybrid_perception.events.kernels import columns, decode_packed, encode_pack
 
 __all__ = [
     'POINT_DTYPE', 'POINT_FIELDS', 'PointField', 'encode_points', 'decode_points', 'points_view',
-    'stamp_from_us', 'us_from_stamp', 'packet_layout', 'pointcloud_to_events',
+    'stamp_from_us', 'us_from_stamp', 'packet_layout', 'cloud_events', 'pointcloud_to_events',
 ]
 
 # sensor_msgs/PointField datatype codes and their numpy equivalents.
@@ -91,6 +91,10 @@ def points_view(data, fields, point_step: int, n_points: int, *, bigendian: bool
 
 def decode_points(view: np.ndarray, stamp_us: int) -> np.ndarray:
     """Events from a points view (see :func:`points_view`); ``t`` is relative to the stamp."""
+    if view.dtype == POINT_DTYPE:  # our own layout: one compiled pass
+        out = np.empty(view.shape[0] * EVENT_DTYPE.itemsize, np.uint8)
+        decode_packed(view.view(np.uint8), stamp_us, out)
+        return out.view(EVENT_DTYPE)
     missing = {'x', 'y', 't', 'polarity'} - set(view.dtype.names or ())
     if missing:
         raise EventFormatError(f'PointCloud2 lacks event field(s) {sorted(missing)}')
@@ -105,9 +109,6 @@ def decode_points(view: np.ndarray, stamp_us: int) -> np.ndarray:
         if start < end:
             raise EventFormatError(f'PointCloud2 fields {name!r} and {other!r} overlap')
     events = np.empty(view.shape[0], dtype=EVENT_DTYPE)
-    if view.dtype == POINT_DTYPE and view.size:  # our own layout: one compiled pass
-        decode_packed(view.view(np.uint8), stamp_us, *columns(events))
-        return events
     events['timestamp'] = view['t']
     events['timestamp'] += stamp_us
     events['x'] = view['x']
@@ -133,16 +134,30 @@ def packet_layout(n_points: int) -> dict:
                 row_step=POINT_DTYPE.itemsize * n_points, is_dense=True)
 
 
-def pointcloud_to_events(msg) -> np.ndarray:
-    """Events of a PointCloud2, from rclpy or from rosbags: both have the same fields.
+def cloud_events(data, fields, point_step: int, height: int, width: int, row_step: int,
+                 stamp_us: int, *, bigendian: bool = False) -> np.ndarray:
+    """Events of a PointCloud2 given by its parts (a message's, or
+    :class:`~hybrid_perception.events.cdr.CloudPacket`'s read from its bytes).
 
     The data must be exactly ``height`` rows of ``width`` points: a size that disagrees with
-    the header is a malformed message, not a hint to decode part of it."""
-    n_points, size = msg.width * msg.height, len(memoryview(msg.data).cast('B'))
-    if size != msg.point_step * n_points or msg.row_step != msg.point_step * msg.width:
+    the header is a malformed message, not a hint to decode part of it. ``fields`` being
+    :data:`POINT_FIELDS` itself (our driver's, as the byte reader recognises them) skips
+    building a layout from the field list."""
+    n_points, size = width * height, len(memoryview(data).cast('B'))
+    if size != point_step * n_points or row_step != point_step * width:
         raise EventFormatError(
-            f'PointCloud2 data holds {size} bytes, but its header says {msg.height} x '
-            f'{msg.width} points of {msg.point_step} bytes (row_step {msg.row_step})')
-    view = points_view(msg.data, msg.fields, msg.point_step, n_points,
-                       bigendian=bool(msg.is_bigendian))
-    return decode_points(view, us_from_stamp(msg.header.stamp.sec, msg.header.stamp.nanosec))
+            f'PointCloud2 data holds {size} bytes, but its header says {height} x '
+            f'{width} points of {point_step} bytes (row_step {row_step})')
+    if fields is POINT_FIELDS and point_step == POINT_DTYPE.itemsize and not bigendian:
+        view = np.frombuffer(data, POINT_DTYPE, n_points)
+    else:
+        view = points_view(data, fields, point_step, n_points, bigendian=bigendian)
+    return decode_points(view, stamp_us)
+
+
+def pointcloud_to_events(msg) -> np.ndarray:
+    """Events of a PointCloud2, from rclpy or from rosbags: both have the same fields."""
+    return cloud_events(msg.data, msg.fields, msg.point_step, msg.height, msg.width,
+                        msg.row_step, us_from_stamp(msg.header.stamp.sec,
+                                                    msg.header.stamp.nanosec),
+                        bigendian=bool(msg.is_bigendian))
