@@ -155,14 +155,17 @@ def encoding_figures(events: np.ndarray, sensor: SensorSize, encoding: str, per_
                 small.data, sensor.width, sensor.height, small.time_base), repeat=1)}
 
 
-def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2') -> dict:
+def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2',
+                      encoding: str = 'evt3', per_packet: int | None = None) -> dict:
     """Replay ``bag`` as fast as possible from a dvs_driver process publishing
-    ``events_type``; count what arrives, decoded."""
+    ``events_type`` (EventPacket in ``encoding``); count what arrives, decoded. Given
+    ``per_packet`` (the bag's events a packet), the reader decodes nothing and counts that
+    many a message: the driver's own ceiling, the reader's cost taken out."""
     import rclpy
     from sensor_msgs.msg import PointCloud2
 
-    from hybrid_perception.events.codecs import PacketStream, RawPacket, warm_up
-    from hybrid_perception.events.pointcloud import pointcloud_to_events
+    from hybrid_perception.events.cdr import read_cloud, read_event_packet
+    from hybrid_perception.events.codecs import PacketStream, warm_up
     from hybrid_perception.ros.entry import make_executor, spin_until
     from hybrid_perception.ros.event_input import event_packet_type
     from hybrid_perception.ros.qos import stream_qos
@@ -174,16 +177,20 @@ def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2
     stream = PacketStream()
     warm_up()   # as the nodes do: no compiling inside the timed stream
 
-    def on_packet(msg) -> None:
+    def on_packet(raw: bytes) -> None:
+        """As a node reads its events: from the message's bytes (a raw subscription)."""
         if received['first'] is None:
             received['first'] = time.perf_counter()
-        if events_type == 'point_cloud2':
-            received['events'] += pointcloud_to_events(msg).size
+        if per_packet:
+            received['events'] += per_packet
+        elif events_type == 'point_cloud2':
+            received['events'] += read_cloud(raw).events().size
         else:
-            received['events'] += stream.push(RawPacket.of_message(msg))[0].size
+            received['events'] += stream.push(read_event_packet(raw)[0])[0].size
         received['messages'] += 1
     kind = PointCloud2 if events_type == 'point_cloud2' else event_packet_type()
-    node.create_subscription(kind, 'events', on_packet, stream_qos('reliable', live=False))
+    node.create_subscription(kind, 'events', on_packet, stream_qos('reliable', live=False),
+                             raw=True)
     executor = make_executor(context)
     executor.add_node(node)
     executable = shutil.which('dvs_driver')
@@ -192,7 +199,8 @@ def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2
     driver = subprocess.Popen(
         [executable, '--ros-args', '-p', 'source:=rosbag', '-p',
          f'path:={bag}', '-p', 'rate:=0.0', '-p', 'wait_for_subscribers:=1',
-         '-p', f'events_type:={events_type}', '--log-level', 'warn'],
+         '-p', f'events_type:={events_type}', '-p', f'encoding:={encoding}',
+         '--log-level', 'warn'],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     spin_until(executor, lambda: received['events'] >= n_events, 300.0, period_s=0.1)
     seconds = time.perf_counter() - received['first']
@@ -261,11 +269,13 @@ def main() -> int:
               f'of a memcpy of its bytes, {result["ours"] / result["reference"]:6.0f}x the '
               f'plain-Python reference ({result["reference"] / 1e6:.3f} Mev/s)')
 
-    runs = [(n, 'point_cloud2') for n in ((1_000, 20_000) if args.quick
-                                           else (1_000, 5_000, 20_000))]
-    runs.append((20_000, 'event_packet'))
+    # (events a packet, message type, EventPacket encoding, the reader decodes)
+    runs = [(n, 'point_cloud2', '', True) for n in ((1_000, 20_000) if args.quick
+                                                     else (1_000, 5_000, 20_000))]
+    runs += [(20_000, 'event_packet', 'evt3', True), (20_000, 'event_packet', 'evt2', True),
+             (20_000, 'event_packet', 'evt3', False)]
     with tempfile.TemporaryDirectory() as tmp:
-        for per_packet, events_type in runs:
+        for per_packet, events_type, encoding, decoded in runs:
             # Small packets are slow per event: fewer events, still thousands of messages.
             total = args.events // 5 if per_packet < 20_000 else args.events
             if args.quick:
@@ -273,16 +283,20 @@ def main() -> int:
             bag = Path(tmp) / f'replay_{per_packet}'
             if not bag.exists():
                 write_replay_bag(bag, total, per_packet, rng)
-            result = driver_throughput(bag, total // per_packet * per_packet, events_type)
+            result = driver_throughput(bag, total // per_packet * per_packet, events_type,
+                                       encoding or 'evt3', None if decoded else per_packet)
             us_per_msg = 1e6 / (result['events_per_s'] / per_packet)
             key = f'driver_{per_packet}_per_packet' + (
-                '' if events_type == 'point_cloud2' else '_event_packet')
+                '' if events_type == 'point_cloud2' else f'_{encoding}') + (
+                '' if decoded else '_not_decoded')
             figures[f'{key}_events_per_s'] = result['events_per_s']
             figures[f'{key}_drops'] = result['drops']
             figures[f'{key}_us_per_message'] = us_per_msg
+            what = f'{events_type} {encoding}'.strip()
             print(f'dvs_driver -> other process, {per_packet:6d} events/packet, '
-                  f'{events_type:12s}: {result["events_per_s"] / 1e6:6.1f} Mev/s, '
-                  f'{us_per_msg:7.1f} µs/message, {result["drops"]} dropped of {total}')
+                  f'{what:17s}: {result["events_per_s"] / 1e6:6.1f} Mev/s, '
+                  f'{us_per_msg:7.1f} µs/message, {result["drops"]} dropped of {total}'
+                  + ('' if decoded else ' (the reader decodes nothing: the driver alone)'))
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                       for k, v in figures.items()}))
     return 0

@@ -28,7 +28,7 @@ from hybrid_perception.events.pointcloud import (
 )
 
 __all__ = ['CdrReader', 'CloudPacket', 'cdr_header', 'read_cloud', 'read_event_packet',
-           'write_cloud']
+           'write_cloud', 'write_event_packet']
 
 _LITTLE, _BIG = b'\x00\x01', b'\x00\x00'   # CDR_LE, CDR_BE encapsulation kinds
 
@@ -150,12 +150,28 @@ def read_event_packet(raw: bytes | memoryview):
         frame_id
 
 
-def cdr_header(stamp_us: int, frame_id: str) -> bytes:
-    """Encapsulation, stamp and frame_id, padded to 4 (what precedes ``height``)."""
+def write_event_packet(packet, frame_id: str) -> bytes:
+    """One :class:`~hybrid_perception.events.codecs.packets.RawPacket` as a serialized
+    event_camera_msgs/EventPacket, read back by :func:`read_event_packet` and every reader of
+    the type (the words are copied once, into the message)."""
+    out = bytearray(cdr_header(packet.stamp_us, frame_id, align=2))
+    encoding = packet.encoding.encode() + b'\0'
+    for part, align in ((struct.pack('<HH', packet.height, packet.width), 2),
+                        (struct.pack('<QQ', packet.seq, packet.time_base), 8),
+                        (struct.pack('<I', len(encoding)) + encoding, 4),
+                        (struct.pack('<?', packet.is_bigendian), 1),
+                        (struct.pack('<I', len(packet.data)), 4)):
+        out += bytes(-(len(out) - 4) % align) + part
+    return b''.join((out, packet.data))
+
+
+def cdr_header(stamp_us: int, frame_id: str, align: int = 4) -> bytes:
+    """Encapsulation, stamp and frame_id, padded to ``align`` (that of the field after the
+    header)."""
     sec, usec = divmod(int(stamp_us), 1_000_000)
     name = frame_id.encode() + b'\0'
     out = _LITTLE + b'\0\0' + struct.pack('<iII', sec, usec * 1000, len(name)) + name
-    return out + bytes(-(len(out) - 4) % 4)
+    return out + bytes(-(len(out) - 4) % align)
 
 
 def _fields_block() -> tuple[bytes, bytes]:

@@ -14,7 +14,6 @@ from visualization_msgs.msg import Marker, MarkerArray
 from hybrid_perception.errors import DataFormatError
 from hybrid_perception.events.array import SensorSize
 from hybrid_perception.events.cdr import CdrReader, cdr_header
-from hybrid_perception.events.codecs import encode_packet
 from hybrid_perception.events.pointcloud import (
     POINT_FIELDS,
     encode_points,
@@ -25,7 +24,7 @@ from hybrid_perception.events.pointcloud import (
 from hybrid_perception.geometry.calibration import CameraCalibration
 
 __all__ = ['CAMERA_ENCODINGS', 'compiled_types', 'header', 'events_to_pointcloud2',
-           'events_to_event_packet', 'camera_info', 'camera_image', 'label_marker',
+           'camera_info', 'camera_image', 'label_marker',
            'matrix_to_image', 'image_to_matrix', 'pose_array_bytes', 'read_pose_array',
            'stamp_us']
 
@@ -69,20 +68,6 @@ def events_to_pointcloud2(events: np.ndarray, stamp: int, frame_id: str) -> Poin
                       **packet_layout(points.size))
     # Assigning bytes skips the per-element checks of the array setter (common_interfaces#177).
     msg.data = points.tobytes()
-    return msg
-
-
-def events_to_event_packet(events: np.ndarray, stamp: int, frame_id: str, sensor: SensorSize,
-                           encoding: str, seq: int, message_type: type):
-    """One event_camera_msgs/EventPacket (``message_type``: the compiled class). Its stamp is
-    the first event's time (``stamp`` for an empty packet), as metavision_driver stamps: a
-    decoder maps sensor time onto the stamps through it."""
-    packet = encode_packet(events, encoding, sensor.width, sensor.height, seq,
-                           None if events.size else stamp)
-    msg = message_type(header=header(packet.stamp_us, frame_id), height=sensor.height,
-                       width=sensor.width, seq=seq, time_base=packet.time_base,
-                       encoding=encoding, is_bigendian=False)
-    msg.events = packet.data
     return msg
 
 

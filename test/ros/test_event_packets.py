@@ -26,7 +26,7 @@ class PacketProbe:
         from sensor_msgs.msg import Image
 
         from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
-        self.type, self.encoding, self.seq = EventPacket, encoding, 0
+        self.encoding, self.seq = encoding, 0
         self.node = rclpy.create_node('camera_driver', context=context)
         self.events = self.node.create_publisher(EventPacket, 'events',
                                                  stream_qos('reliable', live=False))
@@ -45,13 +45,14 @@ class PacketProbe:
             self.status[status.name.split(':')[0]] = {kv.key: kv.value for kv in status.values}
 
     def publish(self, events, executor, skip_seq=()) -> None:
-        from hybrid_perception.ros.conversions import events_to_event_packet
+        from hybrid_perception.events.cdr import write_event_packet
+        from hybrid_perception.events.codecs import encode_packet
         assert spin_until(executor, lambda: self.events.get_subscription_count() >= 1, 10.0)
         for stamp, packet in packetize([events], 1000):
             self.seq += 1 + (self.seq in skip_seq)
-            self.events.publish(events_to_event_packet(
-                packet, stamp, 'camera', SENSOR, self.encoding, self.seq,
-                self.type))
+            self.events.publish(write_event_packet(encode_packet(
+                packet, self.encoding, SENSOR.width, SENSOR.height, self.seq,
+                None if packet.size else stamp), 'camera'))
             executor.spin_once(timeout_sec=0)
 
 
@@ -84,11 +85,12 @@ def test_h1_decides_from_each_encoding_as_from_pointcloud2(ros, gesture_events, 
 
 def test_lost_and_damaged_packets_show_in_diagnostics_and_the_graph_goes_on(ros,
                                                                             gesture_events):
+    from event_camera_msgs.msg import EventPacket
     context, executor = ros
     probe = PacketProbe(context, executor)
     snn, _, _ = start_h1(context, executor)
     assert spin_until(executor, lambda: probe.events.get_subscription_count() >= 1, 10.0)
-    damaged = probe.type(encoding='evt9', width=128, height=128, seq=0)
+    damaged = EventPacket(encoding='evt9', width=128, height=128, seq=0)
     probe.events.publish(damaged)                               # unknown encoding
     damaged.encoding, damaged.events = 'evt3', np.array([0x8000, 0x6000, 0x2005, 0x9000],
                                                         '<u2').tobytes() + b'\x01'

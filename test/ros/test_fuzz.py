@@ -180,29 +180,32 @@ def point_clouds(draw):
 
 @st.composite
 def event_packets(draw):
-    from event_camera_msgs.msg import EventPacket
+    """A good packet of events as the driver writes it, its fields then mutated (bytes: what
+    the driver publishes)."""
+    from dataclasses import replace
 
-    from hybrid_perception.events.array import SensorSize
-    from hybrid_perception.ros.conversions import events_to_event_packet
+    from hybrid_perception.events.cdr import write_event_packet
+    from hybrid_perception.events.codecs import encode_packet
     batch = draw(events())
     encoding = draw(st.sampled_from(PACKET_ENCODINGS[:5]))
     batch = batch[(batch['x'] < 128) & (batch['y'] < 128)]
     batch = batch[np.argsort(batch['timestamp'], kind='stable')]
-    msg = events_to_event_packet(batch, 0, 'cam', SensorSize(128, 128), encoding,
-                                 draw(st.integers(0, 2**32 - 1)), EventPacket)
+    packet = encode_packet(batch, encoding, 128, 128, draw(st.integers(0, 2**32 - 1)),
+                           None if batch.size else 0)
     for _ in range(draw(st.integers(0, 3))):
         how = draw(st.sampled_from(['encoding', 'size', 'time_base', 'data', 'seq']))
         if how == 'encoding':
-            msg.encoding = draw(st.sampled_from(PACKET_ENCODINGS))
+            packet = replace(packet, encoding=draw(st.sampled_from(PACKET_ENCODINGS)))
         elif how == 'size':
-            msg.width, msg.height = draw(st.integers(0, 5000)), draw(st.integers(0, 5000))
+            packet = replace(packet, width=draw(st.integers(0, 5000)),
+                             height=draw(st.integers(0, 5000)))
         elif how == 'time_base':
-            msg.time_base = draw(st.integers(0, 2**64 - 1))
+            packet = replace(packet, time_base=draw(st.integers(0, 2**64 - 1)))
         elif how == 'seq':
-            msg.seq = draw(st.integers(0, 2**32 - 1))
+            packet = replace(packet, seq=draw(st.integers(0, 2**32 - 1)))
         else:
-            msg.events = draw(mutated_bytes(bytes(msg.events)))
-    return msg
+            packet = replace(packet, data=draw(mutated_bytes(bytes(packet.data))))
+    return write_event_packet(packet, 'cam')
 
 
 @st.composite

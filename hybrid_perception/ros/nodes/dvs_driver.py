@@ -20,18 +20,14 @@ from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSize, concatenate
-from hybrid_perception.events.cdr import write_cloud
-from hybrid_perception.events.codecs import ENCODINGS, warm_up
+from hybrid_perception.events.cdr import write_cloud, write_event_packet
+from hybrid_perception.events.codecs import ENCODINGS, encode_packet, warm_up
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.geometry.calibration import CameraCalibration, read_calibration
 from hybrid_perception.io.player import PacketPlayer
 from hybrid_perception.io.recordings import FORMATS
 from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
-from hybrid_perception.ros.conversions import (
-    camera_info,
-    events_to_event_packet,
-    matrix_to_image,
-)
+from hybrid_perception.ros.conversions import camera_info, matrix_to_image
 from hybrid_perception.ros.diagnostics import diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import event_packet_type
@@ -127,10 +123,9 @@ class DvsDriver(Node):
         if p['events_type'] != 'event_packet':
             self.cloud_pub = self.create_publisher(PointCloud2, 'events', qos)
         if p['events_type'] != 'point_cloud2':
-            self.packet_type = event_packet_type()
             warm_up()
             self.packet_pub = self.create_publisher(
-                self.packet_type, 'events' if self.cloud_pub is None else 'event_packets', qos)
+                event_packet_type(), 'events' if self.cloud_pub is None else 'event_packets', qos)
         self.events_pub = self.cloud_pub or self.packet_pub
         self.info_pub = self.create_publisher(CameraInfo, 'camera_info', RESULTS_QOS)
         self.frame_pub = self.create_publisher(Image, 'event_frame', RESULTS_QOS)
@@ -222,9 +217,11 @@ class DvsDriver(Node):
         if self.cloud_pub is not None:
             messages.append((self.cloud_pub, write_cloud(events, stamp, self.p['frame_id'])))
         if self.packet_pub is not None:
-            messages.append((self.packet_pub, events_to_event_packet(
-                events, stamp, self.p['frame_id'], self.sensor, self.p['encoding'],
-                self.stats['packets'], self.packet_type)))
+            # As metavision_driver stamps: the first event's time (``stamp`` when empty).
+            packet = encode_packet(events, self.p['encoding'], self.sensor.width,
+                                   self.sensor.height, self.stats['packets'],
+                                   None if events.size else stamp)
+            messages.append((self.packet_pub, write_event_packet(packet, self.p['frame_id'])))
         return messages
 
     def _publish_held(self) -> bool:
