@@ -1,6 +1,6 @@
 """``hybrid-perception dataset gesture|pose|digits``: an evaluation bag with ground truth (the
-test subjects of the synthetic datasets; the test split of the real handwritten digits), for
-``evaluate`` and for any ROS 2 tool."""
+test subjects of the synthetic datasets, or DVS128 Gesture's test recordings; the test split
+of the real handwritten digits), for ``evaluate`` and for any ROS 2 tool."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument('--take-seconds', type=float, default=2.0,
                         help='pose: length of each take (default 2.0)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--from', dest='source', default='synthetic', metavar='DATA',
+                        help='gesture: synthetic (default) or dvs-gesture:PATH (the extracted '
+                             'DvsGesture folder: its trials_to_test.txt recordings, whole, '
+                             'each labelled gesture on /ground_truth)')
     parser.add_argument('--data', default='digits',
                         help='digits: digits (scikit-learn\'s) or mnist:FOLDER (default digits)')
     parser.add_argument('--size', type=int, default=28,
@@ -28,10 +32,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def write_dataset(args: argparse.Namespace) -> int:
+    if args.source != 'synthetic' and args.task != 'gesture':
+        raise ValueError(f'--from {args.source}: only dataset gesture reads recorded data '
+                         '(dvs-gesture:PATH)')
     if args.task == 'pose':
         return _pose_dataset(args)
     if args.task == 'digits':
         return _digits_dataset(args)
+    if args.source != 'synthetic':
+        return _recorded_gestures(args)
     from hybrid_perception.datasets.gesture_bag import write_gesture_bag
 
     samples = 66 if args.samples is None else args.samples
@@ -39,6 +48,20 @@ def write_dataset(args: argparse.Namespace) -> int:
     seconds = (spans[-1].end_us - spans[0].start_us) * 1e-6 if spans else 0
     print(f'wrote {len(spans)} gestures ({seconds:.1f} s of events, ground truth on '
           f'/ground_truth) to {args.out}')
+    return 0
+
+
+def _recorded_gestures(args: argparse.Namespace) -> int:
+    from hybrid_perception.cli.train_gesture import dvs_gesture_folder
+    from hybrid_perception.datasets.dvs_gesture import recordings
+    from hybrid_perception.datasets.gesture_bag import write_recordings_bag
+
+    found = recordings(dvs_gesture_folder(args.source, '--from'), 'test')
+    spans = write_recordings_bag(args.out, found, samples=args.samples, progress=True)
+    subjects = sorted({span.subject for span in spans})
+    print(f'wrote {len(spans)} labelled gestures of {len(subjects)} test recordings '
+          f'({", ".join(subjects)}), every event as recorded, ground truth on /ground_truth, '
+          f'to {args.out}')
     return 0
 
 

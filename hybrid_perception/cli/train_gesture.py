@@ -11,7 +11,8 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-__all__ = ['add_gesture_training_arguments', 'models_to_train', 'train_gesture']
+__all__ = ['add_gesture_training_arguments', 'dvs_gesture_folder', 'models_to_train',
+           'train_gesture']
 
 SWEEP_SPIKING = (1, 2, 3, 4)   # Seekings et al.: S1A5 .. S4A2
 SWEEP_INTERVALS = (2, 4, 8)
@@ -68,7 +69,7 @@ def train_gesture(args: argparse.Namespace) -> int:
     specs = models_to_train(args)
     out = args.out or Path('out/gesture')
     source = args.data or 'synthetic'
-    data = gesture_data(settings, _cache_path(), dvs_gesture=_dvs_gesture(source),
+    data = gesture_data(settings, _cache_path(), dvs_gesture=dvs_gesture_folder(source),
                         progress=True)
     print(f'{source}: ' + ', '.join(f'{split} {len(labels)} clips'
                                       for split, (_, labels) in data.items()))
@@ -130,11 +131,11 @@ def _cache_path() -> Path:
     return root / 'gesture-clips.npz'
 
 
-def _dvs_gesture(data: str) -> Path | None:
-    """The DvsGesture folder of ``--data dvs-gesture:PATH``; None for ``synthetic``."""
+def dvs_gesture_folder(data: str, option: str = '--data') -> Path | None:
+    """The DvsGesture folder of ``dvs-gesture:PATH``; None for ``synthetic``."""
     if data == 'synthetic':
         return None
     kind, _, path = data.partition(':')
     if kind != 'dvs-gesture' or not path:
-        raise ValueError(f'--data must be synthetic or dvs-gesture:PATH, got {data!r}')
+        raise ValueError(f'{option} must be synthetic or dvs-gesture:PATH, got {data!r}')
     return Path(path)

@@ -59,17 +59,29 @@ class DvsGestureRecording:
     """One ``userNN_<lighting>.aedat`` with its labels."""
 
     aedat: Path
-    labels: Path
+    label_file: Path
 
     @property
     def subject(self) -> int:
         return int(self.aedat.name.split('_')[0].removeprefix('user'))
 
+    @property
+    def name(self) -> str:
+        """``userNN_<lighting>``: who, under which light."""
+        return self.aedat.stem
+
+    def events(self) -> np.ndarray:
+        """The whole recording, on its own clock (µs)."""
+        return read_aedat3(self.aedat)
+
+    def labels(self) -> list[GestureSegment]:
+        return read_labels(self.label_file)
+
     def segments(self) -> Iterator[tuple[GestureSegment, np.ndarray]]:
         """Each labelled segment with its events, timestamps relative to the segment start."""
-        events = read_aedat3(self.aedat)
+        events = self.events()
         t = events['timestamp']
-        for segment in read_labels(self.labels):
+        for segment in self.labels():
             inside = select(events, np.flatnonzero((t >= segment.start_us)
                                                    & (t < segment.end_us)))
             inside['timestamp'] -= segment.start_us

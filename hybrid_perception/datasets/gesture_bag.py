@@ -3,7 +3,9 @@
 A bag holds takes back to back on one sensor clock, as a live camera would see a sequence of
 people gesturing; each take is one ``hybrid_perception_msgs/msg/GestureLabel`` on ``/ground_truth``
 with its time span. Takes are the synthetic test split's (the same renders as the test clips
-training scores), so the live evaluation and the offline test score the same data.
+training scores), so the live evaluation and the offline test score the same data; or the
+real DVS128 Gesture test recordings, whole (the moments between gestures too, unlabelled, as
+a camera sees them).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from hybrid_perception.datasets.dvs_gesture import DVS_GESTURE_SENSOR, DvsGestureRecording
 from hybrid_perception.datasets.gestures import GESTURE_CLASSES, GestureClips, subjects
 from hybrid_perception.datasets.splits import round_robin
 from hybrid_perception.errors import EventFormatError
@@ -21,9 +24,13 @@ from hybrid_perception.events.pointcloud import stamp_from_us, us_from_stamp
 from hybrid_perception.io.rosbag import EventBagWriter, typestore
 from hybrid_perception.io.sources import packetize
 
-__all__ = ['GESTURE_LABEL', 'LabelSpan', 'read_gesture_labels', 'write_gesture_bag']
+__all__ = ['GESTURE_LABEL', 'RECORDING_GAP_US', 'LabelSpan', 'read_gesture_labels',
+           'write_gesture_bag', 'write_recordings_bag']
 
 GESTURE_LABEL = 'hybrid_perception_msgs/msg/GestureLabel'
+#: silence between two recordings in one bag: longer than any node's gap reset, so each
+#: recording starts on fresh network state as it would on a camera switched on for it
+RECORDING_GAP_US = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,6 @@ def write_gesture_bag(path: str | Path, *, samples: int = 66, seed: int = 0,
     duration = clips.total_bins * clips.bin_us
     spans = []
     with EventBagWriter(path, clips.renderer.sensor, storage=storage) as writer:
-        label_type = writer.types[GESTURE_LABEL]
-        time_type = writer.types['builtin_interfaces/msg/Time']
         jobs = tqdm(list(round_robin(subjects('test', seed), len(GESTURE_CLASSES), samples)),
                     desc='rendering takes', unit='take', disable=not progress)
         for i, (subject, gesture, k) in enumerate(jobs):
@@ -54,14 +59,54 @@ def write_gesture_bag(path: str | Path, *, samples: int = 66, seed: int = 0,
             events['timestamp'] += start
             span = LabelSpan(start, start + duration, gesture, GESTURE_CLASSES[gesture],
                              f'test-{subject.seed}')
-            sec, nanosec = stamp_from_us(span.end_us)
-            writer.write_message('/ground_truth', GESTURE_LABEL, label_type(
-                header=writer.header(start), end=time_type(sec=sec, nanosec=nanosec),
-                label=gesture, name=span.name, subject=span.subject), start)
+            _write_label(writer, span)
             for stamp, packet in packetize([events], packet_period_us):
                 writer.write(packet, stamp)
             spans.append(span)
     return spans
+
+
+def write_recordings_bag(path: str | Path, recordings: list[DvsGestureRecording], *,
+                         samples: int | None = None, packet_period_us: int = 1000,
+                         storage: str = 'mcap', progress: bool = False) -> list[LabelSpan]:
+    """DVS128 Gesture recordings back to back, every event as recorded and each labelled
+    segment a ``GestureLabel`` (subject: the recording's ``userNN_<lighting>``); with
+    ``samples``, the first that many segments, the last recording cut at its end."""
+    spans: list[LabelSpan] = []
+    cursor = 0
+    with EventBagWriter(path, DVS_GESTURE_SENSOR, storage=storage) as writer:
+        for recording in tqdm(recordings, desc='reading recordings', unit='file',
+                              disable=not progress):
+            if samples is not None and len(spans) >= samples:
+                break
+            events = recording.events()
+            if not events.size:
+                continue
+            segments = recording.labels()
+            if samples is not None and len(spans) + len(segments) >= samples:
+                segments = segments[:samples - len(spans)]
+                if segments:
+                    events = events[events['timestamp'] < segments[-1].end_us]
+            shift = cursor - int(events['timestamp'][0])
+            events['timestamp'] += shift
+            for segment in segments:
+                span = LabelSpan(segment.start_us + shift, segment.end_us + shift, segment.label,
+                                 GESTURE_CLASSES[segment.label], recording.name)
+                _write_label(writer, span)
+                spans.append(span)
+            for stamp, packet in packetize([events], packet_period_us):
+                writer.write(packet, stamp)
+            cursor = int(events['timestamp'][-1]) + RECORDING_GAP_US
+    return spans
+
+
+def _write_label(writer: EventBagWriter, span: LabelSpan) -> None:
+    """``span`` on ``/ground_truth``, stamped at its start among the events."""
+    sec, nanosec = stamp_from_us(span.end_us)
+    writer.write_message('/ground_truth', GESTURE_LABEL, writer.types[GESTURE_LABEL](
+        header=writer.header(span.start_us),
+        end=writer.types['builtin_interfaces/msg/Time'](sec=sec, nanosec=nanosec),
+        label=span.label, name=span.name, subject=span.subject), span.start_us)
 
 
 def read_gesture_labels(path: str | Path, topic: str = '/ground_truth') -> list[LabelSpan]:
