@@ -125,7 +125,7 @@ def test_event_packets_we_write_rosbags_reads(encoding, frame_id, words, seq, st
     assert msg.header.stamp.sec * 1_000_000 + msg.header.stamp.nanosec // 1000 == stamp
     assert read_event_packet(written) == (packet, frame_id)
     assert written == STORE.serialize_cdr(msg, EVENT_PACKET)
-    from event_camera_msgs.msg import EventPacket      # compiled by scripts/build-msgs.sh
+    from event_camera_msgs.msg import EventPacket  # compiled by scripts/build-msgs.sh
     again = serialize_message(deserialize_message(written, EventPacket))  # by rmw_fastrtps
     assert read_event_packet(again) == (packet, frame_id)
 
