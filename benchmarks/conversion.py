@@ -27,8 +27,6 @@ from hybrid_perception.datasets.digits import load_digits
 from hybrid_perception.hybrid.conversion.bundle import (
     ConvertedBundle,
     coded_images,
-    deployable_network,
-    run_deployed,
     save_converted,
 )
 from hybrid_perception.hybrid.conversion.evaluation import (
@@ -37,6 +35,7 @@ from hybrid_perception.hybrid.conversion.evaluation import (
     run_spiking,
     steps_to,
 )
+from hybrid_perception.hybrid.conversion.loihi_build import deployable_network, run_deployed
 from hybrid_perception.hybrid.conversion.model import linear_chain
 from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
 from hybrid_perception.hybrid.conversion.stream import ImageClassifier

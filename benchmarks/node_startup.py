@@ -35,7 +35,7 @@ NODES = {
     'pose_snn_node': ('pose_snn_node', {}, True),       # torch reads its readout's weights
     'skeleton_node': ('skeleton_node', {}, False),
     'image_player': ('image_player', {}, False),
-    'image_classifier_node': ('image_classifier_node', {}, True),
+    'image_classifier_node': ('image_classifier_node', {}, False),
 }
 #: the floor: an rclpy process with one publisher
 BARE = ('import rclpy, time\n'
@@ -56,12 +56,15 @@ NODE = ('import sys\n'
 def start_up(listener, command: list[str], node_name: str, timeout_s: float = 120.0
              ) -> tuple[float, str]:
     """Seconds from Popen to ``node_name`` publishing /diagnostics, and the process output."""
+    # a publisher seen before the start is another process's (or one DDS has not yet let go)
+    known = {bytes(info.endpoint_gid)
+             for info in listener.get_publishers_info_by_topic('/diagnostics')}
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     ready = None
     while time.perf_counter() - started < timeout_s and process.poll() is None:
-        if any(info.node_name == node_name
+        if any(info.node_name == node_name and bytes(info.endpoint_gid) not in known
                for info in listener.get_publishers_info_by_topic('/diagnostics')):
             ready = time.perf_counter() - started
             break

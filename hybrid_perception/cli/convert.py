@@ -194,12 +194,11 @@ def _deploy(converted, model, test, steps: int, ann: float, args: argparse.Names
     both runtimes."""
     from tqdm import tqdm
 
-    from hybrid_perception.hybrid.conversion.bundle import (
-        coded_images,
+    from hybrid_perception.hybrid.conversion.bundle import coded_images, save_converted
+    from hybrid_perception.hybrid.conversion.loihi_build import (
         deployable_network,
         deployed_activity,
         run_deployed,
-        save_converted,
     )
     from hybrid_perception.networks.snn.compare import compare_runtimes
 

@@ -132,7 +132,7 @@ def _deploy(converted, bundle, result, ann: float, test, args: argparse.Namespac
     import numpy as np
     import torch
 
-    from hybrid_perception.hybrid.conversion.bundle import deployable_network
+    from hybrid_perception.hybrid.conversion.loihi_build import deployable_network
     from hybrid_perception.hybrid.gesture.bundle import save_bundle
     from hybrid_perception.hybrid.gesture.model import (
         HybridClassifier,

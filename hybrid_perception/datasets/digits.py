@@ -39,15 +39,28 @@ class DigitImages:
 
 def _resize(images: np.ndarray, size: int) -> np.ndarray:
     """(N, h, w) in [0, 1] -> (N, 1, size, size): bilinear to 20/28 of ``size``, centred."""
-    import torch
     inner = max(1, round(size * 20 / 28))
-    scaled = torch.nn.functional.interpolate(torch.from_numpy(images[:, None].astype(np.float32)),
-                                             size=(inner, inner), mode='bilinear',
-                                             align_corners=False)
+    rows = _bilinear_weights(images.shape[1], inner)
+    columns = _bilinear_weights(images.shape[2], inner)
+    scaled = rows @ images.astype(np.float32) @ columns.T
     out = np.zeros((images.shape[0], 1, size, size), np.float32)
     start = (size - inner) // 2
-    out[:, :, start:start + inner, start:start + inner] = scaled.clamp(0, 1).numpy()
+    out[:, 0, start:start + inner, start:start + inner] = scaled.clip(0, 1)
     return out
+
+
+def _bilinear_weights(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) linear interpolation as torch's ``interpolate(mode='bilinear',
+    align_corners=False)`` samples (pixel centres, edges clamped), one axis at a time: numpy
+    rather than torch, so the image player starts without torch."""
+    source = np.maximum((np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5, 0.0)
+    low = np.minimum(np.floor(source).astype(np.int64), n_in - 1)
+    high = np.minimum(low + 1, n_in - 1)
+    frac = (source - low).astype(np.float32)
+    weights = np.zeros((n_out, n_in), np.float32)
+    np.add.at(weights, (np.arange(n_out), low), 1 - frac)
+    np.add.at(weights, (np.arange(n_out), high), frac)
+    return weights
 
 
 def load_digits(split: str, size: int = 28) -> DigitImages:

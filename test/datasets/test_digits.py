@@ -71,3 +71,21 @@ def test_damaged_idx_files_are_clear_errors(tmp_path, damage, match):
 def test_missing_mnist_files_are_a_clear_error(tmp_path):
     with pytest.raises(DataFormatError, match='no MNIST'):
         load_mnist(tmp_path, 'train')
+
+
+@pytest.mark.parametrize('side, size', [(8, 28), (8, 14), (28, 28), (28, 100)])
+def test_digits_are_resized_as_torch_interpolates_them(side, size):
+    """The image player resizes without torch: bilinear as torch's (align_corners=False),
+    up and down, to float32 rounding."""
+    import torch
+
+    from hybrid_perception.datasets.digits import _resize
+    images = np.random.default_rng(side * size).random((4, side, side))
+    inner = max(1, round(size * 20 / 28))
+    expected = torch.nn.functional.interpolate(
+        torch.from_numpy(images[:, None].astype(np.float32)), size=(inner, inner),
+        mode='bilinear', align_corners=False).clamp(0, 1).numpy()
+    start = (size - inner) // 2
+    got = _resize(images, size)
+    assert np.allclose(got[:, :, start:start + inner, start:start + inner], expected, atol=2e-6)
+    assert not got[:, :, :start].any() and not got[:, :, start + inner:].any()

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND
@@ -42,6 +41,7 @@ def image_input(image: np.ndarray, size: int) -> np.ndarray:
         grey = grey @ np.array([0.114, 0.587, 0.299], np.float32)
     grey = np.nan_to_num(grey, nan=0.0).clip(0, 1)
     if grey.shape != (size, size):
+        import torch  # only to resize: a node fed images of the model's size never loads it
         tensor = torch.from_numpy(np.ascontiguousarray(grey))[None, None]
         mode = 'area' if min(grey.shape) >= size else 'bilinear'
         grey = torch.nn.functional.interpolate(tensor, size=(size, size), mode=mode).numpy()[0, 0]
@@ -101,7 +101,7 @@ class ImageClassifier:
         self.images += 1
         if self.runtime is None:
             logits = self.ann(x[None])[0]
-            probabilities = torch.from_numpy(np.asarray(logits, np.float32)).softmax(-1).numpy()
+            probabilities = _softmax(np.asarray(logits, np.float32))
             return ImageDecision(self._name(probabilities), probabilities, 0, logits)
         spikes = self._code(x)
         counts = np.zeros(len(self.bundle.classes))
@@ -148,6 +148,11 @@ class ImageClassifier:
     def close(self) -> None:
         if self.runtime is not None:
             self.runtime.close()
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
 
 
 def _lead(counts: np.ndarray) -> float:

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from hybrid_perception.hybrid.conversion.bundle import (
-    ConvertedBundle,
-    deployable_network,
-    deployed_activity,
-    run_deployed,
-)
+from hybrid_perception.hybrid.conversion.bundle import ConvertedBundle
 from hybrid_perception.hybrid.conversion.evaluation import (
     LOIHI_STEP_S,
     SpikingResult,
     run_spiking,
+)
+from hybrid_perception.hybrid.conversion.loihi_build import (
+    deployable_network,
+    deployed_activity,
+    run_deployed,
 )
 from hybrid_perception.hybrid.conversion.model import LinearLayer
 from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize

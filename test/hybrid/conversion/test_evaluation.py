@@ -14,17 +14,16 @@ import pytest
 import torch
 from torch import nn
 
-from hybrid_perception.hybrid.conversion.bundle import (
-    MAX_THRESHOLD,
-    coded_images,
-    deployable_network,
-    load_converted,
-    run_deployed,
-)
+from hybrid_perception.hybrid.conversion.bundle import coded_images, load_converted
 from hybrid_perception.hybrid.conversion.evaluation import (
     ann_accuracy,
     interval_samples,
     run_spiking,
+)
+from hybrid_perception.hybrid.conversion.loihi_build import (
+    MAX_THRESHOLD,
+    deployable_network,
+    run_deployed,
 )
 from hybrid_perception.hybrid.conversion.model import ConversionError, LeNet5, linear_chain
 from hybrid_perception.hybrid.conversion.normalization import activation_scales, normalize
@@ -175,7 +174,7 @@ def test_train_digits_then_convert_from_the_command_line(tmp_path):
                              text=True, timeout=600)
     assert trained.returncode == 0, trained.stderr[-2000:]
     converted = subprocess.run(
-        [cli, 'convert', str(tmp_path / 'digits' / 'best.pt'), '--steps', '4', '32',
+        [cli, 'convert', str(tmp_path / 'digits' / 'best.pt'), '--steps', '4', '16',
          '--method', 'max', '--test-images', '60', '--agreement-images', '1',
          '--weight-bits', '6', '--exponent', 'shared', '--techniques',
          '--out', str(tmp_path / 'converted')], capture_output=True, text=True, timeout=900)
@@ -192,7 +191,7 @@ def test_train_digits_then_convert_from_the_command_line(tmp_path):
                                              'early_margin'}
     assert 0.5 < summary['ann']['accuracy'] <= 1
     assert [(row['steps'], row['quantized']) for row in summary['snn']] == [
-        (4, False), (32, False), (4, True), (32, True)]
+        (4, False), (16, False), (4, True), (16, True)]
     for row in summary['snn']:
         assert set(row) >= {'steps', 'quantized', 'accuracy', 'synaptic_ops', 'energy_uj',
                             'latency_ms'}
@@ -203,14 +202,14 @@ def test_train_digits_then_convert_from_the_command_line(tmp_path):
     assert 'ESTIMATE' in report and (tmp_path / 'converted' / 'accuracy_vs_steps.png').is_file()
     assert '## Deployment techniques' in report and '6-bit weights with one exponent' in report
     folder = load_converted(tmp_path / 'converted')     # a model folder the node runs
-    assert folder.steps in (4, 32) and folder.classes == tuple('0123456789')
+    assert folder.steps in (4, 16) and folder.classes == tuple('0123456789')
     assert folder.metrics['weight_bits'] == 6
     # the same network exported by plain torch.onnx.export converts to the same figures
     import torch
     net = load_digits_net(tmp_path / 'digits' / 'best.pt')
     torch.onnx.export(net, torch.zeros(1, 1, 28, 28), str(tmp_path / 'lenet.onnx'))
     from_onnx = subprocess.run(
-        [cli, 'convert', str(tmp_path / 'lenet.onnx'), '--steps', '4', '32', '--method', 'max',
+        [cli, 'convert', str(tmp_path / 'lenet.onnx'), '--steps', '4', '16', '--method', 'max',
          '--test-images', '60', '--deploy', 'off', '--out', str(tmp_path / 'onnx')],
         capture_output=True, text=True, timeout=900)
     assert from_onnx.returncode == 0, from_onnx.stderr[-2000:]

@@ -9,12 +9,8 @@ import pytest
 
 from hybrid_perception.datasets.digits import load_digits
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.hybrid.conversion.bundle import (
-    deployed_activity,
-    load_converted,
-    run_deployed,
-    save_converted,
-)
+from hybrid_perception.hybrid.conversion.bundle import load_converted, save_converted
+from hybrid_perception.hybrid.conversion.loihi_build import deployed_activity, run_deployed
 from hybrid_perception.hybrid.conversion.model import LeNet5
 from hybrid_perception.hybrid.conversion.stream import ImageClassifier, image_input
 from hybrid_perception.networks.snn.model import SpikingNetwork

@@ -5,7 +5,8 @@ counted in /diagnostics and the node keeps answering."""
 from __future__ import annotations
 
 import numpy as np
-from support import spin_until
+import pytest
+from support import imported_by_starting, spin_until
 
 from hybrid_perception.datasets.digits import load_digits
 
@@ -113,3 +114,14 @@ def test_image_player_feeds_the_classifier_and_labels_are_mostly_right(ros):
     right = sum(label.split()[0] == name for label, name in zip(listener.labels, truth,
                                                                 strict=False))
     assert right >= 0.9 * len(listener.labels)
+
+
+@pytest.mark.parametrize('nodes, imported', [
+    ("{'image_player': {}, 'image_classifier_node': {}}", (False, False)),
+    ("{'image_classifier_node': {'network': 'ann'}}", (False, False)),
+    ("{'image_classifier_node': {'backend': 'torch'}}", (True, True))])
+def test_the_classifier_imports_torch_only_for_its_torch_backend(nodes, imported):
+    """H3's graph on its defaults (the compiled SNN; the player's digits resized by numpy) and
+    on the ANN (onnxruntime) loads the model folder, warms up and stands ready without torch
+    or SLAYER, the larger part of a start-up; the torch backend brings both."""
+    assert imported_by_starting(nodes) == imported
