@@ -26,7 +26,7 @@ def clips():
 def trained(clips, motion_spec, tmp_path_factory) -> TrainResult:
     train_data, val_data = clips
     return train(motion_spec, train_data, val_data,
-                 TrainConfig(epochs=5, seed=0), tmp_path_factory.mktemp('checkpoints'),
+                 TrainConfig(epochs=3, seed=0), tmp_path_factory.mktemp('checkpoints'),
                  progress=False)
 
 

@@ -33,7 +33,7 @@ def test_export_is_what_netx_reads(exported):
 
 
 def test_training_learns_the_motion_task(trained, clips):
-    assert [s.epoch for s in trained.history] == [1, 2, 3, 4, 5]
+    assert [s.epoch for s in trained.history] == [1, 2, 3]
     assert trained.history[-1].loss < trained.history[0].loss
     assert trained.best_val_accuracy > 0.5, trained.history  # chance is 0.25
 
