@@ -32,6 +32,12 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
 
 
 def train_pose(args: argparse.Namespace) -> int:
+    # refused before the imports (torch, SLAYER): seconds a user would wait for an error
+    if args.take_seconds <= 0.3:
+        raise ValueError(f'--take-seconds must leave room for two windows, got '
+                         f'{args.take_seconds}')
+    if args.initializer and args.spec:
+        raise ValueError('--initializer brings its model\'s spec; leave out --spec')
     from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
     from hybrid_perception.hybrid.pose.spec import load_pose_spec
     from hybrid_perception.hybrid.pose.training import (
@@ -43,11 +49,6 @@ def train_pose(args: argparse.Namespace) -> int:
         train_snn_alone,
     )
 
-    if args.take_seconds <= 0.3:
-        raise ValueError(f'--take-seconds must leave room for two windows, got '
-                         f'{args.take_seconds}')
-    if args.initializer and args.spec:
-        raise ValueError('--initializer brings its model\'s spec; leave out --spec')
     start = load_pose_bundle(args.initializer) if args.initializer else None
     spec = start.spec if start else load_pose_spec(args.spec or 'pose')
     if args.rate:
