@@ -87,7 +87,9 @@ def write_recordings_bag(path: str | Path, recordings: list[DvsGestureRecording]
                 segments = segments[:samples - len(spans)]
                 if segments:
                     events = events[events['timestamp'] < segments[-1].end_us]
-            shift = cursor - int(events['timestamp'][0])
+            # the recording's start: its first event, or a label starting before it
+            origin = min([int(events['timestamp'][0]), *(s.start_us for s in segments)])
+            shift = cursor - origin
             events['timestamp'] += shift
             for segment in segments:
                 span = LabelSpan(segment.start_us + shift, segment.end_us + shift, segment.label,

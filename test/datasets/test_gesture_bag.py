@@ -60,7 +60,7 @@ def _dvs_gesture_folder(root, rng):
     recorded = {}
     for name, start, labels in (('user24_fluorescent', 5_000_000, '3,5100000,5400000\n'
                                                                   '11,5600000,5900000\n'),
-                                ('user25_led', 90_000_000, '7,90200000,90500000\n'),
+                                ('user25_led', 90_000_000, '7,89900000,90500000\n'),
                                 ('user01_natural', 0, '1,0,100000\n')):
         n = 20_000
         events = make_events(start + np.sort(rng.integers(0, 1_000_000, n)),
@@ -94,8 +94,8 @@ def test_dvs_gesture_test_recordings_become_an_evaluation_bag(tmp_path, rng):
         done.stdout
     spans = read_gesture_labels(tmp_path / 'all')
     first, second = recorded['user24_fluorescent'], recorded['user25_led']
-    shift = int(first['timestamp'][-1] - first['timestamp'][0]) + RECORDING_GAP_US \
-        - int(second['timestamp'][0])
+    # user25's label starts before its first event: the recording starts there
+    shift = int(first['timestamp'][-1] - first['timestamp'][0]) + RECORDING_GAP_US - 89_900_000
     assert [(s.label, s.name, s.subject) for s in spans] == [
         (2, GESTURE_CLASSES[2], 'user24_fluorescent'), (10, GESTURE_CLASSES[10],
                                                         'user24_fluorescent'),
@@ -103,7 +103,7 @@ def test_dvs_gesture_test_recordings_become_an_evaluation_bag(tmp_path, rng):
     t0 = int(first['timestamp'][0])
     assert [(s.start_us, s.end_us) for s in spans] == [
         (5_100_000 - t0, 5_400_000 - t0), (5_600_000 - t0, 5_900_000 - t0),
-        (90_200_000 + shift, 90_500_000 + shift)]
+        (89_900_000 + shift, 90_500_000 + shift)]
     events = concatenate(list(EventBagReader(tmp_path / 'all')))
     expected = concatenate([first, second]).copy()
     expected['timestamp'][:first.size] -= t0
