@@ -214,8 +214,9 @@ def driver_throughput(bag: Path, n_events: int, events_type: str = 'point_cloud2
 
 
 def write_replay_bag(path: Path, n_events: int, per_packet: int,
-                     rng: np.random.Generator) -> None:
-    with EventBagWriter(path, SENSOR) as writer:
+                     rng: np.random.Generator, encoding: str | None = None) -> None:
+    """Packets of random events, as PointCloud2 or (``encoding``) EventPacket."""
+    with EventBagWriter(path, SENSOR, encoding=encoding) as writer:
         for k in range(n_events // per_packet):
             events = make_events(k * 1000 + np.sort(rng.integers(0, 1000, per_packet)),
                                  rng.integers(0, 128, per_packet),
@@ -269,26 +270,29 @@ def main() -> int:
               f'of a memcpy of its bytes, {result["ours"] / result["reference"]:6.0f}x the '
               f'plain-Python reference ({result["reference"] / 1e6:.3f} Mev/s)')
 
-    # (events a packet, message type, EventPacket encoding, the reader decodes)
-    runs = [(n, 'point_cloud2', '', True) for n in ((1_000, 20_000) if args.quick
-                                                     else (1_000, 5_000, 20_000))]
-    runs += [(20_000, 'event_packet', 'evt3', True), (20_000, 'event_packet', 'evt2', True),
-             (20_000, 'event_packet', 'evt3', False)]
+    # (events a packet, message type, EventPacket encoding, the reader decodes, the bag's
+    # EventPacket encoding: None for a PointCloud2 bag; evt3 for evt3 is forwarded as recorded)
+    runs = [(n, 'point_cloud2', '', True, None) for n in ((1_000, 20_000) if args.quick
+                                                           else (1_000, 5_000, 20_000))]
+    runs += [(20_000, 'event_packet', 'evt3', True, None),
+             (20_000, 'event_packet', 'evt2', True, None),
+             (20_000, 'event_packet', 'evt3', False, None),
+             (20_000, 'event_packet', 'evt3', True, 'evt3')]
     with tempfile.TemporaryDirectory() as tmp:
-        for per_packet, events_type, encoding, decoded in runs:
+        for per_packet, events_type, encoding, decoded, recorded in runs:
             # Small packets are slow per event: fewer events, still thousands of messages.
             total = args.events // 5 if per_packet < 20_000 else args.events
             if args.quick:
                 total //= 20
-            bag = Path(tmp) / f'replay_{per_packet}'
+            bag = Path(tmp) / f'replay_{per_packet}_{recorded or "pointcloud2"}'
             if not bag.exists():
-                write_replay_bag(bag, total, per_packet, rng)
+                write_replay_bag(bag, total, per_packet, rng, recorded)
             result = driver_throughput(bag, total // per_packet * per_packet, events_type,
                                        encoding or 'evt3', None if decoded else per_packet)
             us_per_msg = 1e6 / (result['events_per_s'] / per_packet)
             key = f'driver_{per_packet}_per_packet' + (
                 '' if events_type == 'point_cloud2' else f'_{encoding}') + (
-                '' if decoded else '_not_decoded')
+                '' if decoded else '_not_decoded') + ('_forwarded' if recorded else '')
             figures[f'{key}_events_per_s'] = result['events_per_s']
             figures[f'{key}_drops'] = result['drops']
             figures[f'{key}_us_per_message'] = us_per_msg
@@ -296,7 +300,8 @@ def main() -> int:
             print(f'dvs_driver -> other process, {per_packet:6d} events/packet, '
                   f'{what:17s}: {result["events_per_s"] / 1e6:6.1f} Mev/s, '
                   f'{us_per_msg:7.1f} µs/message, {result["drops"]} dropped of {total}'
-                  + ('' if decoded else ' (the reader decodes nothing: the driver alone)'))
+                  + ('' if decoded else ' (the reader decodes nothing: the driver alone)')
+                  + (f' (an {recorded} bag: forwarded as recorded)' if recorded else ''))
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                       for k, v in figures.items()}))
     return 0

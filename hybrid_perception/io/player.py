@@ -13,9 +13,10 @@ import numpy as np
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import EventSanitizer
+from hybrid_perception.events.codecs import RawPacket
 from hybrid_perception.io.sources import Packetizer
 
-__all__ = ['PacketPlayer']
+__all__ = ['PacketPlayer', 'RecordedPacketPlayer']
 
 
 class PacketPlayer:
@@ -95,3 +96,60 @@ class PacketPlayer:
         else:
             return False
         return True
+
+
+class RecordedPacketPlayer:
+    """A bag's EventPackets released on a wall clock as recorded: their own boundaries and
+    words, timed by their header stamps (``rate`` as :class:`PacketPlayer`'s). Nothing is
+    decoded: the readers check the words, as they do a camera driver's.
+
+    A reading error (a corrupt bag) ends the stream there: the packets before it are still
+    delivered, then every further call raises it.
+    """
+
+    def __init__(self, packets: Iterable[RawPacket], rate: float = 1.0) -> None:
+        if rate < 0:
+            raise ValueError(f'rate must be >= 0, got {rate}')
+        self._packets = iter(packets)
+        self.rate = rate
+        self._ready: deque[RawPacket] = deque()
+        self._source_done = False
+        self._error: HybridPerceptionError | None = None
+        self._wall0: float | None = None
+        self._t0: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self._source_done and not self._ready and self._error is None
+
+    def due(self, now_s: float, max_packets: int = 1000) -> list[RawPacket]:
+        """Packets whose stamp, measured from the first, has come at ``now_s``, oldest first."""
+        if self._wall0 is None:
+            self._wall0 = now_s
+        out: list[RawPacket] = []
+        while len(out) < max_packets:
+            if not self._ready:
+                if self._source_done:
+                    break
+                try:
+                    packet = next(self._packets, None)
+                except HybridPerceptionError as err:
+                    self._error, packet = err, None
+                if packet is None:
+                    self._source_done = True
+                    break
+                self._ready.append(packet)
+            packet = self._ready[0]
+            if self._t0 is None:
+                self._t0 = packet.stamp_us
+            if self.rate > 0 and (packet.stamp_us - self._t0) * 1e-6 / self.rate \
+                    > now_s - self._wall0:
+                break
+            out.append(self._ready.popleft())
+        if self._error is not None and not out and not self._ready:
+            raise self._error
+        return out
+
+    def give_back(self, packets: list[RawPacket]) -> None:
+        """Packets :meth:`due` returned that the caller could not send yet."""
+        self._ready.extendleft(reversed(packets))

@@ -249,7 +249,7 @@ class EventBagReader:
             self.calibration = CameraCalibration.of_camera_info(
                 self.camera_info, f'{self.path} ({self._camera_info_topic})')
         elif self.connection.msgtype == EVENT_PACKET:
-            sensor = next((SensorSize(p.width, p.height) for p in self._packets()), sensor)
+            sensor = next((SensorSize(p.width, p.height) for p in self.recorded_packets()), sensor)
         self.sensor = sensor
         if self.sensor is None:
             raise EventFormatError(f'{self.path}: no CameraInfo topic to size the sensor; '
@@ -257,14 +257,21 @@ class EventBagReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self.connection.msgtype == EVENT_PACKET:
-            for packet in self._packets():
+            for packet in self.recorded_packets():
                 yield self.packets.push(packet)[0]
             return
         for raw in self._messages(self.connection):
             yield self._read(read_cloud, raw).events()
 
-    def _packets(self) -> Iterator[RawPacket]:
-        """The EventPacket messages' fields, read from their bytes."""
+    @property
+    def encoding(self) -> str | None:
+        """The EventPacket bag's encoding (its first packet's); None for PointCloud2."""
+        if self.connection.msgtype != EVENT_PACKET:
+            return None
+        return next((p.encoding for p in self.recorded_packets()), None)
+
+    def recorded_packets(self) -> Iterator[RawPacket]:
+        """An EventPacket bag's messages, their fields read from their bytes, undecoded."""
         for raw in self._messages(self.connection):
             yield self._read(read_event_packet, raw)[0]
 

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from hybrid_perception.errors import EventFormatError, EventSourceError
 from hybrid_perception.events.array import EventSanitizer, SensorSize, make_events
-from hybrid_perception.io.player import PacketPlayer
+from hybrid_perception.io.player import PacketPlayer, RecordedPacketPlayer
 from hybrid_perception.io.sources import Packetizer, SyntheticSource, looping, open_source
 
 SENSOR = SensorSize(16, 16)
@@ -88,6 +88,29 @@ def test_player_delivers_events_read_before_a_source_error_then_raises_it():
         with pytest.raises(EventFormatError, match='corrupt chunk'):
             player.due(0.0)
     assert not player.finished
+
+
+def test_recorded_packets_are_released_by_their_stamps_and_a_bad_bag_ends_them():
+    from hybrid_perception.events.codecs import RawPacket
+
+    def recorded():
+        for k, stamp in enumerate((5000, 5400, 7000)):
+            yield RawPacket('evt3', 8, 8, bytes([k]) * 4, 0, k, stamp)
+        raise EventFormatError('unreadable bag data')
+    player = RecordedPacketPlayer(recorded(), rate=2.0)
+    assert [p.seq for p in player.due(10.0)] == [0]
+    assert player.due(10.0001) == []
+    got = player.due(10.00021)                    # 400 µs of stamps at twice real time
+    assert [p.seq for p in got] == [1] and got[0].data == bytes([1]) * 4
+    player.give_back(got)
+    assert [p.seq for p in player.due(10.0008)] == [1]
+    assert [p.seq for p in player.due(10.0011)] == [2]
+    with pytest.raises(EventFormatError, match='unreadable'):
+        player.due(11.0)
+    assert not player.finished
+    whole = RecordedPacketPlayer([RawPacket('evt3', 8, 8, b'', 0, k, 10**9 * k)
+                                  for k in range(3)], rate=0)
+    assert [p.seq for p in whole.due(0.0)] == [0, 1, 2] and whole.finished
 
 
 def test_player_drops_bad_events_and_counts_them():

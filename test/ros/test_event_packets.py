@@ -1,6 +1,7 @@
 """event_camera_msgs/EventPacket over real DDS: H1's graph decides the same from each
 encoding as from PointCloud2, lost packets show in /diagnostics, damaged packets are counted
-and the graph goes on, and dvs_driver's EventPacket output decodes back to what it read."""
+and the graph goes on, dvs_driver's EventPacket output decodes back to what it read, and an
+EventPacket bag is forwarded as recorded."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from support import spin_until
 
 from hybrid_perception.datasets.gestures import GestureClips
-from hybrid_perception.events.array import concatenate, make_events
+from hybrid_perception.events.array import SensorSize, concatenate, make_events
 from hybrid_perception.events.codecs import ENCODINGS, PacketStream, RawPacket
 from hybrid_perception.io.sources import packetize
 
@@ -139,3 +140,55 @@ def test_driver_event_packets_decode_back_to_the_events_it_read(ros, tmp_path):
     for field in ('timestamp', 'x', 'y', 'polarity'):
         assert np.array_equal(decoded[field], expected[field])
     assert stream.counts.total == 0
+
+
+@pytest.mark.parametrize('encoding, forward, forwarded', [('evt3', True, True),
+                                                          ('evt3', False, False),
+                                                          ('evt2', True, False)])
+def test_an_event_packet_bag_is_forwarded_as_recorded(ros, tmp_path, encoding, forward,
+                                                      forwarded):
+    """An evt3 bag replayed as evt3: its packets go out as recorded (words, stamps and seq;
+    nothing decoded); asked for another encoding, or with forward_packets off, the events are
+    re-encoded. The readers get the same events either way."""
+    import rclpy
+    from event_camera_msgs.msg import EventPacket
+    from rclpy.parameter import Parameter
+
+    from hybrid_perception.events.cdr import read_event_packet
+    from hybrid_perception.io.rosbag import EventBagReader, EventBagWriter
+    from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
+    from hybrid_perception.ros.qos import stream_qos
+    rng = np.random.default_rng(5)
+    n = 6000
+    events = make_events(50_000 + np.sort(rng.integers(0, 30_000, n)), rng.integers(0, 346, n),
+                         rng.integers(0, 260, n), rng.integers(0, 2, n))
+    with EventBagWriter(tmp_path / 'bag', SensorSize(346, 260), encoding='evt3') as writer:
+        for stamp, packet in packetize([events], 2000):
+            writer.write(packet, stamp)
+    recorded = list(EventBagReader(tmp_path / 'bag').recorded_packets())
+    context, executor = ros
+    node = rclpy.create_node('listener', context=context)
+    received = []
+    node.create_subscription(EventPacket, 'events', received.append,
+                             stream_qos('reliable', live=False), raw=True)
+    executor.add_node(node)
+    driver = DvsDriver(context=context, parameter_overrides=[
+        Parameter(k, value=v) for k, v in dict(
+            source='rosbag', path=str(tmp_path / 'bag'), rate=0.0, events_type='event_packet',
+            encoding=encoding, forward_packets=forward, packet_period_us=2000,
+            frame_id='cam9', wait_for_subscribers=1).items()])
+    executor.add_node(driver)
+    assert spin_until(executor, driver.finished.done, 30.0)
+    assert spin_until(executor, lambda: len(received) >= driver.stats['packets'], 10.0)
+    packets = [read_event_packet(raw) for raw in received]
+    assert {frame for _, frame in packets} == {'cam9'}
+    assert driver.forwarding == forwarded
+    if forwarded:
+        assert [p for p, _ in packets] == recorded                      # bit for bit
+        assert driver.stats['forwarded_bytes'] == sum(len(p.data) for p in recorded)
+    else:
+        assert {p.encoding for p, _ in packets} == {encoding}
+        assert driver.stats['events'] == n
+    stream = PacketStream()
+    decoded = concatenate([stream.push(p)[0].copy() for p, _ in packets])
+    assert np.array_equal(decoded, events) and stream.counts.total == 0

@@ -21,10 +21,10 @@ from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 from hybrid_perception.errors import EventFormatError, HybridPerceptionError
 from hybrid_perception.events.array import DropCounts, EventSanitizer, SensorSize, concatenate
 from hybrid_perception.events.cdr import write_cloud, write_event_packet
-from hybrid_perception.events.codecs import ENCODINGS, encode_packet, warm_up
+from hybrid_perception.events.codecs import ENCODINGS, PacketStream, encode_packet, warm_up
 from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.geometry.calibration import CameraCalibration, read_calibration
-from hybrid_perception.io.player import PacketPlayer
+from hybrid_perception.io.player import PacketPlayer, RecordedPacketPlayer
 from hybrid_perception.io.recordings import FORMATS
 from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
 from hybrid_perception.ros.conversions import camera_info, matrix_to_image
@@ -63,6 +63,9 @@ PARAMETERS = {
                                     'event_packets)'),
     'encoding': ('evt3', f'EventPacket encoding: {", ".join(ENCODINGS)} (evt3: the most '
                          'compact and the most widely decoded)'),
+    'forward_packets': (True, 'an EventPacket bag replayed as event_packet in its own encoding '
+                              '(no loop) goes out as recorded: its packets forwarded, not '
+                              'decoded, checked and re-encoded (the readers check them)'),
     'view_rate_hz': (30.0, 'rate of event_frame and camera_info'),
     'reliability': ('auto', 'events QoS: auto (best effort live, reliable files), reliable, '
                             'best_effort'),
@@ -106,12 +109,16 @@ class DvsDriver(Node):
         self.p = p = declare_parameters(self, PARAMETERS)
         validate(p)
         self.live = p['source'] == 'camera'
-        self.player: PacketPlayer | None = None
+        self.player: PacketPlayer | RecordedPacketPlayer | None = None
+        #: a bag's EventPackets forwarded as recorded (forward_packets); decoded only for the view
+        self.forwarding = False
+        self._view_stream = PacketStream()
         self.sensor = SensorSize(p['sensor_width'], p['sensor_height'])
         self.finished = Future()
         self.drops = DropCounts()  # kept across source re-opens
-        self.stats = {'events': 0, 'packets': 0, 'publish_retries': 0, 'undelivered': 0,
-                      'source_errors': 0, 'calibration_errors': 0}
+        self.stats = {'events': 0, 'packets': 0, 'forwarded_bytes': 0, 'publish_retries': 0,
+                      'undelivered': 0, 'undelivered_packets': 0, 'source_errors': 0,
+                      'calibration_errors': 0}
         self._since_view: list = []
         self._last_error = ''
         self.read_as = ''  # the format the open recording is read as
@@ -149,10 +156,16 @@ class DvsDriver(Node):
                              sensor=self.sensor, serial=p['camera_serial'], seed=p['seed'])
         self.sensor = source.sensor
         self._calibrate(getattr(source, 'calibration', None))
-        self.player = PacketPlayer(
-            looping(lambda: source, p['loop']), EventSanitizer(self.sensor, drops=self.drops),
-            period_us=p['packet_period_us'], rate=p['rate'], live=self.live)
         self.read_as = getattr(source, 'format', p['source'])
+        self.forwarding = (p['forward_packets'] and not p['loop'] and self.cloud_pub is None
+                           and getattr(source, 'encoding', None) == p['encoding'])
+        if self.forwarding:
+            self.player = RecordedPacketPlayer(source.recorded_packets(), rate=p['rate'])
+            self.read_as += f' EventPacket {p["encoding"]}, forwarded as recorded'
+        else:
+            self.player = PacketPlayer(
+                looping(lambda: source, p['loop']), EventSanitizer(self.sensor, drops=self.drops),
+                period_us=p['packet_period_us'], rate=p['rate'], live=self.live)
         self.get_logger().info(f'source {p["source"]} {p["path"]} ({self.read_as}) open: sensor '
                                f'{self.sensor.width}x{self.sensor.height}, packets of '
                                f'{p["packet_period_us"]} µs, rate {p["rate"]}')
@@ -198,8 +211,8 @@ class DvsDriver(Node):
             budget_end = now + 0.05
             while True:
                 packets = self.player.due(time.monotonic(), max_packets=64)
-                for i, (stamp, events) in enumerate(packets):
-                    self._held = (self._messages(stamp, events), events, None)
+                for i, item in enumerate(packets):
+                    self._held = (self._messages(item), item, None)
                     if not self._publish_held():
                         self.player.give_back(packets[i + 1:])
                         return
@@ -211,8 +224,12 @@ class DvsDriver(Node):
         if self.player.finished and self._held is None:
             self._end_of_source()
 
-    def _messages(self, stamp: int, events) -> list:
-        """(publisher, message) pairs carrying one packet."""
+    def _messages(self, item) -> list:
+        """(publisher, message) pairs carrying one packet: a (window start, events) pair of
+        the player, or a recorded EventPacket forwarded with its words, stamp and seq."""
+        if self.forwarding:
+            return [(self.packet_pub, write_event_packet(item, self.p['frame_id']))]
+        stamp, events = item
         messages = []
         if self.cloud_pub is not None:
             messages.append((self.cloud_pub, write_cloud(events, stamp, self.p['frame_id'])))
@@ -232,7 +249,7 @@ class DvsDriver(Node):
         the graph) and Ctrl-C; the next tick tries again. After ``publish_timeout_s`` of
         refusals the packet is counted as undelivered and dropped.
         """
-        messages, events, refused_since = self._held
+        messages, item, refused_since = self._held
         try:
             while messages:
                 publisher, msg = messages[0]
@@ -241,21 +258,29 @@ class DvsDriver(Node):
         except RCLError:  # reliable KEEP_ALL history full: a reader is behind
             self.stats['publish_retries'] += 1
             now = time.monotonic()
-            self._held = (messages, events, now if refused_since is None else refused_since)
+            self._held = (messages, item, now if refused_since is None else refused_since)
             if refused_since is not None and now - refused_since > self.p['publish_timeout_s']:
                 self._held = None
-                self.stats['undelivered'] += events.size
+                self.stats['undelivered_packets'] += 1
+                what = 'a recorded packet' if self.forwarding else f'{item[1].size} events'
+                if not self.forwarding:
+                    self.stats['undelivered'] += item[1].size
                 self.get_logger().error(
                     f'a reader has not taken packets for {self.p["publish_timeout_s"]} s; '
-                    f'{events.size} events undelivered (total {self.stats["undelivered"]})',
+                    f'{what} undelivered ({self.stats["undelivered_packets"]} packets so far)',
                     throttle_duration_sec=5.0)
                 return True
             return False
         self._held = None
-        self.stats['events'] += events.size
         self.stats['packets'] += 1
+        if self.forwarding:
+            self.stats['forwarded_bytes'] += len(item.data)
+        else:
+            self.stats['events'] += item[1].size
         if self.frame_pub.get_subscription_count():
-            self._since_view.append(events)
+            # a forwarded packet is decoded only for the view, and only while someone looks
+            self._since_view.append(self._view_stream.push(item)[0] if self.forwarding
+                                    else item[1])
         return True
 
     def _source_failed(self, err: Exception) -> None:
@@ -278,8 +303,10 @@ class DvsDriver(Node):
                                 throttle_duration_sec=10.0)
 
     def _end_of_source(self) -> None:
-        self.get_logger().info(f'end of {self.p["path"]}: {self.stats["events"]} events in '
-                               f'{self.stats["packets"]} packets, {self.drops.total} dropped')
+        carried = (f'{self.stats["forwarded_bytes"]} bytes forwarded as recorded'
+                   if self.forwarding else f'{self.stats["events"]} events')
+        self.get_logger().info(f'end of {self.p["path"]}: {carried} in {self.stats["packets"]} '
+                               f'packets, {self.drops.total} dropped')
         self._publish_diagnostics()
         self.finished.set_result(self.stats['events'])
 
@@ -303,7 +330,7 @@ class DvsDriver(Node):
         message = 'streaming' if self.player else 'waiting for source'
         if self._last_error and self.player is None:
             level, message = DiagnosticStatus.ERROR, self._last_error
-        elif drops.total or self.stats['undelivered']:
+        elif drops.total or self.stats['undelivered_packets']:
             level, message = DiagnosticStatus.WARN, 'events dropped (see values)'
         elif self.calibration_note.startswith('refused'):
             level, message = DiagnosticStatus.WARN, 'calibration refused (see values)'
