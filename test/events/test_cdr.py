@@ -23,6 +23,8 @@ from hybrid_perception.io.rosbag import EVENT_PACKET, POINTCLOUD2, typestore
 from hybrid_perception.ros.conversions import events_to_pointcloud2
 
 STORE = typestore()
+#: what a ROS string holds: UTF-8 (no lone surrogates), no NUL
+ROS_CHARS = st.characters(blacklist_characters='\x00', blacklist_categories=('Cs',))
 
 
 def packets(draw, stamp_us: int) -> np.ndarray:
@@ -35,7 +37,7 @@ def packets(draw, stamp_us: int) -> np.ndarray:
 @st.composite
 def clouds(draw):
     stamp = draw(st.integers(0, 2**40))
-    frame_id = draw(st.text(st.characters(blacklist_characters='\x00'), max_size=12))
+    frame_id = draw(st.text(ROS_CHARS, max_size=12))
     return packets(draw, stamp), stamp, frame_id
 
 
@@ -110,8 +112,7 @@ def test_event_packets_read_back_as_rosbags_wrote_them(encoding):
     assert bytes(ours.data) == bytes(packet.data)
 
 
-@given(st.sampled_from(ENCODINGS), st.text(st.characters(blacklist_characters='\x00'),
-                                          max_size=9), st.binary(max_size=40),
+@given(st.sampled_from(ENCODINGS), st.text(ROS_CHARS, max_size=9), st.binary(max_size=40),
        st.integers(0, 2**64 - 1), st.integers(0, 2**40), st.booleans())
 @settings(max_examples=80, deadline=None)
 def test_event_packets_we_write_rosbags_reads(encoding, frame_id, words, seq, stamp, big):
