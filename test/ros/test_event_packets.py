@@ -192,3 +192,44 @@ def test_an_event_packet_bag_is_forwarded_as_recorded(ros, tmp_path, encoding, f
     stream = PacketStream()
     decoded = concatenate([stream.push(p)[0].copy() for p, _ in packets])
     assert np.array_equal(decoded, events) and stream.counts.total == 0
+
+
+def test_a_raw_evt3_file_is_decoded_and_re_encoded_not_forwarded(ros, tmp_path):
+    """A Prophesee RAW EVT 3.0 file (written by faery's encoder) asked for as evt3 has words
+    but no packets to forward: the driver reads it like any recording (it crashed once on
+    trying to forward one)."""
+    import faery
+    import rclpy
+    from event_camera_msgs.msg import EventPacket
+    from faery.extension import evt
+    from rclpy.parameter import Parameter
+
+    from hybrid_perception.events.cdr import read_event_packet
+    from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
+    from hybrid_perception.ros.qos import stream_qos
+    rng = np.random.default_rng(6)
+    n = 3000
+    t = 1000 + np.sort(rng.integers(0, 20_000, n))
+    raw = np.zeros(n, faery.EVENTS_DTYPE)
+    raw['t'], raw['x'], raw['y'] = t, rng.integers(0, 346, n), rng.integers(0, 260, n)
+    raw['on'] = rng.integers(0, 2, n) > 0
+    with evt.Encoder(str(tmp_path / 'rec.raw'), 'evt3', False, (346, 260), True) as encoder:
+        encoder.write({'events': raw})
+    context, executor = ros
+    node = rclpy.create_node('listener', context=context)
+    received = []
+    node.create_subscription(EventPacket, 'events', received.append,
+                             stream_qos('reliable', live=False), raw=True)
+    executor.add_node(node)
+    driver = DvsDriver(context=context, parameter_overrides=[
+        Parameter(k, value=v) for k, v in dict(
+            source='file', path=str(tmp_path / 'rec.raw'), rate=0.0, encoding='evt3',
+            events_type='event_packet', wait_for_subscribers=1).items()])
+    executor.add_node(driver)
+    assert spin_until(executor, driver.finished.done, 30.0)
+    assert spin_until(executor, lambda: len(received) >= driver.stats['packets'], 10.0)
+    assert not driver.forwarding and driver.stats['events'] == n
+    stream = PacketStream()
+    decoded = concatenate([stream.push(read_event_packet(r)[0])[0].copy() for r in received])
+    assert decoded['timestamp'].tolist() == t.tolist()
+    assert decoded['x'].tolist() == raw['x'].tolist()

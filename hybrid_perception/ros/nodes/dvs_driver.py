@@ -26,6 +26,7 @@ from hybrid_perception.events.representations import render_bgr
 from hybrid_perception.geometry.calibration import CameraCalibration, read_calibration
 from hybrid_perception.io.player import PacketPlayer, RecordedPacketPlayer
 from hybrid_perception.io.recordings import FORMATS
+from hybrid_perception.io.rosbag import EventBagReader
 from hybrid_perception.io.sources import SOURCE_KINDS, looping, open_source
 from hybrid_perception.ros.conversions import camera_info, matrix_to_image
 from hybrid_perception.ros.diagnostics import diagnostics
@@ -157,8 +158,11 @@ class DvsDriver(Node):
         self.sensor = source.sensor
         self._calibrate(getattr(source, 'calibration', None))
         self.read_as = getattr(source, 'format', p['source'])
+        # only a bag's EventPackets go out as recorded: a RAW file of the same encoding has
+        # words too, but no packets, stamps or seq to forward
         self.forwarding = (p['forward_packets'] and not p['loop'] and self.cloud_pub is None
-                           and getattr(source, 'encoding', None) == p['encoding'])
+                           and isinstance(source, EventBagReader)
+                           and source.encoding == p['encoding'])
         if self.forwarding:
             self.player = RecordedPacketPlayer(source.recorded_packets(), rate=p['rate'])
             self.read_as += f' EventPacket {p["encoding"]}, forwarded as recorded'
