@@ -20,6 +20,7 @@ import numpy as np
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND
 from hybrid_perception.hybrid.conversion.bundle import ConvertedBundle, rate_spikes
+from hybrid_perception.networks.ann.runtime import softmax
 from hybrid_perception.networks.energy.counts import OpCounter, OpCounts
 
 __all__ = ['CODINGS', 'NETWORKS', 'ImageClassifier', 'ImageDecision', 'image_input']
@@ -101,7 +102,7 @@ class ImageClassifier:
         self.images += 1
         if self.runtime is None:
             logits = self.ann(x[None])[0]
-            probabilities = _softmax(np.asarray(logits, np.float32))
+            probabilities = softmax(np.asarray(logits, np.float32))
             return ImageDecision(self._name(probabilities), probabilities, 0, logits)
         spikes = self._code(x)
         counts = np.zeros(len(self.bundle.classes))
@@ -148,11 +149,6 @@ class ImageClassifier:
     def close(self) -> None:
         if self.runtime is not None:
             self.runtime.close()
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
 
 
 def _lead(counts: np.ndarray) -> float:

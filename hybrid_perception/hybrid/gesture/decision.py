@@ -12,6 +12,7 @@ import numpy as np
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.spec import READOUT_GAIN
+from hybrid_perception.networks.ann.runtime import softmax
 
 __all__ = ['DecisionStage']
 
@@ -41,6 +42,4 @@ class DecisionStage:
             logits = counts * (READOUT_GAIN / self.spec.window_steps)
         else:
             logits = self.runtime(counts)
-        logits = np.asarray(logits, np.float32)[0]
-        exp = np.exp(logits - logits.max())
-        return exp / exp.sum()
+        return softmax(np.asarray(logits, np.float32)[0])

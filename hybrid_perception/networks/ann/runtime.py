@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = ['ANN_BACKENDS', 'AnnRuntime', 'OnnxAnn', 'TorchAnn', 'export_onnx',
-           'onnx_providers']
+           'onnx_providers', 'softmax']
 
 ANN_BACKENDS = ('torch', 'onnxruntime')
 # Fastest first; onnxruntime falls back along the list for operators a provider lacks.
@@ -115,3 +115,10 @@ def export_onnx(module: torch.nn.Module, input_shape: tuple[int, ...], path: str
                                                              'logits': {0: 'batch'}},
                       opset_version=17)
     return path
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities of one output's logits, in numpy: the decision stages run without
+    torch."""
+    exp = np.exp(logits - logits.max())
+    return exp / exp.sum()
