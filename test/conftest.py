@@ -71,12 +71,14 @@ def gesture_events(gesture_clips) -> np.ndarray:
 
 @pytest.fixture(scope='session')
 def offline_probabilities(gesture_clips):
-    """``offline_probabilities(events, model)``: the model's softmax on the take's clip."""
+    """``offline_probabilities(events, model)``: the model's (calibrated) softmax on the
+    take's clip."""
     def probabilities(events: np.ndarray, model: str = 'gesture/hybrid') -> np.ndarray:
         import torch
 
         from hybrid_perception.hybrid.gesture.bundle import load_bundle
         with torch.no_grad():
             clip = torch.from_numpy(gesture_clips.to_clip(events) > 0).float()[None]
-            return load_bundle(model).model()(clip)[0].softmax(-1).numpy()
+            bundle = load_bundle(model)
+            return bundle.probabilities(bundle.model()(clip)[0].numpy())
     return probabilities

@@ -37,6 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              '200: above the ~40 of 1 k ev/s sensor noise, below the 411 of the '
                              'quietest synthetic gesture window; 0: every window gets a class, '
                              'as in the live graph)')
+    parser.add_argument('--min-confidence', type=float, default=-1.0,
+                        help='gesture: a top probability below this is "none" (default: the '
+                             'model\'s threshold, calibrated on its validation subjects; 0: off)')
     parser.add_argument('--snn-backend', choices=SNN_BACKENDS, default=DEFAULT_SNN_BACKEND)
     parser.add_argument('--render', default=None, metavar='DIR',
                         help='also draw each decision (gesture) or each window\'s last pose '
@@ -103,7 +106,8 @@ def _pipeline(args: argparse.Namespace, sensor):
         from hybrid_perception.hybrid.gesture.stream import GesturePipeline
         bundle = load_bundle(args.model or 'gesture/hybrid')
         return GesturePipeline(bundle, sensor, roi=args.roi, downsample=args.downsample,
-                               snn_backend=args.snn_backend, min_activity=args.min_activity), \
+                               snn_backend=args.snn_backend, min_activity=args.min_activity,
+                               min_confidence=args.min_confidence), \
             f'{bundle.spec.name} ({bundle.spec.kind})'
     from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
     from hybrid_perception.hybrid.pose.stream import PosePipeline

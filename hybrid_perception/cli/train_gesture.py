@@ -55,7 +55,12 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
 
 def train_gesture(args: argparse.Namespace) -> int:
     from hybrid_perception.hybrid.gesture.bundle import load_bundle
-    from hybrid_perception.hybrid.gesture.training import GestureTraining, gesture_data, train_model
+    from hybrid_perception.hybrid.gesture.training import (
+        GestureTraining,
+        calibrate_bundle,
+        gesture_data,
+        train_model,
+    )
 
     if not 3 < args.subjects <= 23:
         raise ValueError(f'--subjects must be 4..23 (3 of them validate), got {args.subjects}')
@@ -82,6 +87,8 @@ def train_gesture(args: argparse.Namespace) -> int:
         if args.resume and (folder / 'model.yaml').is_file():
             bundle = load_bundle(folder)
             print(f'  kept, already trained in {folder}')
+            if 'temperature' not in bundle.metrics:
+                bundle = calibrate_bundle(bundle, data, settings)
         else:
             bundle = train_model(spec, data, settings, folder, start_from=start)
         if spec.spiking == 0:
@@ -93,6 +100,11 @@ def train_gesture(args: argparse.Namespace) -> int:
               f'{bundle.metrics["stream_test_accuracy"]:.3f} (validation '
               f'{bundle.metrics["val_accuracy"]:.3f}, epoch {bundle.metrics["epoch"]}) -> '
               f'{folder}')
+        m = bundle.metrics
+        print(f'  calibration: temperature {m["temperature"]:.3f}, test ECE '
+              f'{m["test_ece"]:.3f} -> {m["test_ece_calibrated"]:.3f}; min_confidence '
+              f'{m["min_confidence"]:.3f} declines {m["test_wrong_declined"]:.1%} of the wrong '
+              f'test decisions and {m["test_right_declined"]:.1%} of the right ones')
     (out / 'summary.json').write_text(json.dumps(rows, indent=1))
     print(_table(rows))
     print(f'summary: {out / "summary.json"}')

@@ -17,7 +17,8 @@ import numpy as np
 from tqdm import tqdm
 
 from hybrid_perception.datasets.dvs_gesture import DVS_GESTURE_SENSOR, DvsGestureRecording
-from hybrid_perception.datasets.gestures import GESTURE_CLASSES, GestureClips, subjects
+from hybrid_perception.datasets.gesture_classes import CLASSES, GESTURE_CLASSES
+from hybrid_perception.datasets.gestures import GestureClips, subjects
 from hybrid_perception.datasets.splits import round_robin
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.pointcloud import stamp_from_us, us_from_stamp
@@ -45,19 +46,20 @@ class LabelSpan:
 def write_gesture_bag(path: str | Path, *, samples: int = 66, seed: int = 0,
                       clips: GestureClips | None = None, packet_period_us: int = 1000,
                       storage: str = 'mcap', progress: bool = False) -> list[LabelSpan]:
-    """``samples`` takes of the synthetic test subjects, back to back, with ground truth."""
+    """``samples`` takes of the synthetic test subjects, back to back, with ground truth: every
+    class in turn, ``none`` (a scene without a gesture) among them."""
     clips = clips or GestureClips()
     duration = clips.total_bins * clips.bin_us
     spans = []
     with EventBagWriter(path, clips.renderer.sensor, storage=storage) as writer:
-        jobs = tqdm(list(round_robin(subjects('test', seed), len(GESTURE_CLASSES), samples)),
+        jobs = tqdm(list(round_robin(subjects('test', seed), len(CLASSES), samples)),
                     desc='rendering takes', unit='take', disable=not progress)
         for i, (subject, gesture, k) in enumerate(jobs):
             start = i * duration
             events = clips.take(gesture, subject, np.random.default_rng(
                 [seed, subject.seed, gesture, k]))
             events['timestamp'] += start
-            span = LabelSpan(start, start + duration, gesture, GESTURE_CLASSES[gesture],
+            span = LabelSpan(start, start + duration, gesture, CLASSES[gesture],
                              f'test-{subject.seed}')
             _write_label(writer, span)
             for stamp, packet in packetize([events], packet_period_us):

@@ -5,13 +5,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from hybrid_perception.datasets.gesture_classes import CLASSES, GESTURE_CLASSES, NO_GESTURE
 from hybrid_perception.datasets.gestures import (
-    GESTURE_CLASSES,
+    NON_GESTURES,
     GestureClips,
     GestureRenderer,
     subjects,
 )
-from hybrid_perception.events.array import SensorSize
+from hybrid_perception.events.array import SensorSize, concatenate
+from hybrid_perception.sim.simulator import DvsSimulator
 
 RIGHT_ARM_ONLY = ('right_hand_wave', 'right_arm_clockwise', 'right_arm_counter_clockwise')
 LEFT_ARM_ONLY = ('left_hand_wave', 'left_arm_clockwise', 'left_arm_counter_clockwise')
@@ -58,9 +60,48 @@ def test_clips_are_reproducible_binary_and_balanced():
     clips = GestureClips(n_bins=4, warmup_bins=2)
     a, labels, ids = clips.generate('test', takes=1, seed=5)
     b, _, _ = clips.generate('test', takes=1, seed=5)
-    assert a.shape == (66, 6, 2, 32, 32) and a.dtype == np.uint8
+    assert a.shape == (72, 6, 2, 32, 32) and a.dtype == np.uint8
     assert np.array_equal(a, b) and a.max() == 1
-    assert np.bincount(labels).tolist() == [6] * 11
+    assert np.bincount(labels).tolist() == [6] * 12 and CLASSES[-1] == NO_GESTURE
     assert set(ids.tolist()) == set(range(23, 29))
     # every clip has motion events beyond the background noise
     assert (a.reshape(len(a), -1).sum(axis=1) > 100).all()
+
+
+def test_none_takes_go_through_every_scene_and_only_the_asked_classes_render():
+    none = CLASSES.index(NO_GESTURE)
+    clips = GestureClips(n_bins=2, warmup_bins=0)
+    _, labels, ids = clips.generate('train', takes=len(NON_GESTURES), classes=(none,))
+    assert set(labels.tolist()) == {none} and len(labels) == 23 * len(NON_GESTURES)
+    with pytest.raises(ValueError, match='kind'):
+        GestureRenderer().scene('dancing', subjects('train')[0], np.random.default_rng(0))
+
+
+@pytest.mark.parametrize('seed', range(3))
+def test_a_walking_person_s_events_move_the_way_they_walk(seed):
+    """Walking across is none; its events travel with the person, who is in view."""
+    renderer = GestureRenderer()
+    subject = replace(subjects('test')[seed], shot_noise_hz=0.0, hot_pixel_fraction=0.0)
+    motion = renderer.scene('walk', subject, np.random.default_rng(seed))
+    simulator = DvsSimulator(renderer.sensor, renderer.params)
+    events = concatenate([simulator.step(frame, t) if t else simulator.reset(frame, t)
+                          for t, frame in renderer.frames(motion, subject, 240_000)][1:])
+    assert len(events) > 1000
+    early, late = (events['x'][mask].mean() for mask in (events['timestamp'] < 80_000,
+                                                         events['timestamp'] > 160_000))
+    walked = motion.drift[0] * 0.16 * subject.scale
+    assert np.sign(late - early) == np.sign(walked) and abs(late - early) > 0.3 * abs(walked)
+
+
+def test_noise_scenes_are_noisier_than_the_subject_and_spread_over_the_sensor():
+    renderer = GestureRenderer()
+    subject = replace(subjects('test')[0], shot_noise_hz=0.0, hot_pixel_fraction=0.0)
+    counts = []
+    for seed in range(6):
+        events = renderer.events(CLASSES.index(NO_GESTURE), subject, 100_000,
+                                 np.random.default_rng(seed), 'noise')
+        counts.append(len(events))
+        if renderer.motion(CLASSES.index(NO_GESTURE), subject, np.random.default_rng(seed),
+                           'noise').body is False:
+            assert np.ptp(events['x']) > 100 and np.ptp(events['y']) > 100
+    assert min(counts) > 0 and max(counts) > 10 * min(counts)

@@ -107,6 +107,22 @@ def test_live_graph_publishes_the_models_probabilities(ros, gesture_events, mode
     assert float(probe.status['snn_node']['real_time_load']) > 0
 
 
+def test_labels_below_min_confidence_are_none_and_counted(ros, gesture_events):
+    from hybrid_perception.events.array import make_events
+    context, executor = ros
+    probe = Probe(context, executor)
+    start(context, executor, ann_node__min_confidence=1.01)
+    probe.publish(gesture_events, executor)
+    probe.publish(make_events([240_000], [0], [0], [1]), executor)
+    assert spin_until(executor, lambda: len(probe.labels) == 6, 30.0)
+    classes = load_bundle('gesture/hybrid').spec.classes
+    for label, probabilities in zip(probe.labels, probe.probabilities, strict=True):
+        best = classes[int(probabilities.argmax())]
+        assert label == f'none ({best} {probabilities.max():.2f})'
+    assert spin_until(executor, lambda: probe.status.get('ann_node', {}).get(
+        'declined') == '6', 5.0), probe.status.get('ann_node')
+
+
 def test_events_after_a_long_silence_start_the_network_from_rest(ros, gesture_events):
     """The same take after a gap > max_gap_s gives the same probabilities as the first time;
     the spiking state the take left behind would change its first windows."""

@@ -15,12 +15,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import yaml
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, model_folder
 from hybrid_perception.hybrid.gesture.spec import HybridSpec
-from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, AnnRuntime, OnnxAnn, TorchAnn
+from hybrid_perception.networks.ann.runtime import (
+    ANN_BACKENDS,
+    AnnRuntime,
+    OnnxAnn,
+    TorchAnn,
+    softmax,
+)
 
 if TYPE_CHECKING:
     from hybrid_perception.hybrid.gesture.model import HybridClassifier
@@ -54,6 +61,16 @@ class ClassifierBundle:
     @property
     def ann_path(self) -> Path | None:
         return self.path / 'ann.onnx' if self.spec.kind != 'snn' else None
+
+    @property
+    def temperature(self) -> float:
+        """Logits are divided by it before the softmax: the calibration fitted after training
+        (:mod:`.calibration`; 1 for a model without one)."""
+        return float(self.metrics.get('temperature', 1.0))
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """The published class probabilities of logits (the last axis)."""
+        return softmax(np.asarray(logits, np.float32) / np.float32(self.temperature))
 
     def model(self) -> HybridClassifier:
         from hybrid_perception.hybrid.gesture.model import HybridClassifier

@@ -16,12 +16,13 @@ import numpy as np
 import torch
 
 from hybrid_perception.datasets.gesture_bag import LabelSpan
+from hybrid_perception.datasets.gesture_classes import NO_GESTURE
 from hybrid_perception.hybrid.common import latency_summary
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
 from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.energy import EnergyEstimate, EnergyModel, OpCounts, count_macs
 
-__all__ = ['Decision', 'confusion_matrix', 'count_head_ops', 'gesture_metrics',
+__all__ = ['Decision', 'between_gestures', 'confusion_matrix', 'count_head_ops', 'gesture_metrics',
            'inference_costs', 'score_gestures']
 
 
@@ -48,6 +49,18 @@ def score_gestures(decisions: Sequence[Decision], spans: Sequence[LabelSpan],
         truth.append(span.label)
         predicted.append(int(mean.argmax()))
     return np.array(truth, np.int64), np.array(predicted, np.int64)
+
+
+def between_gestures(decisions: Sequence[Decision], spans: Sequence[LabelSpan],
+                     classes: Sequence[str]) -> dict:
+    """The decisions whose window touches no labelled span (the moments between gestures, as a
+    camera sees them), and the share of them that name no gesture."""
+    outside = [d for d in decisions
+               if not any(d.start_us < s.end_us and d.end_us > s.start_us for s in spans)]
+    labels = [classes[int(d.probabilities.argmax())] for d in outside]
+    return {'decisions': len(outside),
+            'none': float(np.mean([label == NO_GESTURE for label in labels]))
+            if labels else float('nan')}
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
@@ -92,7 +105,8 @@ def gesture_metrics(bundle: ClassifierBundle, decisions: Sequence[Decision],
     latency end to end and per stage (ms), operations and the estimated energy (coefficients
     and source with every figure)."""
     binning, spec = bundle.binning, bundle.spec
-    truth, predicted = score_gestures(decisions, spans, binning.warmup_steps * binning.bin_us)
+    known = [s for s in spans if s.label < len(spec.classes)]  # no none class: none unscored
+    truth, predicted = score_gestures(decisions, known, binning.warmup_steps * binning.bin_us)
     costs = inference_costs(bundle, ops)
     joules = sum(e.joules for _, e in costs.values())
     interval_s = spec.interval * binning.bin_us * 1e-6
@@ -101,6 +115,7 @@ def gesture_metrics(bundle: ClassifierBundle, decisions: Sequence[Decision],
         'model_path': str(bundle.path),
         'accuracy': float(np.mean(truth == predicted)) if len(truth) else float('nan'),
         'gestures': int(len(truth)), 'decisions': len(decisions),
+        'between_gestures': between_gestures(decisions, spans, spec.classes),
         'offline_test_accuracy': bundle.metrics.get('test_accuracy'),
         'latency_ms': latency_summary(latencies['end_to_end']),
         'stage_latency_ms': {s: latency_summary(latencies[s])

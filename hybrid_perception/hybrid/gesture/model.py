@@ -27,7 +27,7 @@ from hybrid_perception.networks.snn.training import to_slayer
 from hybrid_perception.networks.spec import SpecError
 
 __all__ = ['HybridClassifier', 'IntervalObjective', 'played_windows', 'stream_accuracy',
-           'stream_logits']
+           'stream_logits', 'streamed']
 
 
 class HybridClassifier(torch.nn.Module):
@@ -178,19 +178,31 @@ def stream_logits(model: HybridClassifier, spikes: torch.Tensor) -> torch.Tensor
     return model(stream).reshape(n, steps // model.spec.interval, -1)
 
 
-def stream_accuracy(model: HybridClassifier, objective: IntervalObjective,
-                    data: tuple[np.ndarray, np.ndarray], chunk: int = 64) -> float:
-    """Accuracy with the clips as one stream: what the live graph sees, without ROS. ``chunk``
-    clips in a fixed shuffled order (the dataset's repeats a gesture take after take) are one
-    stream."""
+def streamed(model: HybridClassifier, objective: IntervalObjective,
+             data: tuple[np.ndarray, np.ndarray], chunk: int = 64
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The clips as streams, as the live graph sees them, without ROS: ``chunk`` clips in a
+    fixed shuffled order (the dataset repeats a gesture take after take) are one stream.
+    Returns each clip's scored intervals' logits (N, intervals, classes) and the labels, in
+    that order."""
     order = np.random.default_rng(0).permutation(len(data[1]))
-    clips, labels = data[0][order], data[1][order]
+    clips = data[0][order]
     per_clip = replace(objective, context_steps=0)
     model.eval()
-    correct = 0
+    logits = []
     with torch.no_grad():
-        for start in range(0, len(labels), chunk):
+        for start in range(0, len(order), chunk):
             spikes = per_clip.inputs(torch.from_numpy(clips[start:start + chunk]))
-            predicted = per_clip.predict(stream_logits(model, spikes)).numpy()
-            correct += int((predicted == labels[start:start + chunk]).sum())
-    return correct / len(labels)
+            logits.append(stream_logits(model, spikes)[:, per_clip.first_scored:].numpy())
+    classes = len(model.spec.classes)
+    return (np.concatenate(logits) if logits else np.zeros((0, 0, classes), np.float32),
+            data[1][order])
+
+
+def stream_accuracy(model: HybridClassifier, objective: IntervalObjective,
+                    data: tuple[np.ndarray, np.ndarray], chunk: int = 64) -> float:
+    """Accuracy with the clips as streams (:func:`streamed`), a clip's class from the mean
+    probabilities of its scored intervals."""
+    logits, labels = streamed(model, objective, data, chunk)
+    predicted = torch.from_numpy(logits).softmax(-1).mean(1).argmax(-1).numpy()
+    return float(np.mean(predicted == labels))

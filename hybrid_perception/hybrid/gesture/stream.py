@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hybrid_perception.datasets.gesture_classes import NO_GESTURE
 from hybrid_perception.events.array import SensorSize
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, EventWindows, FittedInput, Window
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
@@ -101,7 +102,8 @@ class SpikingStage:
 @dataclass(frozen=True)
 class GestureDecision:
     """One interval's decision: the window's end on the sensor clock, the label (``none``
-    when the window held too little activity to decide on) and every class's probability."""
+    when the model sees no gesture, or is less sure than ``min_confidence``, or the window held
+    too little activity to decide on) and every class's probability."""
 
     t_us: int
     label: str
@@ -120,15 +122,17 @@ class GesturePipeline:
     :class:`SpikingStage`, the accumulator and :class:`DecisionStage`, with the nodes'
     defaults, so a decision here is the live graph's decision on the same stream.
 
-    ``min_activity`` is a gate, not a learned rejection: a window with fewer input spikes is
-    labelled ``none`` (an idle scene, a dark room); the shipped models have no "no gesture"
-    class, so anything busier still gets one of theirs (#22).
+    A decision is ``none`` when the model says so (its class of scenes without a gesture),
+    when its top probability is below ``min_confidence`` (negative: the model's calibrated
+    threshold, :class:`DecisionStage`) or when the window held fewer than ``min_activity``
+    input spikes (a gate for an idle scene or a dark room, off by default).
     """
 
     def __init__(self, bundle: ClassifierBundle, sensor: SensorSize, *,
                  roi: tuple[int, int, int, int] | None = None, downsample: int = 0,
                  snn_backend: str = DEFAULT_SNN_BACKEND, ann_backend: str = 'onnxruntime',
-                 min_activity: int = 0, max_gap_us: int = 1_000_000) -> None:
+                 min_activity: int = 0, min_confidence: float = -1.0,
+                 max_gap_us: int = 1_000_000) -> None:
         binning = bundle.binning
         model_sensor = SensorSize(binning.sensor_width, binning.sensor_height)
         self.bundle = bundle
@@ -138,7 +142,7 @@ class GesturePipeline:
         self.spiking = SpikingStage(bundle, snn_backend)
         self.accumulator = SpikeAccumulator((self.spiking.neurons,),
                                              bundle.spec.window_steps)
-        self.decision = DecisionStage(bundle, ann_backend)
+        self.decision = DecisionStage(bundle, ann_backend, min_confidence)
         self.min_activity = min_activity
 
     def push(self, events: np.ndarray) -> list[GestureDecision]:
@@ -156,8 +160,8 @@ class GesturePipeline:
         for counts in self.accumulator.push(self.spiking(window.spikes) > 0):
             probabilities = self.decision(counts)
             names = self.bundle.spec.classes
-            label = names[int(probabilities.argmax())] if activity >= self.min_activity \
-                else 'none'
+            label = self.decision.label(probabilities, names) \
+                if activity >= self.min_activity else NO_GESTURE
             decisions.append(GestureDecision(window.end_us, label, dict(zip(
                 names, map(float, probabilities), strict=True)), activity))
         return decisions

@@ -22,19 +22,23 @@ import numpy as np
 import torch
 
 from hybrid_perception.datasets.dvs_gesture import recordings
+from hybrid_perception.datasets.gesture_classes import CLASSES, NO_GESTURE
 from hybrid_perception.datasets.gestures import N_TRAIN_SUBJECTS, GestureClips
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle, InputBinning, save_bundle
+from hybrid_perception.hybrid.gesture.calibration import calibrate
 from hybrid_perception.hybrid.gesture.model import (
     HybridClassifier,
     IntervalObjective,
     stream_accuracy,
+    streamed,
 )
 from hybrid_perception.hybrid.gesture.spec import HybridSpec
 from hybrid_perception.networks.training import Dataset, TrainConfig, evaluate, fit
 from hybrid_perception.networks.weights import load_weights
 
-__all__ = ['GestureTraining', 'gesture_data', 'sweep_specs', 'train_model']
+__all__ = ['GestureTraining', 'calibrate_bundle', 'gesture_data', 'sweep_specs',
+           'train_model']
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,12 @@ def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
     """Clips for ``train``, ``val`` and ``test``, reused from ``cache`` if it matches: rendered
     from the synthetic subjects, or, with ``dvs_gesture`` (the extracted ``DvsGesture``
     folder), read from the real DVS128 Gesture recordings with the dataset's own split
-    (``trials_to_train.txt`` / ``trials_to_test.txt``); either way the last
-    ``val_subjects`` training subjects validate."""
-    key = json.dumps({'takes': settings.takes, 'test_takes': settings.test_takes,
-                      'val_subjects': settings.val_subjects, 'subjects': settings.subjects,
+    (``trials_to_train.txt`` / ``trials_to_test.txt``) with synthetic ``none`` clips beside
+    them (the dataset has no such class); either way the last ``val_subjects`` training
+    subjects validate."""
+    key = json.dumps({'classes': CLASSES, 'takes': settings.takes,
+                      'test_takes': settings.test_takes, 'val_subjects': settings.val_subjects,
+                      'subjects': settings.subjects,
                       'seed': settings.seed, 'clips': repr(settings.clips),
                       'dvs_gesture': str(dvs_gesture.resolve()) if dvs_gesture else None})
     if cache is not None and cache.is_file():
@@ -95,14 +101,24 @@ def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
     if dvs_gesture is not None:
         clips, labels, subjects = settings.clips.from_recordings(
             recordings(dvs_gesture, 'train'), progress=progress)
-        test = settings.clips.from_recordings(recordings(dvs_gesture, 'test'),
-                                              progress=progress)[:2]
         ids = np.unique(subjects)
         if ids.size <= settings.val_subjects:
             raise HybridPerceptionError(
                 f'{dvs_gesture}: the training split holds {ids.size} subjects with whole clips; '
                 f'{settings.val_subjects} validate, so more are needed')
-        held_out = np.isin(subjects, ids[-settings.val_subjects:])
+        none = (CLASSES.index(NO_GESTURE),)
+        synthetic = settings.clips.generate('train', settings.takes, settings.seed,
+                                            classes=none, progress=progress)
+        held_out = np.concatenate([
+            np.isin(subjects, ids[-settings.val_subjects:]),
+            synthetic[2] >= N_TRAIN_SUBJECTS - settings.val_subjects])
+        clips, labels = (np.concatenate([real, made]) for real, made in
+                         zip((clips, labels), synthetic[:2], strict=True))
+        test = tuple(np.concatenate(pair) for pair in zip(
+            settings.clips.from_recordings(recordings(dvs_gesture, 'test'),
+                                           progress=progress)[:2],
+            settings.clips.generate('test', settings.test_takes, settings.seed, classes=none,
+                                    progress=progress)[:2], strict=True))
     else:
         clips, labels, subjects = settings.clips.generate('train', settings.takes,
                                                           settings.seed,
@@ -126,8 +142,8 @@ def train_model(spec: HybridSpec, data: dict[str, Dataset], settings: GestureTra
                 out: str | Path, *, start_from: HybridClassifier | None = None,
                 progress: bool = True) -> ClassifierBundle:
     """Train one SxAy model (from ``start_from``'s weights if given), keep its best validation
-    epoch, score it on the test subjects clip by clip and as one stream, and write it as a
-    deployable bundle to ``out``."""
+    epoch, score it on the test subjects clip by clip and as one stream, calibrate its
+    probabilities (:mod:`.calibration`), and write it as a deployable bundle to ``out``."""
     out = Path(out)
     objective = settings.objective(spec)
     torch.manual_seed(settings.seed)
@@ -151,7 +167,23 @@ def train_model(spec: HybridSpec, data: dict[str, Dataset], settings: GestureTra
                'synops_weight': settings.synops_weight,
                'train_seconds': round(seconds, 1),
                'history': [asdict(s) for s in result.history]}
-    return save_bundle(model, out, settings.binning, metrics)
+    return save_bundle(model, out, settings.binning,
+                       {**metrics, **_calibration(model, objective, data)})
+
+
+def calibrate_bundle(bundle: ClassifierBundle, data: dict[str, Dataset],
+                     settings: GestureTraining) -> ClassifierBundle:
+    """A bundle trained before models were calibrated, calibrated and written again."""
+    model = bundle.model()
+    return save_bundle(model, bundle.path, bundle.binning, {
+        **bundle.metrics, **_calibration(model, settings.objective(model.spec), data)})
+
+
+def _calibration(model: HybridClassifier, objective: IntervalObjective,
+                 data: dict[str, Dataset]) -> dict[str, float]:
+    model = model.cpu()
+    return calibrate(streamed(model, objective, data['val']),
+                     streamed(model, objective, data['test'])).to_metrics()
 
 
 def sweep_specs(base: HybridSpec, spiking: Iterable[int], intervals: Iterable[int]

@@ -118,7 +118,7 @@ def export_onnx(module: torch.nn.Module, input_shape: tuple[int, ...], path: str
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Class probabilities of one output's logits, in numpy: the decision stages run without
-    torch."""
-    exp = np.exp(logits - logits.max())
-    return exp / exp.sum()
+    """Class probabilities of logits (the last axis), in numpy: the decision stages run
+    without torch."""
+    exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)

@@ -2,10 +2,12 @@
 side).
 
 Publishes ``classification`` (``32FC1``, 1 x classes: the probabilities of one interval),
-``classification/label`` (the most likely class over the last ``smoothing`` intervals, and its
-probability) and ``markers`` (that label as text, for rviz2), each with the stamp of the
-features it came from. The ANN runs on onnxruntime (TensorRT, then CUDA, then CPU, whichever
-is present) or torch; an all-SNN model has no ANN and reads its output spike counts.
+``classification/label`` (the most likely class over the last ``smoothing`` intervals and its
+probability; ``none`` when that is the model's class of no gesture, or, as ``none (class p)``,
+when p is below ``min_confidence``) and ``markers`` (that label as text, for rviz2), each
+with the stamp of the features it came from. The ANN runs on onnxruntime (TensorRT, then CUDA,
+then CPU, whichever is present) or torch; an all-SNN model has no ANN and reads its output
+spike counts.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ PARAMETERS = {
     'backend': ('onnxruntime', f'ANN backend: {", ".join(ANN_BACKENDS)}'),
     'class_names': ([''], 'class names for the label (default: the model\'s)'),
     'smoothing': (1, 'intervals whose mean probabilities make the label'),
+    'min_confidence': (-1.0, 'a label\'s probability below this makes it "none" (negative: '
+                             'the model\'s threshold, calibrated on its validation subjects; '
+                             '0: off)'),
     'energy_platform': ('jetson_orin_nano', 'hardware model of the /diagnostics energy '
                                             'estimate'),
 }
@@ -61,13 +66,13 @@ class AnnNode(Node):
         if len(self.classes) != len(spec.classes):
             raise HybridPerceptionError(f'class_names has {len(self.classes)} names, the model '
                                         f'{len(spec.classes)} classes')
-        self.stage = DecisionStage(self.bundle, p['backend'])
+        self.stage = DecisionStage(self.bundle, p['backend'], p['min_confidence'])
         self.stage.warm_up()
         self.energy = EnergyModel(p['energy_platform']).estimate(OpCounts(mac=spec.ann_macs)) \
             if spec.kind != 'snn' else None
         self.recent: deque[np.ndarray] = deque(maxlen=p['smoothing'])
         self.latency = Latency()
-        self.stats = {'decisions': 0}
+        self.stats = {'decisions': 0, 'declined': 0}
         self.health = InputHealth(self)
         self.probs_pub = self.create_publisher(Image, 'classification', RESULTS_QOS)
         self.label_pub = self.create_publisher(String, 'classification/label', RESULTS_QOS)
@@ -76,7 +81,9 @@ class AnnNode(Node):
         self.health.subscribe(Image, 'features', self._on_features, RESULTS_QOS)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(f'{spec.name} ({spec.kind}) from {self.bundle.path}: '
-                               f'{len(self.classes)} classes on {self.stage.device}')
+                               f'{len(self.classes)} classes on {self.stage.device}, '
+                               f'temperature {self.bundle.temperature:.3g}, labels below '
+                               f'{self.stage.min_confidence:.3g} are "none"')
 
     def _on_features(self, msg: Image) -> None:
         started = time.perf_counter()
@@ -90,7 +97,11 @@ class AnnNode(Node):
         self.recent.append(probabilities)
         mean = np.mean(self.recent, axis=0)
         best = int(mean.argmax())
-        text = f'{self.classes[best]} ({mean[best]:.2f})'
+        label = self.stage.label(mean, self.classes)
+        declined = label != self.classes[best]
+        self.stats['declined'] += declined
+        text = f'{label} ({self.classes[best]} {mean[best]:.2f})' if declined else \
+            f'{label} ({mean[best]:.2f})'
         self.label_pub.publish(String(data=text))
         self.markers_pub.publish(label_marker(text, t_us, frame_id))
         self.stats['decisions'] += 1

@@ -6,6 +6,7 @@ from hybrid_perception.datasets.gesture_bag import LabelSpan
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.hybrid.gesture.evaluation import (
     Decision,
+    between_gestures,
     confusion_matrix,
     count_head_ops,
     score_gestures,
@@ -30,6 +31,16 @@ def test_a_gesture_is_scored_on_its_intervals_after_the_warm_up():
     assert truth.tolist() == [2, 1] and predicted.tolist() == [2, 1]
     matrix = confusion_matrix(np.array([2, 1, 1]), np.array([2, 1, 0]), 3)
     assert matrix.tolist() == [[0, 0, 0], [1, 1, 0], [0, 0, 1]]
+
+
+def test_between_gestures_counts_the_decisions_that_touch_no_span():
+    spans = [LabelSpan(100, 200, 0, 'a', 's'), LabelSpan(400, 500, 1, 'b', 's')]
+    # windows [t, t + 40): 60, 200 (it starts where a span ends), 300 and 360 touch no span
+    decisions = [_decision(60, 2), _decision(80, 2), _decision(200, 0), _decision(300, 2),
+                 _decision(360, 2), _decision(480, 2)]
+    found = between_gestures(decisions, spans, ('a', 'b', 'none'))
+    assert found == {'decisions': 4, 'none': 0.75}
+    assert between_gestures(decisions[1:2], spans, ('a', 'b', 'none'))['decisions'] == 0
 
 
 def test_latency_is_measured_from_the_packet_that_completed_the_window():

@@ -63,13 +63,13 @@ def test_ann_baseline_sees_event_frames_of_each_interval(gesture, spikes):
     features = model.features(spikes)
     expected = spikes.numpy().reshape(3, 4, 4, 2, 32, 32).sum(axis=2)
     assert np.array_equal(features.numpy(), expected)
-    assert model.snn is None and model(spikes).shape == (3, 4, 11)
+    assert model.snn is None and model(spikes).shape == (3, 4, len(gesture.classes))
 
 
 def test_snn_baseline_decides_by_output_spike_counts(gesture, spikes):
     model = HybridClassifier(gesture.cut(6, 2))
-    out = model.snn(spikes.permute(0, 2, 3, 4, 1))          # SLAYER layout, (N, 11, T)
-    counts = out.reshape(3, 11, 8, 2).sum(-1).transpose(1, 2)
+    out = model.snn(spikes.permute(0, 2, 3, 4, 1))          # SLAYER layout, (N, classes, T)
+    counts = out.reshape(3, len(gesture.classes), 8, 2).sum(-1).transpose(1, 2)
     assert model.ann is None
     assert torch.equal(model(spikes), counts * READOUT_GAIN / 2)
 
@@ -84,7 +84,7 @@ def test_a_converted_snn_plays_each_intervals_bins_over_and_over(gesture, spikes
     assert HybridSpec.from_dict(spec.to_dict()) == spec
     model = HybridClassifier(spec)
     out = model.snn(played.permute(0, 2, 3, 4, 1))
-    counts = out.reshape(3, 11, 4, 12).sum(-1).transpose(1, 2)
+    counts = out.reshape(3, len(gesture.classes), 4, 12).sum(-1).transpose(1, 2)
     assert torch.equal(model(spikes), counts * READOUT_GAIN / 12)
 
 
@@ -206,7 +206,8 @@ def test_a_cut_starts_from_the_all_ann_cut_of_the_same_stack(gesture, spikes):
     twin.copy_layers_from(ann)
     with torch.no_grad():
         assert torch.equal(twin(spikes), ann(spikes))
-    other = HybridSpec(gesture.input_shape, gesture.layers[:-2] + (DenseLayer(11),),
+    other = HybridSpec(gesture.input_shape,
+                       gesture.layers[:-2] + (DenseLayer(len(gesture.classes)),),
                        gesture.classes, 0, 4)
     with pytest.raises(SpecError, match='stacks differ'):
         hybrid.copy_layers_from(HybridClassifier(other))
@@ -234,12 +235,13 @@ def test_stream_accuracy_scores_each_clip_of_the_stream(gesture, spikes):
         predicted = replace(objective, context_steps=0).predict(model(spikes)).numpy()
     labels = predicted.repeat(4)
     assert stream_accuracy(model, objective, (clips, labels), chunk=5) == 1.0
-    assert stream_accuracy(model, objective, (clips, (labels + 1) % 11), chunk=5) == 0.0
+    assert stream_accuracy(model, objective, (clips, (labels + 1) % len(gesture.classes)),
+                           chunk=5) == 0.0
 
 
 def test_build_ann_matches_the_stack(gesture):
     ann = build_ann((32, 8, 8), gesture.layers[2:])
-    assert ann(torch.zeros(5, 32, 8, 8)).shape == (5, 11)
+    assert ann(torch.zeros(5, 32, 8, 8)).shape == (5, len(gesture.classes))
     assert isinstance(ann[-1], torch.nn.Linear)   # logits: no activation after the last layer
     with pytest.raises(SpecError, match='cannot follow a dense'):
         build_ann((4,), [DenseLayer(3), ConvLayer(2)])

@@ -28,6 +28,8 @@ def test_clips():
 def test_shipped_model_scores_its_published_accuracy(name, kind, test_clips):
     bundle = load_bundle(f'gesture/{name}')
     assert bundle.spec.kind == kind and bundle.spec.classes[0] == 'hand_clapping'
+    known = test_clips[1] < len(bundle.spec.classes)  # gesture/converted has no none class
+    test_clips = (test_clips[0][known], test_clips[1][known])
     model = bundle.model()
     objective = IntervalObjective(bundle.spec.interval, bundle.binning.warmup_steps)
     if bundle.spec.from_rest:  # its windows are independent: the unscored warm-up ones can go
@@ -35,7 +37,7 @@ def test_shipped_model_scores_its_published_accuracy(name, kind, test_clips):
                       test_clips[1])
         objective = IntervalObjective(bundle.spec.interval)
     accuracy = evaluate(model, objective, test_clips)
-    published = bundle.metrics['test_accuracy']  # hybrid 0.932, ann 0.894, snn 0.720, conv. 0.848
+    published = bundle.metrics['test_accuracy']
     assert accuracy >= published - MARGIN, (accuracy, published)
     with torch.no_grad():
         logits = model(torch.from_numpy(test_clips[0][:2]).float())

@@ -28,14 +28,16 @@ def test_the_real_dvs128_gesture_files_feed_training_with_their_own_split(tmp_pa
         listed['test' if user >= 24 else 'train'].append(f'{name}.aedat')
     for split, names in listed.items():
         (tmp_path / f'trials_to_{split}.txt').write_text('\n'.join(names) + '\n')
-    settings = GestureTraining(clips=clips)
+    settings = GestureTraining(clips=clips, takes=2, test_takes=1)
     cache = tmp_path / 'cache' / 'clips.npz'
     data = gesture_data(settings, cache, dvs_gesture=tmp_path, progress=False)
-    # two whole clips a recording; users 3, 4, 5 validate
-    assert data['train'][1].tolist() == [1, 1, 2, 2]
-    assert data['val'][1].tolist() == [3, 3, 4, 4, 5, 5]
-    assert data['test'][1].tolist() == [2, 2] and data['test'][0].shape[1:] == (
-        clips.total_bins, *clips.input_shape)
+    # two whole clips a recording; users 3, 4, 5 validate; the dataset has no none class, so
+    # synthetic none clips come with it: 2 a training subject (20 fit, 3 validate), 1 a test one
+    none = 11
+    assert data['train'][1].tolist() == [1, 1, 2, 2] + [none] * 40
+    assert data['val'][1].tolist() == [3, 3, 4, 4, 5, 5] + [none] * 6
+    assert data['test'][1].tolist() == [2, 2] + [none] * 6
+    assert data['test'][0].shape[1:] == (clips.total_bins, *clips.input_shape)
     again = gesture_data(settings, cache, dvs_gesture=tmp_path, progress=False)
     assert all(np.array_equal(again[k][0], data[k][0]) for k in data)
     (tmp_path / 'trials_to_train.txt').write_text('user01_led.aedat\nuser02_led.aedat\n')
