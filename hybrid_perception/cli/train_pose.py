@@ -25,6 +25,10 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help='length of a take (default 2 s)')
     group.add_argument('--ann-epochs', type=int, default=12,
                        help='epochs of the ANN, stage 1 (default 12; --epochs sets the SNNs\')')
+    group.add_argument('--max-shift-px', type=int, default=0,
+                       help='move each training window\'s person and poses by up to this many '
+                            'sensor pixels either way (default 0: where they stood; the people '
+                            'stand near the centre, so 0 learns a template, #22)')
     group.add_argument('--initializer', default=None, metavar='MODEL',
                        help='skip stage 1: start from this pose model\'s trained initializer '
                             '(its spec too), e.g. the 200 Hz SNN on the shipped 100 Hz '
@@ -36,6 +40,8 @@ def train_pose(args: argparse.Namespace) -> int:
     if args.take_seconds <= 0.3:
         raise ValueError(f'--take-seconds must leave room for two windows, got '
                          f'{args.take_seconds}')
+    if args.max_shift_px < 0:
+        raise ValueError(f'--max-shift-px must be 0 or more, got {args.max_shift_px}')
     if args.initializer and args.spec:
         raise ValueError('--initializer brings its model\'s spec; leave out --spec')
     from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
@@ -59,7 +65,7 @@ def train_pose(args: argparse.Namespace) -> int:
                             take_us=int(args.take_seconds * 1e6),
                             ann_epochs=args.ann_epochs, snn_epochs=args.epochs or 8,
                             batch_size=args.batch_size, lr=args.lr or 1e-3, seed=args.seed,
-                            device=args.device)
+                            max_shift_px=args.max_shift_px, device=args.device)
     out = args.out or Path('out/pose')
     started = time.perf_counter()
     samples, person, stream = pose_samples(spec, settings.render('train'), settings.stride_us)
@@ -83,7 +89,7 @@ def train_pose(args: argparse.Namespace) -> int:
                    settings={'takes': settings.takes, 'take_us': settings.take_us,
                              'ann_epochs': settings.ann_epochs,
                              'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
-                             'seed': settings.seed,
+                             'seed': settings.seed, 'max_shift_px': settings.max_shift_px,
                              'initializer': str(start.path) if start else None},
                    history=histories)
     bundle = save_pose_bundle(out, spec, initializer, {'hybrid': snn, 'alone': alone}, metrics)

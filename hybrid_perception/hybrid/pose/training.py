@@ -50,6 +50,7 @@ class PoseTraining:
     batch_size: int = 16
     lr: float = 1e-3
     state_weight: float = 0.05      # the seed's 0.95 / 0.05 split of the loss
+    max_shift_px: int = 0           # training windows move by up to this (person and poses)
     seed: int = 0
     device: str = 'auto'
     renderer: PeopleRenderer = field(default_factory=PeopleRenderer)
@@ -90,6 +91,25 @@ def following(samples: PoseSamples, stream: np.ndarray, offset_us: int) -> np.nd
                                                       samples.start_us.tolist(), strict=True))}
     return np.array([where.get((s, t + offset_us), -1)
                      for s, t in zip(stream.tolist(), samples.start_us.tolist(), strict=True)])
+
+
+class _Shifts:
+    """Where each training window's person is moved to (#22: the people of a take stand near
+    the frame's centre, so without moving them a network learns a template, not where the
+    events are): up to ``max_shift_px`` either way, whole cells of the networks' grid."""
+
+    def __init__(self, spec: PoseSpec, settings: PoseTraining, stage: int) -> None:
+        self.downsample = spec.windows.downsample
+        self.cells = settings.max_shift_px // self.downsample
+        self.rng = np.random.default_rng([settings.seed, stage])
+
+    def draw(self, n: int) -> np.ndarray | None:
+        return self.rng.integers(-self.cells, self.cells + 1, (n, 2)) if self.cells else None
+
+    def batch(self, samples: PoseSamples, index: np.ndarray,
+              cells: np.ndarray | None) -> PoseSamples:
+        batch = samples.select(index)
+        return batch if cells is None else batch.moved(cells, self.downsample)
 
 
 def _tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -149,10 +169,12 @@ def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
     torch.manual_seed(settings.seed)
     model = StateInitializer(spec).to(device)
     train, val = data['train'][0], data['val'][0]
+    shifts = _Shifts(spec, settings, 1)
 
     def loss(index: np.ndarray) -> torch.Tensor:
-        predicted = spec.to_pixels(model(_tensor(train.ann[index], device)))
-        return F.mse_loss(predicted, _tensor(train.start_pose[index], device))
+        batch = shifts.batch(train, index, shifts.draw(len(index)))
+        predicted = spec.to_pixels(model(_tensor(batch.ann, device)))
+        return F.mse_loss(predicted, _tensor(batch.start_pose, device))
 
     def val_error() -> float:
         return mpjpe(_predict(lambda i: spec.to_pixels(model(_tensor(val.ann[i], device))),
@@ -180,23 +202,27 @@ def train_hybrid(spec: PoseSpec, ann: StateInitializer,
         predicted = _predict(lambda i: spec.to_pixels(initializer(_tensor(val.ann[i], device))),
                              len(val))
     reference = float(np.mean((predicted - val.start_pose) ** 2))
+    shifts = _Shifts(spec, settings, 2)
 
-    def run(samples: PoseSamples, index: np.ndarray) -> tuple[torch.Tensor, list]:
+    def run(batch: PoseSamples) -> tuple[torch.Tensor, list]:
         with torch.no_grad():
-            features = initializer.features(_tensor(samples.ann[index], device))
-        spikes, final = snn(_tensor(delivered(samples.snn[index]), device),
+            features = initializer.features(_tensor(batch.ann, device))
+        spikes, final = snn(_tensor(delivered(batch.snn), device),
                             initializer.states(features))
         return spec.to_pixels(snn.read_out(spikes, initializer.pose(features))), final
 
     def loss(index: np.ndarray) -> torch.Tensor:
-        poses, final = run(train, index)
-        pose_loss = F.mse_loss(poses, _tensor(train.targets[index], device)) / reference
+        cells = shifts.draw(len(index))
+        batch = shifts.batch(train, index, cells)
+        poses, final = run(batch)
+        pose_loss = F.mse_loss(poses, _tensor(batch.targets, device)) / reference
         has_next = following_window[index] >= 0
         if not has_next.any():
             return pose_loss
+        after = shifts.batch(train, following_window[index][has_next],
+                             None if cells is None else cells[has_next])
         with torch.no_grad():
-            features = initializer.features(
-                _tensor(train.ann[following_window[index][has_next]], device))
+            features = initializer.features(_tensor(after.ann, device))
         targets = initializer.states(features)
         state_loss = sum(F.mse_loss(state[has_next], target)
                          for pair, target_pair in zip(final, targets, strict=True)
@@ -205,7 +231,7 @@ def train_hybrid(spec: PoseSpec, ann: StateInitializer,
                 + settings.state_weight * state_loss / (2 * len(final)))
 
     def val_error() -> float:
-        return mpjpe(_predict(lambda i: run(val, i)[0], len(val)), val.targets)
+        return mpjpe(_predict(lambda i: run(val.select(i))[0], len(val)), val.targets)
 
     history = _fit([initializer, snn], loss, val_error, len(train), settings.snn_epochs,
                    settings, 'hybrid', progress=progress)
@@ -227,22 +253,25 @@ def train_snn_alone(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarra
         keep = np.flatnonzero(before >= 0)
         return samples, keep, before[keep]
 
-    def run(samples: PoseSamples, index: np.ndarray, before: np.ndarray) -> torch.Tensor:
-        spikes = torch.cat([_tensor(delivered(samples.snn[before]), device),
-                            _tensor(delivered(samples.snn[index]), device)], dim=-1)
+    def run(before: PoseSamples, now: PoseSamples) -> torch.Tensor:
+        spikes = torch.cat([_tensor(delivered(before.snn), device),
+                            _tensor(delivered(now.snn), device)], dim=-1)
         out, _ = snn(spikes)
         return spec.to_pixels(snn.read_out(out, None))[:, steps:]
 
     train, train_keep, train_before = pairs('train')
     val, val_keep, val_before = pairs('val')
+    shifts = _Shifts(spec, settings, 3)
 
     def loss(index: np.ndarray) -> torch.Tensor:
-        return F.mse_loss(run(train, train_keep[index], train_before[index]),
-                          _tensor(train.targets[train_keep[index]], device))
+        cells = shifts.draw(len(index))
+        now = shifts.batch(train, train_keep[index], cells)
+        return F.mse_loss(run(shifts.batch(train, train_before[index], cells), now),
+                          _tensor(now.targets, device))
 
     def val_error() -> float:
-        return mpjpe(_predict(lambda i: run(val, val_keep[i], val_before[i]), len(val_keep)),
-                     val.targets[val_keep])
+        return mpjpe(_predict(lambda i: run(val.select(val_before[i]), val.select(val_keep[i])),
+                              len(val_keep)), val.targets[val_keep])
 
     history = _fit([snn], loss, val_error, len(train_keep), settings.snn_epochs, settings,
                    'SNN alone', progress=progress)

@@ -10,7 +10,7 @@ depend on how busy the scene is (a difference from the seed, stated).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -111,6 +111,26 @@ class PoseSamples:
     @classmethod
     def concatenate(cls, parts: list[PoseSamples]) -> PoseSamples:
         return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+    def moved(self, cells: np.ndarray, downsample: int) -> PoseSamples:
+        """Each window as if its person stood elsewhere: its input moved by its (dx, dy)
+        cells of the networks' grid, (N, 2) integers, and its poses by as many sensor pixels.
+        What moves in from outside the view is empty, as it is for a person at the edge."""
+        pixels = np.asarray(cells, np.float64) * downsample
+        return replace(self, ann=_moved(self.ann, cells), snn=_moved(self.snn, cells),
+                       targets=self.targets + pixels[:, None, None],
+                       start_pose=self.start_pose + pixels[:, None])
+
+
+def _moved(planes: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """(N, ..., H, W): sample i moved by cells[i] = (dx, dy), zeros moved in."""
+    out = np.zeros_like(planes)
+    h, w = planes.shape[-2:]
+    for i, (dx, dy) in enumerate(np.asarray(cells, np.int64)):
+        if abs(dx) < w and abs(dy) < h:
+            out[i, ..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+                planes[i, ..., max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
 
 
 def pose_at(label_us: np.ndarray, joints: np.ndarray, times_us: np.ndarray) -> np.ndarray:

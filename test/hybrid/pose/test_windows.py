@@ -47,3 +47,30 @@ def test_poses_between_labels_are_interpolated_and_bad_rates_refused():
     np.testing.assert_allclose(pose_at(label_us, joints, np.array([5_000]))[0, 0], [5.0, 10.0])
     with pytest.raises(ValueError, match='whole number'):
         PoseWindows(rate_hz=300)
+
+
+@pytest.mark.parametrize('cells', [(3, -2), (-5, 4), (0, 0)])
+def test_a_moved_window_is_the_same_person_standing_elsewhere(take, cells):
+    """Training moves a window's input by whole cells and its poses by as many pixels: the
+    events' centroid keeps its place relative to the joints."""
+    windows = PoseWindows(rate_hz=100, downsample=2)
+    samples = windows.from_take(take, 0)
+    moved = samples.moved(np.array([cells] * len(samples)), 2)
+
+    def centroid(planes):   # (N, ..., H, W) -> (N, 2) cells, x then y
+        weights = planes.reshape(len(planes), -1, *planes.shape[-2:]).sum(axis=1)
+        ys, xs = np.mgrid[:planes.shape[-2], :planes.shape[-1]]
+        total = weights.sum(axis=(1, 2))
+        return np.stack([(weights * xs).sum(axis=(1, 2)) / total,
+                         (weights * ys).sum(axis=(1, 2)) / total], axis=1)
+
+    for part in ('ann', 'snn'):
+        before, after = getattr(samples, part), getattr(moved, part)
+        assert after.shape == before.shape and after.dtype == before.dtype
+        assert after.sum() <= before.sum()          # what leaves the view is gone
+        assert np.allclose(centroid(after), centroid(before) + cells, atol=0.5)
+    assert np.allclose(moved.targets - samples.targets, np.array(cells) * 2)
+    assert np.allclose(moved.start_pose - samples.start_pose, np.array(cells) * 2)
+    assert np.array_equal(moved.start_us, samples.start_us)
+    gone = samples.moved(np.array([(64, 0)] * len(samples)), 2)
+    assert not gone.ann.any() and not gone.snn.any()
