@@ -98,12 +98,12 @@ def evaluate(args: argparse.Namespace) -> int:
                                         ann_backend=args.ann_backend, truth=spans)
         latencies[name] = run.latencies()
         results[name] = gesture_metrics(bundle, run.decisions, latencies[name], ops, spans)
-        m = results[name]
+        m, between = results[name], results[name]['between_gestures']
         print(f'  {name}: accuracy {m["accuracy"]:.3f} over {m["gestures"]} gestures, '
               f'latency p50 {m["latency_ms"]["p50"]:.2f} ms, p99 {m["latency_ms"]["p99"]:.2f} '
-              f'ms, {m["energy_mj_per_inference"] * 1e3:.3g} uJ/inference (estimate); '
-              f'between gestures {m["between_gestures"]["none"]:.1%} of '
-              f'{m["between_gestures"]["decisions"]} decisions "none"')
+              f'ms, {m["energy_mj_per_inference"] * 1e3:.3g} uJ/inference (estimate)'
+              + (f'; between gestures {between["none"]:.1%} of {between["decisions"]} '
+                 'decisions "none"' if between['decisions'] else ''))
     classes = list(next(iter(models.values())).spec.classes)
     metrics = {'bag': str(args.bag), 'gestures': len(spans), 'rate': args.rate,
                'packet_period_us': args.packet_us, 'classes': classes, 'models': results}

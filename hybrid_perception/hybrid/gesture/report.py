@@ -40,10 +40,12 @@ def write_report(metrics: dict[str, Any], latencies: dict[str, dict[str, list[fl
             + ' | '.join(f'{stages[s]["p50"]:.2f}' for s in ('snn', 'accumulator', 'ann'))
             + f' | {m["synaptic_ops_per_inference"]:.3g} | {m["macs_per_inference"]:.3g} | '
               f'{m["energy_mj_per_inference"]:.3g} | {m["power_mw"]:.3g} |')
-    lines += ['', 'Between the labelled gestures (no gesture; the decisions whose window touches '
-              'no span): ' + ', '.join(f'{name} says none on {m["between_gestures"]["none"]:.1%}'
-                                       f' of {m["between_gestures"]["decisions"]}'
-                                       for name, m in models.items()) + '.']
+    if any(m['between_gestures']['decisions'] for m in models.values()):
+        lines += ['', 'Between the labelled gestures (the decisions whose window touches no '
+                  'span): ' + ', '.join(f'{name} says none on '
+                                        f'{m["between_gestures"]["none"]:.1%} of '
+                                        f'{m["between_gestures"]["decisions"]}'
+                                        for name, m in models.items()) + '.']
     lines += ['', '![accuracy against estimated energy](accuracy_energy.png)', '',
               '![latency per stage](latency.png)', '', '![confusion matrices](confusion.png)',
               '', '## Energy models (estimates)', '']
