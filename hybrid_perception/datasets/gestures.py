@@ -312,8 +312,10 @@ class GestureRenderer:
     def scene(self, kind: str, subject: Subject, rng: np.random.Generator) -> _Motion:
         """A ``none`` take of ``kind``: noise alone (an empty or still room, noise up to a
         hundred times a good sensor's), a person standing still, walking across (a step a
-        second, 40-150 px/s) or toward or away from the camera, standing up or sitting down,
-        something crossing in front at 100-400 px/s, or the camera turning at 20-80 px/s."""
+        second, 40-150 px/s) or toward or away from the camera, standing up or sitting down
+        (50-150 px/s), something crossing in front at 100-400 px/s, or the camera turning at
+        20-80 px/s. In the scenes that move at a speed (walk, stand, object, pan) the camera
+        turns too, at that speed in a random direction, as a camera on a moving robot does."""
         if kind not in NON_GESTURES:
             raise ValueError(f'kind must be one of {NON_GESTURES}, got {kind!r}')
         sign = float(rng.choice([-1.0, 1.0]))
@@ -334,7 +336,8 @@ class GestureRenderer:
                        drift=(sign * speed, 0.0) if kind == 'walk' else
                        (0.0, sign * speed) if kind == 'stand' else (0.0, 0.0),
                        growth=sign * rng.uniform(0.5, 1.5) if kind == 'approach' else 0.0,
-                       pan=(speed * np.cos(heading), speed * np.sin(heading)), thing=thing)
+                       pan=(speed * np.cos(heading), speed * np.sin(heading)),  # 0: still
+                       thing=thing)
 
     def frames(self, motion: _Motion, subject: Subject,
                duration_us: int) -> Iterator[tuple[int, np.ndarray]]:
