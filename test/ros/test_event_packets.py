@@ -142,30 +142,15 @@ def test_driver_event_packets_decode_back_to_the_events_it_read(ros, tmp_path):
     assert stream.counts.total == 0
 
 
-@pytest.mark.parametrize('encoding, forward, forwarded', [('evt3', True, True),
-                                                          ('evt3', False, False),
-                                                          ('evt2', True, False)])
-def test_an_event_packet_bag_is_forwarded_as_recorded(ros, tmp_path, encoding, forward,
-                                                      forwarded):
-    """An evt3 bag replayed as evt3: its packets go out as recorded (words, stamps and seq;
-    nothing decoded); asked for another encoding, or with forward_packets off, the events are
-    re-encoded. The readers get the same events either way."""
+def replayed(ros, **parameters):
+    """A DvsDriver with ``parameters`` played to its end at full speed, and every EventPacket
+    a listener received from it, as raw CDR bytes."""
     import rclpy
     from event_camera_msgs.msg import EventPacket
     from rclpy.parameter import Parameter
 
-    from hybrid_perception.events.cdr import read_event_packet
-    from hybrid_perception.io.rosbag import EventBagReader, EventBagWriter
     from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
     from hybrid_perception.ros.qos import stream_qos
-    rng = np.random.default_rng(5)
-    n = 6000
-    events = make_events(50_000 + np.sort(rng.integers(0, 30_000, n)), rng.integers(0, 346, n),
-                         rng.integers(0, 260, n), rng.integers(0, 2, n))
-    with EventBagWriter(tmp_path / 'bag', SensorSize(346, 260), encoding='evt3') as writer:
-        for stamp, packet in packetize([events], 2000):
-            writer.write(packet, stamp)
-    recorded = list(EventBagReader(tmp_path / 'bag').recorded_packets())
     context, executor = ros
     node = rclpy.create_node('listener', context=context)
     received = []
@@ -174,12 +159,35 @@ def test_an_event_packet_bag_is_forwarded_as_recorded(ros, tmp_path, encoding, f
     executor.add_node(node)
     driver = DvsDriver(context=context, parameter_overrides=[
         Parameter(k, value=v) for k, v in dict(
-            source='rosbag', path=str(tmp_path / 'bag'), rate=0.0, events_type='event_packet',
-            encoding=encoding, forward_packets=forward, packet_period_us=2000,
-            frame_id='cam9', wait_for_subscribers=1).items()])
+            rate=0.0, events_type='event_packet', wait_for_subscribers=1,
+            **parameters).items()])
     executor.add_node(driver)
     assert spin_until(executor, driver.finished.done, 30.0)
     assert spin_until(executor, lambda: len(received) >= driver.stats['packets'], 10.0)
+    return driver, received
+
+
+@pytest.mark.parametrize('encoding, forward, forwarded', [('evt3', True, True),
+                                                          ('evt3', False, False),
+                                                          ('evt2', True, False)])
+def test_an_event_packet_bag_is_forwarded_as_recorded(ros, tmp_path, encoding, forward,
+                                                      forwarded):
+    """An evt3 bag replayed as evt3: its packets go out as recorded (words, stamps and seq;
+    nothing decoded); asked for another encoding, or with forward_packets off, the events are
+    re-encoded. The readers get the same events either way."""
+    from hybrid_perception.events.cdr import read_event_packet
+    from hybrid_perception.io.rosbag import EventBagReader, EventBagWriter
+    rng = np.random.default_rng(5)
+    n = 6000
+    events = make_events(50_000 + np.sort(rng.integers(0, 30_000, n)), rng.integers(0, 346, n),
+                         rng.integers(0, 260, n), rng.integers(0, 2, n))
+    with EventBagWriter(tmp_path / 'bag', SensorSize(346, 260), encoding='evt3') as writer:
+        for stamp, packet in packetize([events], 2000):
+            writer.write(packet, stamp)
+    recorded = list(EventBagReader(tmp_path / 'bag').recorded_packets())
+    driver, received = replayed(ros, source='rosbag', path=str(tmp_path / 'bag'),
+                                encoding=encoding, forward_packets=forward,
+                                packet_period_us=2000, frame_id='cam9')
     packets = [read_event_packet(raw) for raw in received]
     assert {frame for _, frame in packets} == {'cam9'}
     assert driver.forwarding == forwarded
@@ -199,14 +207,9 @@ def test_a_raw_evt3_file_is_decoded_and_re_encoded_not_forwarded(ros, tmp_path):
     but no packets to forward: the driver reads it like any recording (it crashed once on
     trying to forward one)."""
     import faery
-    import rclpy
-    from event_camera_msgs.msg import EventPacket
     from faery.extension import evt
-    from rclpy.parameter import Parameter
 
     from hybrid_perception.events.cdr import read_event_packet
-    from hybrid_perception.ros.nodes.dvs_driver import DvsDriver
-    from hybrid_perception.ros.qos import stream_qos
     rng = np.random.default_rng(6)
     n = 3000
     t = 1000 + np.sort(rng.integers(0, 20_000, n))
@@ -215,19 +218,8 @@ def test_a_raw_evt3_file_is_decoded_and_re_encoded_not_forwarded(ros, tmp_path):
     raw['on'] = rng.integers(0, 2, n) > 0
     with evt.Encoder(str(tmp_path / 'rec.raw'), 'evt3', False, (346, 260), True) as encoder:
         encoder.write({'events': raw})
-    context, executor = ros
-    node = rclpy.create_node('listener', context=context)
-    received = []
-    node.create_subscription(EventPacket, 'events', received.append,
-                             stream_qos('reliable', live=False), raw=True)
-    executor.add_node(node)
-    driver = DvsDriver(context=context, parameter_overrides=[
-        Parameter(k, value=v) for k, v in dict(
-            source='file', path=str(tmp_path / 'rec.raw'), rate=0.0, encoding='evt3',
-            events_type='event_packet', wait_for_subscribers=1).items()])
-    executor.add_node(driver)
-    assert spin_until(executor, driver.finished.done, 30.0)
-    assert spin_until(executor, lambda: len(received) >= driver.stats['packets'], 10.0)
+    driver, received = replayed(ros, source='file', path=str(tmp_path / 'rec.raw'),
+                                encoding='evt3')
     assert not driver.forwarding and driver.stats['events'] == n
     stream = PacketStream()
     decoded = concatenate([stream.push(read_event_packet(r)[0])[0].copy() for r in received])
