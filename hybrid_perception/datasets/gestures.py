@@ -297,9 +297,9 @@ class GestureRenderer:
     def motion(self, gesture: int, subject: Subject, rng: np.random.Generator,
                kind: str = '') -> _Motion:
         """A take of ``gesture``: random phase, +-10 % frequency jitter, random 'other' moves;
-        for ``none``, a scene of ``kind`` (one of NON_GESTURES; default drawn)."""
+        for ``none``, a scene of ``kind`` (one of NON_GESTURES)."""
         if CLASSES[gesture] == NO_GESTURE:
-            return self.scene(kind or str(rng.choice(NON_GESTURES)), subject, rng)
+            return self.scene(kind, subject, rng)
         random = np.concatenate([[rng.uniform(0.1, 1.6), rng.uniform(0.3, 1.0),
                                   rng.uniform(0.5, 2.5), rng.uniform(0, 2 * np.pi),
                                   rng.uniform(-0.5, 1.5), rng.uniform(0.0, 1.0)]
