@@ -16,8 +16,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description='Run the stages the live nodes run (same defaults) over a recording the '
                     'driver reads, and write one JSON object per decision: '
                     '{"t_us", "label", "probabilities", "activity"} for gesture (label "none" '
-                    'below --min-activity), {"t_us", "joints"} for pose (13 joints, DHP19\'s '
-                    'order, in the recording\'s pixels).')
+                    'below --min-activity), {"t_us", "joints", "confidence"} for pose (13 '
+                    'joints, DHP19\'s order, in the recording\'s pixels; each joint\'s '
+                    'confidence in [0, 1]: how much the recent events back it; --render '
+                    'leaves out joints below 0.5).')
     parser.add_argument('recording', help='any recording the driver reads')
     parser.add_argument('--pipeline', choices=('gesture', 'pose'), default='gesture',
                         help='gesture (H1) or pose (H2, one camera)')
@@ -141,6 +143,7 @@ class _Renderer:
         from hybrid_perception.events.array import concatenate
         from hybrid_perception.events.representations import render_bgr
         from hybrid_perception.geometry.joints import BONES
+        from hybrid_perception.hybrid.pose.evidence import MIN_JOINT_CONFIDENCE
         from hybrid_perception.sim.drawing import draw_skeleton
         joints = getattr(decision, 'joints', None)
         if joints is not None and decision.t_us % self.span_us:
@@ -157,8 +160,9 @@ class _Renderer:
         scale = max(1, 512 // max(self.sensor.width, self.sensor.height))
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
         if joints is not None:
-            draw_skeleton(image, (joints + 0.5) * scale - 0.5, BONES, (40, 220, 255),
-                          width=0.8 * scale)
+            seen = decision.confidence >= MIN_JOINT_CONFIDENCE
+            drawn = np.where(seen[:, None], (joints + 0.5) * scale - 0.5, np.nan)
+            draw_skeleton(image, drawn, BONES, (40, 220, 255), width=0.8 * scale)
             text = f'{decision.t_us / 1e6:.3f} s'
         else:
             best = decision.probabilities.get(decision.label)

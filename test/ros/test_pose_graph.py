@@ -1,5 +1,5 @@
-"""H2's nodes over real DDS: the live pair gives the offline evaluation's poses, and survives
-bad input."""
+"""H2's nodes over real DDS: the live pair gives the offline evaluation's poses, each joint
+with the confidence its events give it, and survives bad input."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from support import imported_by_starting, pose_points, spin_until
 from hybrid_perception.datasets.people import PeopleRenderer, people
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.events.array import make_events
+from hybrid_perception.events.representations import to_spike_tensor
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
 from hybrid_perception.hybrid.pose.evaluation import score_takes
+from hybrid_perception.hybrid.pose.evidence import JointEvidence
 from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
 from hybrid_perception.hybrid.pose.spec import load_pose_spec
 from hybrid_perception.io.sources import packetize
@@ -62,7 +64,7 @@ class Probe:
     @staticmethod
     def _keep(msg, into) -> None:
         from hybrid_perception.ros.conversions import stamp_us
-        into[stamp_us(msg.header)] = pose_points(msg)[:, :2]
+        into[stamp_us(msg.header)] = pose_points(msg)     # x, y pixels and z confidence
 
     def _on_status(self, msg) -> None:
         for status in msg.status:
@@ -121,12 +123,23 @@ def test_the_live_pair_gives_the_offline_poses(ros, model, take, snn, scored):
     step = bundle.spec.windows.step_us
     ends = range(100_000 + step, TAKE_US + 1, step)
     live = np.stack([probe.poses[end] for end in ends])
-    np.testing.assert_allclose(live, scores.predicted[scored][0][0], atol=1e-3)
+    np.testing.assert_allclose(live[..., :2], scores.predicted[scored][0][0], atol=1e-3)
+    # each step's z: its joints scored by the evidence of every step up to it
     windows = bundle.spec.windows
+    evidence = JointEvidence(windows.sensor, windows.downsample)
+    spikes = to_spike_tensor(events, windows.sensor, t_start_us=0, bin_us=step,
+                             n_bins=TAKE_US // step, downsample=windows.downsample, binary=True)
+    for end, spiked in zip(range(step, TAKE_US + 1, step), spikes, strict=True):
+        evidence.add(spiked, step)
+        pose = probe.poses[end]
+        np.testing.assert_allclose(pose[:, 2], evidence(pose[:, :2]), atol=1e-9)
+    assert 0 < live[..., 2].max() <= 1
     for boundary in range(100_000, TAKE_US + 1, 100_000):
         np.testing.assert_allclose(
-            probe.ann_poses[boundary],
+            probe.ann_poses[boundary][:, :2],
             initializer(windows.ann_input(events, boundary)).pose, atol=1e-3)
+        assert ((probe.ann_poses[boundary][:, 2] >= 0)
+                & (probe.ann_poses[boundary][:, 2] <= 1)).all()
     assert nodes[1].stepper.missed == 0 and nodes[1].stepper.stale == 0
 
 

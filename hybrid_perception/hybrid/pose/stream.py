@@ -5,6 +5,7 @@ sensor clock; :class:`PoseStepper` steps the SNN one bin at a time and applies e
 initialization at the boundary it was made for, waiting a bounded number of steps for it, so
 the live graph computes what the offline evaluation computes (tested against it);
 :class:`PosePipeline` chains both nodes' stages in one process for recordings (``predict``).
+Every pose comes with each joint's confidence (:mod:`.evidence`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hybrid_perception.hybrid.common import (
     Window,
     between_silences,
 )
+from hybrid_perception.hybrid.pose.evidence import JointEvidence
 from hybrid_perception.hybrid.pose.tracker import Initialization, PoseTracker
 
 __all__ = ['EventHistory', 'PosePipeline', 'PosePrediction', 'PoseStepper']
@@ -66,11 +68,15 @@ class EventHistory:
         return out
 
 
+Step = tuple[int, np.ndarray, np.ndarray]   # end µs, pose (joints, 2) pixels, confidence
+
+
 @dataclass
 class PoseStepper:
     """Steps ``tracker`` one step window at a time; at every window boundary the
     initialization stamped with it is written first. Steps wait for a missing one at most
-    ``wait_steps`` steps, then run on without it (:attr:`missed`)."""
+    ``wait_steps`` steps, then run on without it (:attr:`missed`). Each step's spikes also
+    feed :attr:`evidence`, which scores the step's joints."""
 
     tracker: PoseTracker
     window_us: int
@@ -78,25 +84,31 @@ class PoseStepper:
     initialized: int = field(default=0, init=False)
     missed: int = field(default=0, init=False)    # boundaries run without one (after the first)
     stale: int = field(default=0, init=False)     # initializations that came too late
+    evidence: JointEvidence = field(init=False)
     _steps: deque = field(default_factory=deque, init=False)
     _pending: dict[int, Initialization] = field(default_factory=dict, init=False)
 
-    def initialize(self, stamp_us: int, initialization: Initialization
-                   ) -> list[tuple[int, np.ndarray]]:
+    def __post_init__(self) -> None:
+        windows = self.tracker.spec.windows
+        self.evidence = JointEvidence(windows.sensor, windows.downsample)
+
+    def initialize(self, stamp_us: int, initialization: Initialization) -> list[Step]:
         self._pending[stamp_us] = initialization
         return self._drain()
 
-    def push(self, window: Window) -> list[tuple[int, np.ndarray]]:
-        """Queue one step; returns (end µs, pose (joints, 2) pixels) of every step run."""
+    def push(self, window: Window) -> list[Step]:
+        """Queue one step; returns (end µs, pose (joints, 2) pixels, confidence (joints,)) of
+        every step run."""
         self._steps.append(window)
         return self._drain()
 
     def reset(self) -> None:
         self.tracker.reset()
+        self.evidence.reset()
         self._steps.clear()
         self._pending.clear()
 
-    def _drain(self) -> list[tuple[int, np.ndarray]]:
+    def _drain(self) -> list[Step]:
         out = []
         while self._steps:
             window = self._steps[0]
@@ -112,21 +124,24 @@ class PoseStepper:
                 elif self.initialized:  # before the first, the initializer has no history yet
                     self.missed += 1
             self._steps.popleft()
-            poses = self.tracker.step(window.spikes)
-            out.append((window.end_us, poses[-1]))
+            pose = self.tracker.step(window.spikes)[-1]
+            self.evidence.add(window.spikes, window.end_us - window.start_us)
+            out.append((window.end_us, pose, self.evidence(pose)))
         return out
 
 
 @dataclass(frozen=True)
 class PosePrediction:
     """One SNN step's pose: the step's end on the sensor clock, joints (J, 2) in the
-    recording's pixels (DHP19's joint order)."""
+    recording's pixels (DHP19's joint order) and how much the events back each (J,)."""
 
     t_us: int
     joints: np.ndarray
+    confidence: np.ndarray
 
     def to_dict(self) -> dict:
-        return {'t_us': self.t_us, 'joints': np.round(self.joints, 3).tolist()}
+        return {'t_us': self.t_us, 'joints': np.round(self.joints, 3).tolist(),
+                'confidence': np.round(self.confidence, 3).tolist()}
 
 
 class PosePipeline:
@@ -165,7 +180,8 @@ class PosePipeline:
                 self.stepper.reset()
             for window in steps:
                 poses += self.stepper.push(window)
-        return [PosePrediction(end, self.input.fit.to_camera(pose)) for end, pose in poses]
+        return [PosePrediction(end, self.input.fit.to_camera(pose), confidence)
+                for end, pose, confidence in poses]
 
     def close(self) -> None:
         self.stepper.tracker.runtime.close()

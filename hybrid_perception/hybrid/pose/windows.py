@@ -59,6 +59,13 @@ class PoseWindows:
                                  downsample=self.downsample)
         return np.concatenate([counts[:, 0], counts[:, 1]])
 
+    def latest_spikes(self, histogram: np.ndarray, period_us: int) -> np.ndarray:
+        """(2, k, H, W) binary: the bins of an :meth:`ann_input` histogram that cover its last
+        ``period_us`` (at least one), as the SNN's steps of those bins see the events."""
+        bins = histogram.reshape(2, self.ann_bins, *histogram.shape[1:])
+        k = min(self.ann_bins, max(1, period_us * self.ann_bins // self.window_us))
+        return bins[:, -k:] > 0
+
     def snn_input(self, events: np.ndarray, start_us: int, *, lead: int = 0) -> np.ndarray:
         """(lead + steps, 2, H, W) binary spikes from ``lead`` steps before ``start_us``, one
         bin a step."""

@@ -3,7 +3,8 @@ at the high rate (the "Loihi" side of H2).
 
 Events are cut into one bin per step (10 ms at 100 Hz), each step runs through the SNN (torch,
 or Lava: simulated here, Loihi when lava-loihi finds one) and the host's readout, and the pose
-at the step's end goes out as a PoseArray in the camera's pixels (x = column, y = row). At a
+at the step's end goes out as a PoseArray in the camera's pixels (x = column, y = row, z = the
+joint's confidence in [0, 1]: how much the recent events back it, hybrid.pose.evidence). At a
 window boundary the step waits (at most ``wait_steps`` steps) for the initialization stamped
 with it and writes its states into the runtime first. ``snn: alone`` runs the SNN-alone
 baseline, which takes no initialization.
@@ -93,9 +94,9 @@ class PoseSnnNode(Node):
             self.latency.add((time.perf_counter() - started) / len(windows))
 
     def _publish(self, poses: list, frame_id: str) -> None:
-        for end_us, pose in poses:
-            self.pose_pub.publish(pose_array_bytes(self.input.fit.to_camera(pose), end_us,
-                                                   frame_id))
+        for end_us, pose, confidence in poses:
+            joints = np.column_stack([self.input.fit.to_camera(pose), confidence])
+            self.pose_pub.publish(pose_array_bytes(joints, end_us, frame_id))
             self.stats['steps'] += 1
 
     def _publish_diagnostics(self) -> None:

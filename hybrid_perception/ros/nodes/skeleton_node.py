@@ -6,7 +6,9 @@ metres) and ``markers`` (the skeleton's bones and joints), in ``frame_id``: a ca
 frame (the first view's by default), or ``world``, the rig's z-up frame that rviz's orbiting
 views expect. Either way rviz needs no tf to show it, with that frame as its fixed frame.
 Each view's ``event_frame`` comes back as ``<view>/skeleton_frame`` with the view's latest 2D
-skeleton drawn over it.
+skeleton drawn over it. A view's joint whose confidence (the 2D pose's z) is below
+``min_joint_confidence`` counts as not seen by that view: it is not drawn, and a joint seen by
+fewer than two views is left out of the 3D pose (NaN) and of the markers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from hybrid_perception.errors import DataFormatError, HybridPerceptionError
 from hybrid_perception.geometry.joints import BONES, N_JOINTS
 from hybrid_perception.geometry.rig import load_rig
 from hybrid_perception.geometry.views import ViewSync, triangulate_views
+from hybrid_perception.hybrid.pose.evidence import MIN_JOINT_CONFIDENCE
 from hybrid_perception.ros.conversions import (
     header,
     image_to_matrix,
@@ -47,6 +50,8 @@ PARAMETERS = {
     'frame_id': ('', 'frame of the 3D pose and markers: a view\'s optical frame ("" = the '
                      'first view\'s) or world (the rig\'s)'),
     'keep': (50, 'steps to wait for every view\'s pose of a step before giving it up'),
+    'min_joint_confidence': (MIN_JOINT_CONFIDENCE, 'a view\'s joint less confident than this '
+                                                   '(its z) is not used (0: every joint)'),
 }
 
 WORLD = 'world'
@@ -102,6 +107,7 @@ class SkeletonNode(Node):
             self.health.bad(f'{view}/{self.p["pose_topic"]}: expected {N_JOINTS} finite '
                             f'joints, got {len(points)}')
             return
+        points = np.where(points[:, 2:] >= self.p['min_joint_confidence'], points[:, :2], np.nan)
         self.latest[view] = points
         poses = self.sync.add(view, stamp, points)
         if poses is None:

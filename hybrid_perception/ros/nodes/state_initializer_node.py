@@ -5,8 +5,9 @@ At every multiple of ``1 / rate_hz`` on the sensor clock (once the stream has pa
 ANN sees a histogram of the events of the window before and gives the pose and the initial
 state of every layer of the SNN. ``snn/state_init`` carries both as one 32FC1 row (the pose's
 x, y per joint, then each layer's current and voltage in C order), stamped with the boundary:
-the SNN node writes it in at the step that starts there. At the SNN's rate this node alone is
-the ANN baseline.
+the SNN node writes it in at the step that starts there. ``ann/pose`` is the ANN's pose in the
+camera's pixels, z = each joint's confidence (hybrid.pose.evidence, from the same histograms).
+At the SNN's rate this node alone is the ANN baseline.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sensor_msgs.msg import Image
 
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
+from hybrid_perception.hybrid.pose.evidence import JointEvidence
 from hybrid_perception.hybrid.pose.stream import EventHistory
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
 from hybrid_perception.ros.conversions import matrix_to_image, pose_array_bytes
@@ -53,6 +55,7 @@ class StateInitializerNode(Node):
         self.initializer.warm_up()
         self.history = EventHistory(int(1e6 / p['rate_hz']), self.windows.window_us,
                                     int(p['max_gap_s'] * 1e6))
+        self.evidence = JointEvidence(self.windows.sensor, self.windows.downsample)
         self.latency = Latency()
         self.stats = {'initializations': 0}
         self.health = InputHealth(self)
@@ -67,13 +70,21 @@ class StateInitializerNode(Node):
             f'{self.windows.ann_bins} x {self.windows.window_us // self.windows.ann_bins} µs')
 
     def _on_events(self, events: np.ndarray, stamp: int, frame: str) -> None:
-        for boundary, before in self.history.push(events, stamp):
+        restarts = self.history.restarts
+        boundaries = self.history.push(events, stamp)
+        if self.history.restarts != restarts:
+            self.evidence.reset()
+        for boundary, before in boundaries:
             started = time.perf_counter()
-            initialization = self.initializer(self.windows.ann_input(before, boundary))
+            histogram = self.windows.ann_input(before, boundary)
+            initialization = self.initializer(histogram)
             self.state_pub.publish(matrix_to_image(initialization.pack()[None], '32FC1',
                                                    boundary, frame))
-            self.pose_pub.publish(pose_array_bytes(
-                self.input.fit.to_camera(initialization.pose), boundary, frame))
+            period = self.history.period_us
+            self.evidence.add(self.windows.latest_spikes(histogram, period), period)
+            joints = np.column_stack([self.input.fit.to_camera(initialization.pose),
+                                      self.evidence(initialization.pose)])
+            self.pose_pub.publish(pose_array_bytes(joints, boundary, frame))
             self.latency.add(time.perf_counter() - started)
             self.stats['initializations'] += 1
 

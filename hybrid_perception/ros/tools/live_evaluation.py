@@ -422,8 +422,9 @@ def replay_pose_graph(model: str, bundle: PoseBundle,
                           'snn': 'alone' if model == 'snn' else 'hybrid'}}
     graph = {f'/{camera}/{node}': parameters[node] for camera in packets
              for node in nodes_per_camera}
+    # every joint triangulated, confident or not: the errors are the seed's, over all joints
     graph['skeleton_node'] = {'views': list(packets), 'rig': str(rig), 'frame_id': 'world',
-                              'pose_topic': pose_topic}
+                              'pose_topic': pose_topic, 'min_joint_confidence': 0.0}
     with live_graph(graph, f'/{model}') as (context, executor, nodes):
         topics = {f'{camera}/{pose_topic}': camera for camera in packets}
         replayer = PoseReplayer(packets, {**topics, 'pose': ''}, rate=rate,

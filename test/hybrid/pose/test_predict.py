@@ -34,8 +34,11 @@ def test_predict_pose_gives_the_offline_evaluations_poses(tmp_path):
                              str(tmp_path / 'drawn')],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    predicted = {d['t_us']: np.array(d['joints']) for d in map(
-        json.loads, out.read_text().splitlines())}
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    predicted = {d['t_us']: np.array(d['joints']) for d in lines}
+    confidence = np.array([d['confidence'] for d in lines])
+    assert confidence.shape == (len(lines), 13) and (confidence >= 0).all()
+    assert (confidence <= 1).all() and (confidence >= 0.5).any()   # the person moves
     bundle = load_pose_bundle('pose')
     trackers = [bundle.tracker(kind, 'torch', bundle.spec.windows.steps)
                 for kind in ('hybrid', 'alone')]

@@ -58,12 +58,12 @@ def test_the_stepper_waits_for_a_boundarys_initialization_then_runs_on_without_i
     def window(start):
         return Window(start, start + step, silent)
 
-    ran = [end for start in range(0, 100_000, step) for end, _ in stepper.push(window(start))]
+    ran = [end for start in range(0, 100_000, step) for end, *_ in stepper.push(window(start))]
     assert ran == list(range(step, 100_001, step))   # 0 waited two steps, then all ran on
     assert stepper.missed == 0                         # nothing was due before the first
     assert stepper.push(window(100_000)) == []         # waits for its initialization
     out = stepper.initialize(100_000, _initialization(5.0))
-    assert [end for end, _ in out] == [100_000 + step] and stepper.initialized == 1
+    assert [end for end, *_ in out] == [100_000 + step] and stepper.initialized == 1
     # the next boundary's initialization never comes: two steps wait, the third releases them
     for start in range(110_000, 200_000, step):
         stepper.push(window(start))

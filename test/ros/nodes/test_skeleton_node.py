@@ -1,5 +1,6 @@
 """skeleton_node over real DDS: the views' poses come back as the true 3D skeleton, drawn
-frames and markers; bad input is counted and a bad rig refused."""
+frames and markers, without the joints a view is not confident of; bad input is counted and a
+bad rig refused."""
 
 from __future__ import annotations
 
@@ -64,18 +65,27 @@ def test_views_become_the_true_3d_skeleton_in_the_frame_asked(ros, rng, tmp_path
     assert spin_until(executor, lambda: views.pose['cam1'].get_subscription_count() >= 1)
     truth = skeletons(3, rng)
     stamps = [10_000, 20_000, 30_000]
+    # the last step's head is below the default confidence (0.5) in cam0: seen by one view only
+    confidence = np.ones((len(CAMERAS), len(stamps), N_JOINTS))
+    confidence[0, 2, 0] = 0.49
     for camera in reversed(CAMERAS):                # the views' order of arrival does not matter
-        for stamp, joints in zip(stamps, truth, strict=True):
-            views.pose[camera.name].publish(pose_array(camera.project(joints), stamp,
-                                                                 camera.name))
+        for k, (stamp, joints) in enumerate(zip(stamps, truth, strict=True)):
+            seen = np.column_stack([camera.project(joints),
+                                    confidence[CAMERAS.index(camera), k]])
+            views.pose[camera.name].publish(pose_array(seen, stamp, camera.name))
     views.pose['cam0'].publish(pose_array(np.zeros((5, 2)), 40_000, 'cam0'))
     assert spin_until(executor, lambda: len(views.poses_3d) == 3 and len(views.markers) == 3)
     for stamp, joints in zip(stamps, truth, strict=True):
         frame, points = views.poses_3d[stamp]
         assert frame == frame_id
         expected = joints if frame_id == 'world' else CAMERAS[1].to_camera(joints)
+        if stamp == stamps[-1]:
+            assert np.isnan(points[0]).all()
+            points, expected = points[1:], expected[1:]
         np.testing.assert_allclose(points, expected, atol=1e-6)
-    bones, spheres = views.markers[-1].markers
+    bones, spheres = views.markers[-1].markers       # the last step's: no head, nor its bones
+    assert len(bones.points) == 24 and len(spheres.points) == N_JOINTS - 1
+    bones, spheres = views.markers[-2].markers
     assert len(bones.points) == 28 and len(spheres.points) == N_JOINTS
     assert bones.header.frame_id == frame_id
     assert spin_until(executor, lambda: node.health.bad_messages == 1)
