@@ -42,7 +42,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help='training data. gesture: synthetic (default) or dvs-gesture:PATH '
                              '(the real DVS128 Gesture, its extracted DvsGesture folder, its own '
                              'split by subject; --takes and --subjects do not apply); digits: '
-                             "digits (scikit-learn's 8x8 digits, up-sampled; default) or "
+                             'pose: synthetic (default) or dhp19:PATH (DHP19 in the seed\'s '
+                             'HDF5 layout: subjects 1-12, cameras 2 and 3, the spec pose-dhp19; '
+                             '--people, --pose-takes and --take-seconds do not apply); '
+                             "digits: digits (scikit-learn's 8x8 digits, up-sampled; default) or "
                              "mnist:FOLDER (MNIST's IDX files)")
     motion = parser.add_argument_group('motion')
     motion.add_argument('--train-clips', type=int, default=1024)

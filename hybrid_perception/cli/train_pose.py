@@ -10,14 +10,14 @@ import json
 import time
 from pathlib import Path
 
-__all__ = ['add_pose_training_arguments', 'train_pose']
+__all__ = ['add_pose_training_arguments', 'dhp19_folder', 'train_pose']
 
 
 def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument('--rate', type=int, default=None,
                        help="SNN steps per second, 100 or 200 (default: the spec's, 100)")
     group.add_argument('--pose-takes', type=int, default=2,
-                       help='takes per training person and movement (default 2)')
+                       help='takes per training person and movement (default 2; synthetic)')
     group.add_argument('--people', type=int, default=12,
                        help='training people rendered, the last ones (default all 12: 10 fit, '
                             '2 validate; 3 makes a quick smoke run)')
@@ -35,8 +35,19 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
                             'model\'s ANN (`--initializer pose --rate 200`)')
 
 
+def dhp19_folder(data: str | None, option: str = '--data') -> Path | None:
+    """The DHP19 folder of ``dhp19:PATH``; None for synthetic (the default)."""
+    if data in (None, 'synthetic'):
+        return None
+    kind, _, path = data.partition(':')
+    if kind != 'dhp19' or not path:
+        raise ValueError(f'{option} for pose must be synthetic or dhp19:PATH, got {data!r}')
+    return Path(path)
+
+
 def train_pose(args: argparse.Namespace) -> int:
     # refused before the imports (torch, SLAYER): seconds a user would wait for an error
+    folder = dhp19_folder(args.data)
     if args.take_seconds <= 0.3:
         raise ValueError(f'--take-seconds must leave room for two windows, got '
                          f'{args.take_seconds}')
@@ -56,7 +67,8 @@ def train_pose(args: argparse.Namespace) -> int:
     )
 
     start = load_pose_bundle(args.initializer) if args.initializer else None
-    spec = start.spec if start else load_pose_spec(args.spec or 'pose')
+    spec = start.spec if start else load_pose_spec(args.spec or
+                                                   ('pose-dhp19' if folder else 'pose'))
     if args.rate:
         spec = spec.at_rate(args.rate)
     if not 2 < args.people <= 12:
@@ -68,9 +80,18 @@ def train_pose(args: argparse.Namespace) -> int:
                             max_shift_px=args.max_shift_px, device=args.device)
     out = args.out or Path('out/pose')
     started = time.perf_counter()
-    samples, person, stream = pose_samples(spec, settings.render('train'), settings.stride_us)
-    data = split_validation(samples, person, stream, settings.val_people)
-    del samples
+    if folder:
+        from hybrid_perception.datasets.dhp19 import Dhp19Folder
+        from hybrid_perception.hybrid.pose.recorded import dhp19_training_data
+        data = dhp19_training_data(Dhp19Folder(folder), spec.windows, settings.val_people,
+                                   settings.stride_us)
+        print(f'DHP19 at {folder}: subjects 1-{12 - settings.val_people} fit, the last '
+              f'{settings.val_people} validate; cameras 2 and 3, read as training asks')
+    else:
+        samples, person, stream = pose_samples(spec, settings.render('train'),
+                                               settings.stride_us)
+        data = split_validation(samples, person, stream, settings.val_people)
+        del samples
     print(f'{spec.windows.rate_hz} Hz, {spec.windows.steps} steps a window; '
           + ', '.join(f'{split} {len(part[0])} windows' for split, part in data.items()))
     if start:
@@ -90,6 +111,7 @@ def train_pose(args: argparse.Namespace) -> int:
                              'ann_epochs': settings.ann_epochs,
                              'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
                              'seed': settings.seed, 'max_shift_px': settings.max_shift_px,
+                             'data': args.data or 'synthetic',
                              'initializer': str(start.path) if start else None},
                    history=histories)
     bundle = save_pose_bundle(out, spec, initializer, {'hybrid': snn, 'alone': alone}, metrics)

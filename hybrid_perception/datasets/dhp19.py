@@ -13,10 +13,18 @@ recording (``S<subject>_session<k>_mov<m>_events``) and one of labels:
 Here that becomes our event arrays (0-based pixels), joints in metres in DHP19's joint order,
 and :class:`~hybrid_perception.geometry.cameras.Camera` objects (K, R, t recovered from P), so the
 real data flows through the same code as the synthetic one. Subjects 1-12 train, 13-17 test.
+
+:class:`Dhp19Folder` is a folder as the seed's loader finds it
+(``dataloaders/snn_dataloader``): ``S<s>_session<k>_mov<m>_events.h5`` beside
+``S<s>_session<k>_mov<m>_events_label.h5``, and the projection matrices, which the seed pairs
+with cameras 0-3 as P4, P1, P3, P2. The seed crops the sensor to 256x256 (columns 34-289, rows
+2-257) and trains on cameras 2 and 3.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +35,17 @@ from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import SensorSize, make_events
 from hybrid_perception.geometry.cameras import Camera
 
-__all__ = ['DHP19_SENSOR', 'DHP19_TEST_SUBJECTS', 'Dhp19Recording', 'camera_from_projection',
+__all__ = ['DHP19_CAMERAS', 'DHP19_CROP', 'DHP19_SENSOR', 'DHP19_TEST_SUBJECTS',
+           'DHP19_TRAIN_SUBJECTS', 'Dhp19Folder', 'Dhp19Recording', 'camera_from_projection',
            'projection_from_camera']
 
 DHP19_SENSOR = SensorSize(346, 260)
+DHP19_TRAIN_SUBJECTS = range(1, 13)
 DHP19_TEST_SUBJECTS = range(13, 18)
+DHP19_CAMERAS = (2, 3)                  # the seed's views
+DHP19_CROP = (34, 2, 256, 256)          # x, y, width, height: the seed's crop
+_PROJECTION_FILE = {0: 'P4.npy', 1: 'P1.npy', 2: 'P3.npy', 3: 'P2.npy'}   # the seed's pairing
+_NAME = re.compile(r'S(\d+)_session(\d+)_mov(\d+)_events')
 _MM = 1000.0
 
 
@@ -42,27 +56,75 @@ class Dhp19Recording:
     events_path: Path
     labels_path: Path
 
-    def events(self, camera: int) -> np.ndarray:
-        """Camera ``camera``'s (0-3) events, 0-based pixels, time-ordered as recorded."""
+    @property
+    def name(self) -> str:
+        """``S<subject>_session<k>_mov<m>`` (the file's name without ``_events``)."""
+        return self.events_path.name.split('_events')[0]
+
+    @property
+    def subject(self) -> int:
+        match = _NAME.match(self.events_path.name)
+        if match is None:
+            raise EventFormatError(f'{self.events_path.name}: not named as DHP19 names '
+                                   f'recordings (S<subject>_session<k>_mov<m>_events)')
+        return int(match.group(1))
+
+    def events(self, camera: int, start_us: int | None = None,
+               end_us: int | None = None) -> np.ndarray:
+        """Camera ``camera``'s (0-3) events, 0-based pixels, time-ordered as recorded; with
+        ``start_us`` and ``end_us`` only those in [start, end), read through the camera's
+        millisecond index so a window costs what it holds, not the recording."""
         group = f'cam{camera}_events'
         with _open(self.events_path) as handle:
             if group not in handle:
                 raise EventFormatError(f'{self.events_path}: no {group} '
                                        f'(cameras: {sorted(k for k in handle if "_events" in k)})')
             try:
-                columns = {k: np.asarray(handle[f'{group}/{k}']) for k in 'xytp'}
+                datasets = {k: handle[f'{group}/{k}'] for k in 'xytp'}
+                lengths = {k: d.shape[0] for k, d in datasets.items()}
+                if len(set(lengths.values())) != 1:
+                    raise EventFormatError(f'{self.events_path}: {group} columns differ in '
+                                           f'length {lengths}: the file is truncated')
+                part = slice(None) if start_us is None else self._span(
+                    handle, camera, start_us, end_us, lengths['t'])
+                columns = {k: np.asarray(d[part]) for k, d in datasets.items()}
             except (KeyError, OSError) as err:
                 raise EventFormatError(f'{self.events_path}: {group} is incomplete: {err}') from err
-        lengths = {k: v.size for k, v in columns.items()}
-        if len(set(lengths.values())) != 1:
-            raise EventFormatError(f'{self.events_path}: {group} columns differ in length '
-                                   f'{lengths}: the file is truncated')
         x, y = columns['x'].astype(np.int64) - 1, columns['y'].astype(np.int64) - 1
         if x.size and (x.min() < 0 or y.min() < 0 or x.max() >= DHP19_SENSOR.width
                        or y.max() >= DHP19_SENSOR.height):
             raise EventFormatError(f'{self.events_path}: {group} has pixels outside DHP19\'s '
                                    f'{DHP19_SENSOR.width}x{DHP19_SENSOR.height} sensor')
-        return make_events(columns['t'], x, y, columns['p'] > 0)
+        events = make_events(columns['t'], x, y, columns['p'] > 0)
+        if start_us is not None:
+            t = events['timestamp']
+            events = events[(t >= start_us) & (t < end_us)]
+        return events
+
+    def duration_us(self, camera: int) -> int:
+        """How long the camera's millisecond index says the recording is."""
+        with _open(self.events_path) as handle:
+            index = handle.get(f'cam{camera}_ms_to_idx')
+            if index is None:
+                raise EventFormatError(f'{self.events_path}: no cam{camera}_ms_to_idx')
+            return int(index.shape[0]) * 1000
+
+    def _span(self, handle: h5py.File, camera: int, start_us: int, end_us: int,
+              total: int) -> slice:
+        """Events of the milliseconds [start, end) by the index (a whole millisecond either
+        side; the caller cuts to the µs)."""
+        index = handle.get(f'cam{camera}_ms_to_idx')
+        if index is None:
+            raise EventFormatError(f'{self.events_path}: no cam{camera}_ms_to_idx')
+        n = index.shape[0]
+        first = max(0, start_us // 1000)
+        last = -(-end_us // 1000)
+        a = int(index[first]) if first < n else total
+        b = int(index[last]) if last < n else total
+        if not 0 <= a <= b <= total:
+            raise EventFormatError(f'{self.events_path}: cam{camera}_ms_to_idx points outside '
+                                   f'its {total} events ({a}..{b})')
+        return slice(a, b)
 
     def joints(self) -> tuple[np.ndarray, np.ndarray]:
         """(label_us (F,), joints (F, 13, 3) metres, DHP19's order; NaN where Vicon lost one)."""
@@ -77,6 +139,48 @@ class Dhp19Recording:
             raise EventFormatError(f'{self.labels_path}: expected (F, 3, 13) poses and F '
                                    f'timestamps, got {poses.shape} and {stamps.shape}')
         return stamps, np.moveaxis(poses, 1, 2) / _MM
+
+
+@dataclass(frozen=True)
+class Dhp19Folder:
+    """DHP19 in the seed's layout (module docstring): its recordings and calibrated cameras."""
+
+    root: Path
+
+    def recordings(self, subjects: Iterable[int]) -> list[Dhp19Recording]:
+        """The recordings of ``subjects``, in name order; EventFormatError when the folder
+        holds none of them or a recording has no labels file."""
+        subjects = set(subjects)
+        if not self.root.is_dir():
+            raise EventFormatError(f'{self.root}: no such folder')
+        found = []
+        for path in sorted(self.root.glob('S*_session*_mov*_events.h5')):
+            recording = Dhp19Recording(path, path.with_name(f'{path.stem}_label.h5'))
+            if recording.subject not in subjects:
+                continue
+            if not recording.labels_path.is_file():
+                raise EventFormatError(f'{path.name} has no labels file '
+                                       f'({recording.labels_path.name})')
+            found.append(recording)
+        if not found:
+            raise EventFormatError(f'{self.root}: no DHP19 recordings of subjects '
+                                   f'{sorted(subjects)} (S<subject>_session<k>_mov<m>_events.h5)')
+        return found
+
+    def camera(self, index: int) -> Camera:
+        """Camera ``index`` (0-3) from its projection matrix, here or in ``P_matrices/``."""
+        if index not in _PROJECTION_FILE:
+            raise EventFormatError(f'DHP19 has cameras 0-3, not {index}')
+        name = _PROJECTION_FILE[index]
+        for path in (self.root / name, self.root / 'P_matrices' / name):
+            if path.is_file():
+                try:
+                    P = np.load(path, allow_pickle=False)
+                except ValueError as err:
+                    raise EventFormatError(f'{path}: not a numpy array file: {err}') from err
+                return camera_from_projection(f'cam{index}', P)
+        raise EventFormatError(f'{self.root}: no {name} (camera {index}\'s projection matrix), '
+                               f'nor in P_matrices/')
 
 
 def camera_from_projection(name: str, P: np.ndarray,

@@ -84,6 +84,16 @@ class SensorFit:
         out[..., 1] = (out[..., 1] - oy) * self.factor + y0 + (self.factor - 1) / 2
         return out
 
+    def to_model(self, points: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`to_camera`: (..., 2) camera pixels in the model's input (a
+        camera's labelled joints as the model is trained to give them)."""
+        x0, y0, _, _ = self.region
+        ox, oy = self.offset
+        out = np.array(points, dtype=np.float64, copy=True)
+        out[..., 0] = (out[..., 0] - x0 - (self.factor - 1) / 2) / self.factor + ox
+        out[..., 1] = (out[..., 1] - y0 - (self.factor - 1) / 2) / self.factor + oy
+        return out
+
     def __str__(self) -> str:
         x, y, w, h = self.region
         ox, oy = self.offset

@@ -69,3 +69,6 @@ def test_positions_on_the_model_map_back_to_the_block_they_came_from(roi, scale)
     back = fit.to_camera(np.stack([mapped['x'], mapped['y']], -1))
     assert np.abs(back - xy).max() <= (fit.factor - 1) / 2
     assert np.array_equal(SensorFit(MODEL, MODEL).to_camera(xy), xy)
+    # a labelled point goes to the model and back; a pixel lands in its block
+    np.testing.assert_allclose(fit.to_camera(fit.to_model(xy)), xy, atol=1e-9)
+    assert (np.abs(fit.to_model(xy) - np.stack([mapped['x'], mapped['y']], -1)) <= 0.5).all()

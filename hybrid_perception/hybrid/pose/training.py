@@ -1,4 +1,5 @@
-"""Training H2 on the synthetic people: the data, and the seed's recipe in three stages.
+"""Training H2 on the synthetic people (or DHP19, :mod:`.recorded`): the data, and the seed's
+recipe in three stages.
 
 1. The ANN (encoder and pose head) on the pose at the end of its 100 ms histogram. It is also
    the ANN baseline, and is frozen from here on.
@@ -112,6 +113,15 @@ class _Shifts:
         return batch if cells is None else batch.moved(cells, self.downsample)
 
 
+def _pose_mse(predicted: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the joints the truth knows: DHP19's motion capture loses
+    joints (NaN), which must not reach the gradient."""
+    known = torch.isfinite(truth)
+    if bool(known.all()):
+        return F.mse_loss(predicted, truth)
+    return F.mse_loss(predicted[known], truth[known])
+
+
 def _tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(array)).float().to(device)
 
@@ -174,10 +184,11 @@ def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
     def loss(index: np.ndarray) -> torch.Tensor:
         batch = shifts.batch(train, index, shifts.draw(len(index)))
         predicted = spec.to_pixels(model(_tensor(batch.ann, device)))
-        return F.mse_loss(predicted, _tensor(batch.start_pose, device))
+        return _pose_mse(predicted, _tensor(batch.start_pose, device))
 
     def val_error() -> float:
-        return mpjpe(_predict(lambda i: spec.to_pixels(model(_tensor(val.ann[i], device))),
+        return mpjpe(_predict(lambda i: spec.to_pixels(model(_tensor(val.select(i).ann,
+                                                                     device))),
                               len(val)), val.start_pose)
 
     history = _fit([model], loss, val_error, len(train), settings.ann_epochs, settings, 'ANN',
@@ -199,9 +210,9 @@ def train_hybrid(spec: PoseSpec, ann: StateInitializer,
     val = data['val'][0]
     following_window = following(train, train_stream, spec.windows.window_us)
     with torch.no_grad():
-        predicted = _predict(lambda i: spec.to_pixels(initializer(_tensor(val.ann[i], device))),
-                             len(val))
-    reference = float(np.mean((predicted - val.start_pose) ** 2))
+        predicted = _predict(lambda i: spec.to_pixels(initializer(_tensor(val.select(i).ann,
+                                                                          device))), len(val))
+    reference = float(np.nanmean((predicted - val.start_pose) ** 2))
     shifts = _Shifts(spec, settings, 2)
 
     def run(batch: PoseSamples) -> tuple[torch.Tensor, list]:
@@ -215,7 +226,7 @@ def train_hybrid(spec: PoseSpec, ann: StateInitializer,
         cells = shifts.draw(len(index))
         batch = shifts.batch(train, index, cells)
         poses, final = run(batch)
-        pose_loss = F.mse_loss(poses, _tensor(batch.targets, device)) / reference
+        pose_loss = _pose_mse(poses, _tensor(batch.targets, device)) / reference
         has_next = following_window[index] >= 0
         if not has_next.any():
             return pose_loss
@@ -266,8 +277,8 @@ def train_snn_alone(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarra
     def loss(index: np.ndarray) -> torch.Tensor:
         cells = shifts.draw(len(index))
         now = shifts.batch(train, train_keep[index], cells)
-        return F.mse_loss(run(shifts.batch(train, train_before[index], cells), now),
-                          _tensor(now.targets, device))
+        return _pose_mse(run(shifts.batch(train, train_before[index], cells), now),
+                         _tensor(now.targets, device))
 
     def val_error() -> float:
         return mpjpe(_predict(lambda i: run(val.select(val_before[i]), val.select(val_keep[i])),
