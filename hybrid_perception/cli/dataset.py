@@ -23,7 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument('--from', dest='source', default='synthetic', metavar='DATA',
                         help='gesture: synthetic (default) or dvs-gesture:PATH (the extracted '
                              'DvsGesture folder: its trials_to_test.txt recordings, whole, '
-                             'each labelled gesture on /ground_truth)')
+                             'each labelled gesture on /ground_truth); pose: synthetic or '
+                             'dhp19:PATH (DHP19 in the seed\'s layout: the test subjects '
+                             '13-17 seen by cameras 2 and 3, whole recordings, truth every '
+                             '10 ms; --samples recordings)')
     parser.add_argument('--data', default='digits',
                         help='digits: digits (scikit-learn\'s) or mnist:FOLDER (default digits)')
     parser.add_argument('--size', type=int, default=28,
@@ -32,11 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def write_dataset(args: argparse.Namespace) -> int:
-    if args.source != 'synthetic' and args.task != 'gesture':
-        raise ValueError(f'--from {args.source}: only dataset gesture reads recorded data '
-                         '(dvs-gesture:PATH)')
+    if args.source != 'synthetic' and args.task == 'digits':
+        raise ValueError(f'--from {args.source}: digits come from --data')
     if args.task == 'pose':
-        return _pose_dataset(args)
+        return _recorded_poses(args) if args.source != 'synthetic' else _pose_dataset(args)
     if args.task == 'digits':
         return _digits_dataset(args)
     if args.source != 'synthetic':
@@ -62,6 +64,25 @@ def _recorded_gestures(args: argparse.Namespace) -> int:
     print(f'wrote {len(spans)} labelled gestures of {len(subjects)} test recordings '
           f'({", ".join(subjects)}), every event as recorded, ground truth on /ground_truth, '
           f'to {args.out}')
+    return 0
+
+
+def _recorded_poses(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from hybrid_perception.cli.train_pose import dhp19_folder
+    from hybrid_perception.datasets.dhp19 import DHP19_CAMERAS, DHP19_TEST_SUBJECTS, Dhp19Folder
+    from hybrid_perception.datasets.pose_bag import write_takes_bag
+
+    folder = Dhp19Folder(dhp19_folder(args.source, '--from'))
+    cameras = {c: folder.camera(c) for c in DHP19_CAMERAS}
+    recordings = folder.recordings(DHP19_TEST_SUBJECTS)[:args.samples]
+    takes = ((f'S{r.subject}', r.take(cameras))
+             for r in tqdm(recordings, desc='reading recordings', unit='recording'))
+    labels = write_takes_bag(args.out, tuple(cameras.values()), takes)
+    print(f'wrote {len(recordings)} DHP19 test recordings (cameras '
+          f'{", ".join(map(str, cameras))}, every event as recorded, {labels} labelled poses on '
+          f'/ground_truth/joints and /<camera>/ground_truth/joints) to {args.out}')
     return 0
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from hybrid_perception.datasets.people import PoseTake
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import SensorSize, make_events
 from hybrid_perception.geometry.cameras import Camera
@@ -68,6 +69,16 @@ class Dhp19Recording:
             raise EventFormatError(f'{self.events_path.name}: not named as DHP19 names '
                                    f'recordings (S<subject>_session<k>_mov<m>_events)')
         return int(match.group(1))
+
+    def take(self, cameras: dict[int, Camera]) -> PoseTake:
+        """The whole recording as a take of the synthetic world's kind: the events of
+        ``cameras`` (index -> calibrated camera) as its views, in that order, and the truth
+        projected into each (NaN where the motion capture lost a joint)."""
+        label_us, joints = self.joints()
+        return PoseTake(events=tuple(self.events(c) for c in cameras), label_us=label_us,
+                        joints_3d=joints,
+                        joints_2d=np.stack([camera.project(joints) for camera in cameras.values()]),
+                        movement=self.name, person=self.subject)
 
     def events(self, camera: int, start_us: int | None = None,
                end_us: int | None = None) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Evaluation bags of people moving: two event cameras, their calibration, and pose truth.
 
-A bag holds takes of the synthetic test people back to back on one sensor clock. Per camera
+A bag holds takes back to back on one sensor clock: the synthetic test people, or DHP19's test
+recordings as recorded (``dataset pose --from dhp19:PATH``). Per camera
 ``/<cam>/events`` (PointCloud2) and ``/<cam>/camera_info`` (with K and P); the cameras' poses in
 ``/tf_static`` (world -> camera optical frame), as a calibrated rig publishes them; ground truth
 as ``hybrid_perception_msgs/msg/Joints3D`` on ``/ground_truth/joints`` and ``Joints2D`` per view on
@@ -9,13 +10,14 @@ as ``hybrid_perception_msgs/msg/Joints3D`` on ``/ground_truth/joints`` and ``Joi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from hybrid_perception.datasets.people import MOVEMENTS, PeopleRenderer, people
+from hybrid_perception.datasets.people import MOVEMENTS, PeopleRenderer, PoseTake, people
 from hybrid_perception.datasets.splits import round_robin
 from hybrid_perception.errors import EventFormatError
 from hybrid_perception.events.array import SensorSize, empty_events
@@ -27,7 +29,7 @@ from hybrid_perception.io.rosbag import CAMERA_INFO, EventBagWriter, typestore
 from hybrid_perception.io.sources import packetize, read_packets
 
 __all__ = ['JOINTS_2D', 'JOINTS_3D', 'PoseTruth', 'read_camera_packets', 'read_pose_truth',
-           'write_pose_bag']
+           'write_pose_bag', 'write_takes_bag']
 
 JOINTS_2D = 'hybrid_perception_msgs/msg/Joints2D'
 JOINTS_3D = 'hybrid_perception_msgs/msg/Joints3D'
@@ -56,8 +58,24 @@ def write_pose_bag(path: str | Path, *, samples: int = 16, seed: int = 0,
                    progress: bool = False) -> int:
     """``samples`` takes of the synthetic test people; returns how many labels were written."""
     renderer = renderer or PeopleRenderer()
-    first, *others = renderer.cameras
-    labels = 0
+    jobs = tqdm(list(round_robin(people('test', seed), len(MOVEMENTS), samples)),
+                desc='rendering takes', unit='take', disable=not progress)
+    takes = ((f'test-{person.seed}',
+              renderer.take(movement, person, take_us,
+                            np.random.default_rng([seed, person.seed, movement, k])))
+             for person, movement, k in jobs)
+    return write_takes_bag(path, renderer.cameras, takes, packet_period_us=packet_period_us,
+                           storage=storage)
+
+
+def write_takes_bag(path: str | Path, cameras: tuple[Camera, ...],
+                    takes: Iterable[tuple[str, PoseTake]], *, packet_period_us: int = 1000,
+                    storage: str = 'mcap') -> int:
+    """(subject, take) pairs seen by ``cameras`` (a take's views in their order), back to
+    back on one clock a label period apart, with the rig and the truth; returns how many
+    labels were written. Takes are written as they come, so only one is ever in memory."""
+    first, *others = cameras
+    labels, start = 0, 0
     with EventBagWriter(path, first.sensor, storage=storage, topic=f'/{first.name}/events',
                         camera_info_topic=f'/{first.name}/camera_info', frame_id=first.name,
                         intrinsics=first.K) as writer:
@@ -65,23 +83,21 @@ def write_pose_bag(path: str | Path, *, samples: int = 16, seed: int = 0,
             writer.add_camera(f'/{camera.name}/events', camera.sensor, frame_id=camera.name,
                               camera_info_topic=f'/{camera.name}/camera_info',
                               intrinsics=camera.K)
-        writer.write_message('/tf_static', TF_MESSAGE, _rig_transforms(writer, renderer.cameras),
-                             0)
-        jobs = tqdm(list(round_robin(people('test', seed), len(MOVEMENTS), samples)),
-                    desc='rendering takes', unit='take', disable=not progress)
-        for i, (person, movement, k) in enumerate(jobs):
-            start = i * (take_us + renderer.label_period_us)
-            take = renderer.take(movement, person, take_us,
-                                 np.random.default_rng([seed, person.seed, movement, k]))
-            subject = f'test-{person.seed}'
+        writer.write_message('/tf_static', TF_MESSAGE, _rig_transforms(writer, cameras), 0)
+        for subject, take in takes:
             for f, t_us in enumerate(take.label_us + start):
-                _write_truth(writer, renderer.cameras, take.joints_3d[f], take.joints_2d[:, f],
+                _write_truth(writer, cameras, take.joints_3d[f], take.joints_2d[:, f],
                              int(t_us), subject, take.movement)
             labels += take.label_us.size
-            for camera, events in zip(renderer.cameras, take.events, strict=True):
+            for camera, events in zip(cameras, take.events, strict=True):
+                events = events.copy()
                 events['timestamp'] += start
                 for stamp, packet in packetize([events], packet_period_us):
                     writer.write(packet, stamp, topic=f'/{camera.name}/events')
+            period = int(take.label_us[1] - take.label_us[0]) if take.label_us.size > 1 else 0
+            ends = [int(take.label_us[-1])] + [int(e['timestamp'][-1]) for e in take.events
+                                               if e.size]
+            start += max(ends) + period
     return labels
 
 

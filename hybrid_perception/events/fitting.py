@@ -4,7 +4,9 @@ Models are trained at one input size (128x128 here); cameras come at 240x180, 34
 640x480, 1280x720. Events are mapped, not resized: the region of interest is cut out, every
 ``scale`` x ``scale`` block of pixels becomes one (as DVS binning hardware does, so polarity
 and timing stay events), and the result is centred in the model's input. Events outside the
-region are *cropped*, a choice of the configuration, and counted apart from bad input.
+region are *cropped*, a choice of the configuration, and counted apart from bad input. A model
+trained on one camera's crop (DHP19's DAVIS346, cut to 256x256) carries it as a
+:class:`CameraCrop`, the region used when that camera comes and none is configured.
 """
 
 from __future__ import annotations
@@ -16,7 +18,19 @@ import numpy as np
 
 from hybrid_perception.events.array import SensorSize, select
 
-__all__ = ['SensorFit']
+__all__ = ['CameraCrop', 'SensorFit']
+
+
+@dataclass(frozen=True)
+class CameraCrop:
+    """The region of a ``sensor``-sized camera a model was trained on."""
+
+    sensor: SensorSize
+    roi: tuple[int, int, int, int]
+
+    def roi_for(self, camera: SensorSize) -> tuple[int, int, int, int] | None:
+        """The region to use on ``camera``: this one on the camera it was made for."""
+        return self.roi if camera == self.sensor else None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from hybrid_perception.errors import DataFormatError, EventFormatError, HybridPe
 from hybrid_perception.events.array import EventSanitizer, SensorSize
 from hybrid_perception.events.cdr import read_cloud, read_event_packet
 from hybrid_perception.events.codecs import PacketStream, warm_up
-from hybrid_perception.events.fitting import SensorFit
+from hybrid_perception.events.fitting import CameraCrop, SensorFit
 from hybrid_perception.ros.diagnostics import InputHealth
 from hybrid_perception.ros.qos import RESULTS_QOS, stream_qos
 
@@ -37,7 +37,8 @@ EVENT_INPUT_PARAMETERS = {
     'sensor_size': ([0, 0], 'the camera\'s width, height; [0, 0]: from each EventPacket, or '
                             'from camera_info (until one arrives, the model\'s input size)'),
     'roi': ([0, 0, 0, 0], 'region of interest x, y, width, height on the camera; a zero '
-                          'width: the whole sensor'),
+                          'width: the model\'s own crop of that camera if it has one (a DHP19 '
+                          'model on a DAVIS346), else the whole sensor'),
     'downsample': (0, 'pixel blocks binned into one (0: the smallest that fits the region '
                       'into the model\'s input); the result is centred in it'),
 }
@@ -57,7 +58,8 @@ class EventInput:
 
     def __init__(self, node: Node, sensor: SensorSize, parameters: dict[str, Any],
                  health: InputHealth,
-                 callback: Callable[[np.ndarray, int, str], None]) -> None:
+                 callback: Callable[[np.ndarray, int, str], None],
+                 crop: CameraCrop | None = None) -> None:
         if parameters['reliability'] not in ('best_effort', 'reliable'):
             raise HybridPerceptionError('reliability must be best_effort or reliable')
         if parameters['events_type'] not in EVENTS_TYPES:
@@ -69,6 +71,7 @@ class EventInput:
         self.node = node
         self.sensor = sensor
         self.parameters = parameters
+        self.crop = crop
         self.sanitizer = EventSanitizer(sensor,
                                         new_stream_us=int(parameters['max_gap_s'] * 1e6))
         self.health = health
@@ -107,9 +110,11 @@ class EventInput:
         return figures
 
     def _fit(self, camera: SensorSize) -> SensorFit:
-        """The configured fit of ``camera`` into the model's input, said in one line."""
+        """The configured fit of ``camera`` into the model's input, said in one line: the
+        ``roi`` parameter, else the model's own crop of that camera (DHP19's), else all of it."""
         x, y, w, h = self.parameters['roi']
-        fit = SensorFit(camera, self.sensor, (x, y, w, h) if w and h else None,
+        roi = (x, y, w, h) if w and h else self.crop.roi_for(camera) if self.crop else None
+        fit = SensorFit(camera, self.sensor, roi,
                         self.parameters['downsample'])   # ValueError: refused by the caller
         if not fit.identity:
             self.node.get_logger().info(f'input: {fit}')

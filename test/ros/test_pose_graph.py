@@ -159,6 +159,25 @@ def test_bad_initializations_are_logged_and_the_snn_keeps_going(ros, model, take
     assert snn.stepper.initialized >= 1
 
 
+def test_a_dhp19_model_crops_a_davis346_as_it_was_trained(ros, tmp_path):
+    """A model of the pose-dhp19 spec takes the seed's 256x256 crop of a 346x260 camera unless
+    a roi is given; the offline pipeline fits the same way."""
+    from hybrid_perception.datasets.dhp19 import DHP19_CROP, DHP19_SENSOR
+    from hybrid_perception.hybrid.pose.stream import PosePipeline
+    spec = load_pose_spec('pose-dhp19')
+    bundle = save_pose_bundle(tmp_path / 'dhp19', spec, StateInitializer(spec),
+                              {'hybrid': PoseSnn(spec), 'alone': PoseSnn(spec, alone=True)})
+    assert load_pose_bundle(bundle.path).spec.camera_crop == spec.camera_crop
+    assert PosePipeline(bundle, DHP19_SENSOR).input.fit.region == DHP19_CROP
+    assert PosePipeline(bundle, DHP19_SENSOR, roi=(0, 0, 256, 256)).input.fit.region == \
+        (0, 0, 256, 256)
+    context, executor = ros
+    assert start(context, executor, bundle.path, sensor_size=[346, 260])[1].input.fit.region \
+        == DHP19_CROP
+    other = start(context, executor, bundle.path, sensor_size=[640, 480])[1]
+    assert other.input.fit.region == (0, 0, 640, 480)       # not the camera it was made for
+
+
 def test_a_missing_model_is_refused(ros, tmp_path):
     context, executor = ros
     with pytest.raises(HybridPerceptionError, match='not a pose model folder'):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hybrid_perception.events.array import SensorSize
+from hybrid_perception.events.fitting import CameraCrop
 from hybrid_perception.geometry.joints import N_JOINTS
 from hybrid_perception.hybrid.pose.windows import PoseWindows
 from hybrid_perception.networks.spec import (
@@ -43,6 +44,7 @@ class PoseSpec:
     alone_readout_decay: float = 0.8    # the SNN alone's, from zero
     joints: int = N_JOINTS
     windows: PoseWindows = field(default_factory=PoseWindows)
+    camera_crop: CameraCrop | None = None   # the camera region it was trained on (DHP19's)
 
     def __post_init__(self) -> None:
         if tuple(self.snn.input_shape) != self.windows.input_shape:
@@ -94,7 +96,11 @@ class PoseSpec:
         return {'windows': windows, 'snn': self.snn.to_dict(),
                 'encoder': [asdict(layer) for layer in self.encoder],
                 'head_units': self.head_units, 'readout_decay': self.readout_decay,
-                'alone_readout_decay': self.alone_readout_decay, 'joints': self.joints}
+                'alone_readout_decay': self.alone_readout_decay, 'joints': self.joints,
+                **({'camera_crop': {'sensor': [self.camera_crop.sensor.width,
+                                               self.camera_crop.sensor.height],
+                                    'roi': list(self.camera_crop.roi)}}
+                   if self.camera_crop else {})}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PoseSpec:
@@ -111,7 +117,8 @@ class PoseSpec:
                        readout_decay=float(data.get('readout_decay', cls.readout_decay)),
                        alone_readout_decay=float(data.get('alone_readout_decay',
                                                           cls.alone_readout_decay)),
-                       joints=int(data.get('joints', N_JOINTS)), windows=windows)
+                       joints=int(data.get('joints', N_JOINTS)), windows=windows,
+                       camera_crop=_camera_crop(data.get('camera_crop')))
         except (KeyError, TypeError, ValueError) as err:
             raise SpecError(f'invalid pose spec: {err!r}') from err
 
@@ -122,6 +129,16 @@ class PoseSpec:
     def at_rate(self, rate_hz: int) -> PoseSpec:
         """The same networks stepping at another rate (200 Hz: 20 steps of 5 ms a window)."""
         return replace(self, windows=replace(self.windows, rate_hz=rate_hz))
+
+
+def _camera_crop(data: dict[str, Any] | None) -> CameraCrop | None:
+    if data is None:
+        return None
+    sensor, roi = tuple(int(v) for v in data['sensor']), tuple(int(v) for v in data['roi'])
+    if len(sensor) != 2 or len(roi) != 4:
+        raise ValueError(f'camera_crop takes sensor [width, height] and roi [x, y, width, '
+                         f'height], got {data}')
+    return CameraCrop(SensorSize(*sensor), roi)
 
 
 def load_pose_spec(name_or_path: str | Path) -> PoseSpec:

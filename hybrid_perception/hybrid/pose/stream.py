@@ -159,7 +159,9 @@ class PosePipeline:
                  ann_backend: str = 'onnxruntime', max_gap_us: int = 1_000_000) -> None:
         windows = bundle.spec.windows
         self.windows = windows
-        self.input = FittedInput(sensor, windows.sensor, roi, downsample)
+        crop = bundle.spec.camera_crop
+        self.input = FittedInput(sensor, windows.sensor,
+                                 roi or (crop.roi_for(sensor) if crop else None), downsample)
         self.initializer = bundle.pose_initializer(ann_backend) if snn == 'hybrid' else None
         self.history = EventHistory(windows.window_us, windows.window_us, max_gap_us)
         self.stepper = PoseStepper(bundle.tracker(snn, snn_backend), windows.window_us, 0)

@@ -66,7 +66,8 @@ class PoseSnnNode(Node):
         self.health = InputHealth(self)
         self.pose_pub = self.create_publisher(PoseArray, 'pose', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.input = EventInput(self, spec.windows.sensor, p, self.health, self._on_events)
+        self.input = EventInput(self, spec.windows.sensor, p, self.health, self._on_events,
+                                 crop=self.bundle.spec.camera_crop)
         if p['snn'] == 'hybrid':
             self.health.subscribe(Image, 'snn/state_init', self._on_state_init, RESULTS_QOS)
         self.create_timer(1.0, self._publish_diagnostics)

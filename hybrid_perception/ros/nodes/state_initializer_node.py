@@ -62,7 +62,8 @@ class StateInitializerNode(Node):
         self.state_pub = self.create_publisher(Image, 'snn/state_init', RESULTS_QOS)
         self.pose_pub = self.create_publisher(PoseArray, 'ann/pose', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.input = EventInput(self, self.windows.sensor, p, self.health, self._on_events)
+        self.input = EventInput(self, self.windows.sensor, p, self.health, self._on_events,
+                                 crop=self.bundle.spec.camera_crop)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(
             f'pose initializer from {self.bundle.path} on {self.initializer.runtime.device}: '

@@ -1,5 +1,6 @@
 """H2 on DHP19: a folder in the seed's layout (written here: HDF5 events and labels, the
-projection matrices), cut into the windows the synthetic path would cut, and trained on."""
+projection matrices), cut into the windows the synthetic path would cut, trained on, and its
+test subjects written as an evaluation bag."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from hybrid_perception.hybrid.pose.recorded import dhp19_training_data
 from hybrid_perception.hybrid.pose.spec import load_pose_spec
 
 TAKE_US = 600_000
-SUBJECTS = (1, 12)          # one that fits, one that validates (the last two validate)
+SUBJECTS = (1, 12, 13)      # one that fits, one that validates (the last two), one to test
 P_FILES = {0: 'P4.npy', 1: 'P1.npy', 2: 'P3.npy', 3: 'P2.npy'}    # the seed's pairing
 
 
@@ -127,3 +128,28 @@ def test_train_pose_on_dhp19(dhp19, tmp_path):
                             '--data', f'dvs-gesture:{folder}'],
                            capture_output=True, text=True, timeout=120)
     assert wrong.returncode != 0 and 'synthetic or dhp19:PATH' in wrong.stderr
+
+
+def test_dataset_pose_from_dhp19_writes_its_test_recordings(dhp19, tmp_path):
+    from hybrid_perception.datasets.pose_bag import read_camera_packets, read_pose_truth
+    folder, takes, cameras = dhp19
+    bag = tmp_path / 'dhp19.mcap'
+    result = subprocess.run([sys.executable, '-m', 'hybrid_perception.cli', 'dataset', 'pose',
+                             '--from', f'dhp19:{folder}', '--out', str(bag)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'wrote 1 DHP19 test recordings (cameras 2, 3' in result.stdout
+    truth = read_pose_truth(bag)
+    take = takes[13]                                   # only subject 13 is a test subject
+    assert [c.name for c in truth.cameras] == ['cam2', 'cam3']
+    for camera, rendered in zip(truth.cameras, cameras, strict=True):
+        np.testing.assert_allclose(camera.K, rendered.K, atol=1e-6)
+        np.testing.assert_allclose(camera.centre, rendered.centre, atol=1e-6)
+    np.testing.assert_array_equal(truth.label_us, take.label_us)
+    expected = take.joints_3d.copy()
+    expected[25, 4] = np.nan
+    np.testing.assert_allclose(truth.joints_3d, expected, atol=1e-6)
+    assert set(truth.subjects) == {'S13'}
+    packets = read_camera_packets(bag, ['cam2', 'cam3'], 10_000)
+    for name, view in (('cam2', 0), ('cam3', 1)):
+        assert sum(p.size for _, p in packets[name]) == take.events[view].size
