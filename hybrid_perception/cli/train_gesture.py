@@ -43,7 +43,9 @@ def add_gesture_training_arguments(group: argparse._ArgumentGroup) -> None:
                             'trades accuracy for estimated energy on Loihi (default 0, off)')
     group.add_argument('--resume', action='store_true',
                        help='keep every model already trained in --out (a folder with its '
-                            'model.yaml) and train only the rest: a sweep can span sessions')
+                            'model.yaml) and train only the rest: a sweep can span sessions; '
+                            'pose: keep the stages already finished in --out/stages (trained '
+                            'with the same spec and settings) and train from the next')
     group.add_argument('--takes', type=int, default=8,
                        help='clips per training subject and gesture (default 8)')
     group.add_argument('--test-takes', type=int, default=4,

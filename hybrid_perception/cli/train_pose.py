@@ -56,9 +56,11 @@ def train_pose(args: argparse.Namespace) -> int:
     if args.initializer and args.spec:
         raise ValueError('--initializer brings its model\'s spec; leave out --spec')
     from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
+    from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
     from hybrid_perception.hybrid.pose.spec import load_pose_spec
     from hybrid_perception.hybrid.pose.training import (
         PoseTraining,
+        StageCheckpoints,
         pose_samples,
         split_validation,
         train_ann,
@@ -94,26 +96,36 @@ def train_pose(args: argparse.Namespace) -> int:
         del samples
     print(f'{spec.windows.rate_hz} Hz, {spec.windows.steps} steps a window; '
           + ', '.join(f'{split} {len(part[0])} windows' for split, part in data.items()))
+    recorded_settings = {'takes': settings.takes, 'take_us': settings.take_us,
+                         'people': settings.people, 'ann_epochs': settings.ann_epochs,
+                         'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
+                         'batch_size': settings.batch_size, 'seed': settings.seed,
+                         'max_shift_px': settings.max_shift_px, 'data': args.data or 'synthetic',
+                         'initializer': str(start.path) if start else None}
+    stages = StageCheckpoints(out / 'stages', {'spec': spec.to_dict(), **recorded_settings},
+                              resume=args.resume)
     if start:
         history = start.metrics.get('history')
         ann_history = history.get('ann', []) if isinstance(history, dict) else []
         ann = start.initializer()
         print(f'stage 1 skipped: the initializer of {start.path}')
     else:
-        ann, ann_history = train_ann(spec, data, settings)
-    initializer, snn, hybrid_history = train_hybrid(spec, ann, data, settings)
+        ann = StateInitializer(spec)
+        ann_history = stages.load('ann', [ann])
+        if ann_history is None:
+            ann, ann_history = train_ann(spec, data, settings)
+            stages.save('ann', [ann], ann_history)
+    initializer, snn = StateInitializer(spec), PoseSnn(spec)
+    hybrid_history = stages.load('hybrid', [initializer, snn])
+    if hybrid_history is None:
+        initializer, snn, hybrid_history = train_hybrid(spec, ann, data, settings)
+        stages.save('hybrid', [initializer, snn], hybrid_history)
     alone, alone_history = train_snn_alone(spec, data, settings)
     histories = {'ann': ann_history, 'hybrid': hybrid_history, 'snn': alone_history}
     metrics = {f'{name}_val_error_px': min(h['val_error_px'] for h in history)
                for name, history in histories.items() if history}
     metrics.update(train_seconds=round(time.perf_counter() - started, 1),
-                   settings={'takes': settings.takes, 'take_us': settings.take_us,
-                             'ann_epochs': settings.ann_epochs,
-                             'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
-                             'seed': settings.seed, 'max_shift_px': settings.max_shift_px,
-                             'data': args.data or 'synthetic',
-                             'initializer': str(start.path) if start else None},
-                   history=histories)
+                   settings=recorded_settings, history=histories)
     bundle = save_pose_bundle(out, spec, initializer, {'hybrid': snn, 'alone': alone}, metrics)
     print(json.dumps({k: v for k, v in metrics.items() if k.endswith('_px')}))
     print(f'model folder: {bundle.path}')

@@ -18,8 +18,10 @@ the epoch). Every stage keeps its best validation epoch.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,8 +35,8 @@ from hybrid_perception.hybrid.pose.spec import PoseSpec
 from hybrid_perception.hybrid.pose.windows import PoseSamples
 from hybrid_perception.networks.training import resolve_device, train_epochs
 
-__all__ = ['PoseTraining', 'delivered', 'following', 'pose_samples', 'split_validation',
-           'train_ann', 'train_hybrid', 'train_snn_alone']
+__all__ = ['PoseTraining', 'StageCheckpoints', 'delivered', 'following', 'pose_samples',
+           'split_validation', 'train_ann', 'train_hybrid', 'train_snn_alone']
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,39 @@ class PoseTraining:
         return self.renderer.takes(split, self.takes, self.take_us, self.seed,
                                    last_people=self.people if split == 'train' else None,
                                    progress=progress)
+
+
+class StageCheckpoints:
+    """Each finished stage's weights and validation history in ``folder``, so an interrupted
+    run (hours on DHP19) resumes after its last finished stage. A checkpoint is written once
+    its stage is done and read back only by a run of the same spec and settings (``key``);
+    weights load with ``weights_only``: a checkpoint file runs no code."""
+
+    def __init__(self, folder: Path, key: dict, *, resume: bool) -> None:
+        self.folder = Path(folder)
+        self.key = json.dumps(key, sort_keys=True, default=str)
+        self.resume = resume
+
+    def load(self, stage: str, modules: list[torch.nn.Module]) -> list[dict] | None:
+        """The stage's history, its weights loaded into ``modules``; None to train it."""
+        path = self.folder / f'{stage}.pt'
+        if not (self.resume and path.is_file()):
+            return None
+        saved = torch.load(path, map_location='cpu', weights_only=True)
+        if saved.get('key') != self.key:
+            raise ValueError(f'--resume: {path} was trained with another spec or settings; '
+                             f'give another --out, or leave out --resume to train again')
+        for module, state in zip(modules, saved['states'], strict=True):
+            module.load_state_dict(state)
+        print(f'stage {stage} resumed from {path}')
+        return saved['history']
+
+    def save(self, stage: str, modules: list[torch.nn.Module], history: list[dict]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f'{stage}.pt'
+        torch.save({'key': self.key, 'history': history,
+                    'states': [m.state_dict() for m in modules]}, path.with_suffix('.tmp'))
+        path.with_suffix('.tmp').replace(path)       # a stage is there whole or not at all
 
 
 def pose_samples(spec: PoseSpec, takes: list[PoseTake], stride_us: int | None = None, *,

@@ -124,6 +124,21 @@ def test_train_pose_on_dhp19(dhp19, tmp_path):
     assert all(np.isfinite(v) for v in metrics.values()) and 'ann_val_error_px' in metrics
     model = (out / 'model.yaml').read_text()
     assert 'dhp19:' in model and '256' in model
+    # run again with --resume: the two finished stages come back as they were
+    again = subprocess.run(
+        [sys.executable, '-m', 'hybrid_perception.cli', 'train', 'pose', '--data',
+         f'dhp19:{folder}', '--ann-epochs', '1', '--epochs', '1', '--out', str(out),
+         '--resume'], capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert 'stage ann resumed' in again.stdout and 'stage hybrid resumed' in again.stdout
+    resumed = json.loads(again.stdout.splitlines()[-2])
+    assert resumed['ann_val_error_px'] == metrics['ann_val_error_px']
+    assert resumed['hybrid_val_error_px'] == metrics['hybrid_val_error_px']
+    other = subprocess.run(
+        [sys.executable, '-m', 'hybrid_perception.cli', 'train', 'pose', '--data',
+         f'dhp19:{folder}', '--ann-epochs', '2', '--epochs', '1', '--out', str(out),
+         '--resume'], capture_output=True, text=True, timeout=900)
+    assert other.returncode != 0 and 'another spec or settings' in other.stderr
     wrong = subprocess.run([sys.executable, '-m', 'hybrid_perception.cli', 'train', 'pose',
                             '--data', f'dvs-gesture:{folder}'],
                            capture_output=True, text=True, timeout=120)
