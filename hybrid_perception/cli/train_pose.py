@@ -25,10 +25,10 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help='length of a take (default 2 s)')
     group.add_argument('--ann-epochs', type=int, default=12,
                        help='epochs of the ANN, stage 1 (default 12; --epochs sets the SNNs\')')
-    group.add_argument('--max-shift-px', type=int, default=0,
+    group.add_argument('--max-shift-px', type=int, default=32,
                        help='move each training window\'s person and poses by up to this many '
-                            'sensor pixels either way (default 0: where they stood; the people '
-                            'stand near the centre, so 0 learns a template, #22)')
+                            'sensor pixels either way (default 32, the shipped model\'s; 0: '
+                            'where they stood, near the centre, which learns a template, #22)')
     group.add_argument('--initializer', default=None, metavar='MODEL',
                        help='skip stage 1: start from this pose model\'s trained initializer '
                             '(its spec too), e.g. the 200 Hz SNN on the shipped 100 Hz '
