@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 
 import numpy as np
 from tqdm import tqdm
@@ -32,9 +33,12 @@ LEGS = [JOINTS.index(j) for j in ('kneeR', 'kneeL', 'footR', 'footL')]
 HIPS = [JOINTS.index(j) for j in ('hipR', 'hipL')]
 
 
-def predict(bundle, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Step ends (N,), joints (N, J, 2) and confidence (N, J) the live pair publishes."""
+def predict(bundle, events: np.ndarray, evidence: dict
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step ends (N,), joints (N, J, 2) and confidence (N, J) the live pair publishes, its
+    evidence's parameters set from ``evidence``."""
     pipeline = PosePipeline(bundle, SENSOR)
+    pipeline.stepper.evidence = replace(pipeline.stepper.evidence, **evidence)
     out = pipeline.push(events)
     pipeline.close()
     return (np.array([p.t_us for p in out]), np.array([p.joints for p in out]),
@@ -49,7 +53,13 @@ def main() -> int:
     parser.add_argument('--noise-rate', type=float, default=10_000,
                         help='events/s over the whole sensor (default 10 k: 0.6 a pixel)')
     parser.add_argument('--seed', type=int, default=1, help='test takes (training used 0)')
+    parser.add_argument('--radius-px', type=float, default=None,
+                        help='JointEvidence.radius_px (default: the library\'s)')
+    parser.add_argument('--contrast', type=float, default=None,
+                        help='JointEvidence.contrast (default: the library\'s)')
     args = parser.parse_args()
+    evidence = {k: v for k, v in (('radius_px', args.radius_px), ('contrast', args.contrast))
+                if v is not None}
 
     bundle = load_pose_bundle(args.model)
     duration = int(args.take_seconds * 1e6)
@@ -59,7 +69,7 @@ def main() -> int:
     views = [(take, v) for take in takes for v in range(len(take.events))]
     for take, v in tqdm(views, desc='streaming views', unit='view'):
         truth = take.joints_2d[v]
-        ends, joints, confidence = predict(bundle, take.events[v])
+        ends, joints, confidence = predict(bundle, take.events[v], evidence)
         true = pose_at(take.label_us, truth, ends)
         error = np.linalg.norm(joints - true, axis=-1)
         kept = confidence >= MIN_JOINT_CONFIDENCE
@@ -69,13 +79,14 @@ def main() -> int:
 
         cut = int(np.ceil(truth[:, HIPS, 1].max())) + 4
         events = take.events[v]
-        ends, joints, confidence = predict(bundle, events[events['y'] < cut])
+        ends, joints, confidence = predict(bundle, events[events['y'] < cut], evidence)
         below = pose_at(take.label_us, truth, ends)[:, LEGS, 1] > cut
         legs_kept.append((confidence[:, LEGS] >= MIN_JOINT_CONFIDENCE)[below])
         upper = [j for j in range(len(JOINTS)) if j not in LEGS]
         upper_kept.append((confidence[:, upper] >= MIN_JOINT_CONFIDENCE).ravel())
 
-        _, _, confidence = predict(bundle, uniform_noise(SENSOR, args.noise_rate, duration, rng))
+        _, _, confidence = predict(bundle, uniform_noise(SENSOR, args.noise_rate, duration, rng),
+                                   evidence)
         noise_kept.append((confidence >= MIN_JOINT_CONFIDENCE).ravel())
 
     share = {name: float(np.concatenate(parts).mean()) for name, parts in
@@ -96,7 +107,8 @@ def main() -> int:
     print(f'| uniform noise, {args.noise_rate:g} events/s | {share["noise"]:.1%} |')
     print(f'targets (noise and waist-up legs <= 10 %, kept joints the better ones): '
           f'{"met" if met else "NOT met"}')
-    print(json.dumps({'model': str(bundle.path), 'views': len(views), 'kept': share,
+    print(json.dumps({'model': str(bundle.path), 'views': len(views), 'evidence': evidence,
+                      'kept': share,
                       'error': errors, 'target_met': met}))
     return 0
 
