@@ -8,9 +8,9 @@ the share of decisions that name no gesture:
 - the 6 test subjects standing still, and walking across, toward or away from the camera,
   standing up or sitting down, something passing in front, the camera turning (the synthetic
   world's ``none`` scenes, on subjects no model trained on);
-- people from the *pose* dataset's renderer (a different body: 3D, full height with legs, seen
-  at 30 degrees) walking in place, squatting, bending sideways, kicking: motion no H1 model has
-  seen in any form;
+- the *test* people of the pose dataset's renderer (a different body: 3D, full height with
+  legs, seen at 30 degrees) walking in place, squatting, bending sideways, kicking: its train
+  people are among the ``none`` scenes H1 trains on, these five are not;
 - and, so rejection does not come at the gestures' expense, the 11 gestures by the test
   subjects (accuracy of the decisions during them).
 

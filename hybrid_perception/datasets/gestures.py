@@ -10,8 +10,10 @@ texture, sensor noise and hot pixels. Train and test subjects are disjoint, as i
 
 A twelfth class, ``none``, holds what a camera sees between gestures and a classifier must not
 name: sensor noise alone, an empty or still room, a person walking past or toward the camera,
-standing up or sitting down, something passing in front, the camera turning (#22: trained on
-gestures only, H1 called people walking, and pure noise, ``hand_clapping``).
+standing up or sitting down, something passing in front, the camera turning, and a person of
+the pose dataset's renderer (another body: 3D, full height, legs) walking in place, squatting,
+kicking... (#22: trained on gestures only, H1 called people walking, and pure noise,
+``hand_clapping``).
 
 Left and right are the subject's (the subject's right arm is on the image's left); clockwise
 is as the camera sees it. Within 160 ms an arm circle covers a fifth of a turn, so clockwise
@@ -29,16 +31,19 @@ from tqdm import tqdm
 
 from hybrid_perception.datasets.dvs_gesture import DVS_GESTURE_SENSOR, DvsGestureRecording
 from hybrid_perception.datasets.gesture_classes import CLASSES, GESTURE_CLASSES, NO_GESTURE
+from hybrid_perception.datasets.people import MOVEMENTS, PeopleRenderer, default_cameras, people
 from hybrid_perception.datasets.splits import split_ids
 from hybrid_perception.events.array import SensorSize, concatenate
 from hybrid_perception.events.representations import to_spike_tensor
 from hybrid_perception.sim.drawing import contrasting, paint_capsules, paint_discs, room_texture
 from hybrid_perception.sim.simulator import DvsParams, DvsSimulator
 
-__all__ = ['NON_GESTURES', 'GestureClips', 'GestureRenderer', 'Subject', 'subjects']
+__all__ = ['NON_GESTURES', 'SCENES', 'GestureClips', 'GestureRenderer', 'Subject', 'subjects']
 
-#: The scenes ``none`` is drawn from, in turn.
-NON_GESTURES = ('noise', 'still', 'walk', 'approach', 'stand', 'object', 'pan')
+#: The ``none`` scenes this renderer draws, and with the pose dataset's people: the scenes
+#: ``none`` is drawn from, in turn.
+SCENES = ('noise', 'still', 'walk', 'approach', 'stand', 'object', 'pan')
+NON_GESTURES = (*SCENES, 'people')
 N_SUBJECTS, N_TRAIN_SUBJECTS = 29, 23
 
 # The body in canonical units (pixels of a 128x128 view at scale 1), origin at the neck, y down.
@@ -316,8 +321,8 @@ class GestureRenderer:
         (50-150 px/s), something crossing in front at 100-400 px/s, or the camera turning at
         20-80 px/s. In the scenes that move at a speed (walk, stand, object, pan) the camera
         turns too, at that speed in a random direction, as a camera on a moving robot does."""
-        if kind not in NON_GESTURES:
-            raise ValueError(f'kind must be one of {NON_GESTURES}, got {kind!r}')
+        if kind not in SCENES:
+            raise ValueError(f'kind must be one of {SCENES}, got {kind!r}')
         sign = float(rng.choice([-1.0, 1.0]))
         heading = rng.uniform(0, 2 * np.pi)
         speed = {'walk': rng.uniform(40, 150), 'stand': rng.uniform(50, 150),
@@ -385,6 +390,8 @@ class GestureRenderer:
         noisier than the subject's (0.05-8 events/s a pixel, up to 1 % hot pixels)."""
         if CLASSES[gesture] == NO_GESTURE and not kind:
             kind = str(rng.choice(NON_GESTURES))
+        if kind == 'people':
+            return self._person(subject, duration_us, rng)
         noise = (float(np.exp(rng.uniform(np.log(0.05), np.log(8.0)))),
                  float(rng.choice([0.0, 0.002, 0.01]))) if kind == 'noise' else \
             (subject.shot_noise_hz, subject.hot_pixel_fraction)
@@ -398,6 +405,20 @@ class GestureRenderer:
             else:
                 chunks.append(simulator.step(frame, t_us))
         return concatenate(chunks)
+
+
+    def _person(self, subject: Subject, duration_us: int, rng: np.random.Generator
+                ) -> np.ndarray:
+        """A ``people`` scene: one of the pose dataset's people doing one of its movements,
+        seen by one of its two cameras. Train subjects get its train people and test subjects
+        its test people, so a test person is unseen here too."""
+        split = 'train' if subject.seed < N_TRAIN_SUBJECTS else 'test'
+        chosen = people(split)
+        person = chosen[subject.seed % len(chosen)]
+        camera = default_cameras(self.sensor)[int(rng.integers(2))]
+        take = PeopleRenderer(cameras=(camera,)).take(int(rng.integers(len(MOVEMENTS))), person,
+                                                      duration_us, rng)
+        return take.events[0]
 
 
 @dataclass(frozen=True)

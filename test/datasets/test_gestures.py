@@ -77,6 +77,28 @@ def test_none_takes_go_through_every_scene_and_only_the_asked_classes_render():
         GestureRenderer().scene('dancing', subjects('train')[0], np.random.default_rng(0))
 
 
+def test_people_scenes_are_the_pose_renderers_people_split_as_the_subjects():
+    """A ``people`` none take is a person of the pose dataset moving in view: a train subject
+    gets a train person, a test subject a test person (whose takes no model trains on)."""
+    from hybrid_perception.datasets.people import (
+        MOVEMENTS,
+        PeopleRenderer,
+        default_cameras,
+        people,
+    )
+    renderer = GestureRenderer()
+    none = CLASSES.index(NO_GESTURE)
+    for subject, split in ((subjects('train')[3], 'train'), (subjects('test')[1], 'test')):
+        events = renderer.events(none, subject, 240_000, np.random.default_rng(1), 'people')
+        assert len(events) > 1000 and np.ptp(events['y']) > 40     # a body moving, tall
+        rng = np.random.default_rng(1)
+        camera = default_cameras()[int(rng.integers(2))]
+        movement = int(rng.integers(len(MOVEMENTS)))
+        person = people(split)[subject.seed % len(people(split))]
+        take = PeopleRenderer(cameras=(camera,)).take(movement, person, 240_000, rng)
+        np.testing.assert_array_equal(events, take.events[0])
+
+
 @pytest.mark.parametrize('seed', range(3))
 def test_a_walking_person_s_events_move_the_way_they_walk(seed):
     """Walking across is none; its events travel with the person, who is in view."""
