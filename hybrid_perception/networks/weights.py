@@ -12,8 +12,6 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from hybrid_perception.errors import HybridPerceptionError
 
 __all__ = ['WeightsError', 'load_weights']
@@ -25,6 +23,7 @@ class WeightsError(HybridPerceptionError):
 
 def load_weights(path: str | Path) -> Any:
     """Tensors and plain containers from ``path`` (a ``torch.save`` file), on the CPU."""
+    import torch  # here, so that WeightsError costs its importers no torch
     try:
         return torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as err:

@@ -186,10 +186,9 @@ def test_a_missing_model_is_refused(ros, tmp_path):
 
 @pytest.mark.parametrize('graph, imported', [
     ("{'state_initializer_node': {}}", {'torch': False, 'lava': False}),
-    ("{'pose_snn_node': {}}", {'torch': True, 'lava': False}),
+    ("{'pose_snn_node': {}}", {'torch': False, 'lava': False}),
     ("{'pose_snn_node': {'backend': 'torch'}}", {'torch': True, 'lava': True})])
 def test_pose_nodes_start_without_what_they_do_not_run(graph, imported):
-    """The initializer on onnxruntime stands ready without torch; the SNN on the compiled
-    runtime without SLAYER (torch reads its readout's weights file); SLAYER comes with the
-    torch backend."""
+    """The initializer on onnxruntime and the SNN on the compiled runtime (its readout numpy
+    arrays) stand ready without torch; torch and SLAYER come with the torch backend."""
     assert imported_by_starting(graph) == (imported['torch'], imported['lava'])

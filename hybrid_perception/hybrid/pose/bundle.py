@@ -5,12 +5,13 @@ half precision, which is what a Jetson runs) and ``initializer.onnx`` the same w
 deployed (onnxruntime, TensorRT on a Jetson), its one output the row ``snn/state_init``
 carries;
 ``snn.net`` the hybrid's SNN as NetX HDF5 (Lava / Loihi, and the torch runtime, which loads the
-same quantised weights) and ``snn.readout.pt`` its readout, which runs on the host;
-``snn_alone.*`` the SNN baseline trained from a zero state.
+same quantised weights) and ``snn.readout.npz`` its readout, which runs on the host (numpy
+arrays, read with ``allow_pickle=False``: nothing in it can run); ``snn_alone.*`` the SNN
+baseline trained from a zero state.
 
 Loading a folder imports neither torch nor SLAYER: only what runs them does (the torch
-backends, the readout's weights file, :func:`save_pose_bundle`), so the initializer on
-onnxruntime starts without them and the compiled SNN without SLAYER.
+backends, :func:`save_pose_bundle`), so the initializer on onnxruntime and the compiled SNN
+start without them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, m
 from hybrid_perception.hybrid.pose.spec import PoseSpec
 from hybrid_perception.hybrid.pose.tracker import PoseInitializer, PoseTracker, Readout
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS, OnnxAnn
+from hybrid_perception.networks.weights import WeightsError
 
 if TYPE_CHECKING:
     from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
@@ -63,20 +65,21 @@ class PoseBundle:
 
     def snn(self, kind: str = 'hybrid') -> PoseSnn:
         """One SNN with its readout as torch modules (training, the torch runtime)."""
+        import torch
+
         from hybrid_perception.hybrid.pose.model import PoseSnn
         from hybrid_perception.networks.snn.model import SpikingNetwork
-        from hybrid_perception.networks.weights import load_weights
         model = PoseSnn(self.spec, alone=kind == 'alone')
         model.network = SpikingNetwork.load_hdf5(self.snn_path(kind))
-        model.readout.load_state_dict(load_weights(_readout_path(self.snn_path(kind))))
+        weights = _read_readout(_readout_path(self.snn_path(kind)))
+        model.readout.load_state_dict({name: torch.from_numpy(value.astype(np.float32))
+                                       for name, value in weights.items()})
         return model.eval()
 
     def readout(self, kind: str = 'hybrid') -> Readout:
         """One SNN's readout as the host runs it, without building the SNN in torch."""
-        from hybrid_perception.networks.weights import load_weights
-        weights = load_weights(_readout_path(self.snn_path(kind)))
-        return Readout(weights['weight'].numpy().astype(np.float64),
-                       weights['bias'].numpy().astype(np.float64),
+        weights = _read_readout(_readout_path(self.snn_path(kind)))
+        return Readout(weights['weight'].astype(np.float64), weights['bias'].astype(np.float64),
                        self.spec.readout_decay_of(kind == 'alone'))
 
     def tracker(self, kind: str = 'hybrid', backend: str = DEFAULT_SNN_BACKEND,
@@ -124,12 +127,22 @@ def save_pose_bundle(path: str | Path, spec: PoseSpec, initializer: StateInitial
     for kind, snn in snns.items():
         target = bundle.snn_path(kind)
         snn.cpu().network.export_hdf5(target)
-        torch.save(snn.readout.state_dict(), _readout_path(target))
+        np.savez(_readout_path(target), **{name: value.detach().numpy()
+                                           for name, value in snn.readout.state_dict().items()})
     return bundle
 
 
 def _readout_path(snn_path: Path) -> Path:
-    return snn_path.with_suffix('.readout.pt')
+    return snn_path.with_suffix('.readout.npz')
+
+
+def _read_readout(path: Path) -> dict[str, np.ndarray]:
+    """A readout's ``weight`` and ``bias``; WeightsError when the file is not one."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return {name: saved[name] for name in ('weight', 'bias')}
+    except (OSError, ValueError, KeyError, EOFError) as err:
+        raise WeightsError(f'{path} is not a readout weights file: {err}') from err
 
 
 def load_pose_bundle(path: str | Path) -> PoseBundle:

@@ -27,6 +27,7 @@ from hybrid_perception.hybrid.pose.training import (
 from hybrid_perception.networks.snn.runtime import NeuronState
 from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
 from hybrid_perception.networks.spec import ConvLayer, SpecError
+from hybrid_perception.networks.weights import WeightsError
 
 
 @pytest.fixture(scope='module')
@@ -158,8 +159,13 @@ def test_the_bundle_keeps_what_was_trained_and_refuses_a_broken_folder(spec, tmp
         np.testing.assert_allclose(state.voltage, voltage[0], atol=1e-4)
     with pytest.raises(HybridPerceptionError, match='ANN backend must be'):
         loaded.pose_initializer('tensorflow')
-    (bundle.path / 'snn_alone.readout.pt').unlink()
-    with pytest.raises(HybridPerceptionError, match='snn_alone.readout.pt is missing'):
+    # the readout is numpy arrays, read without unpickling: a pickled one is refused
+    np.save(bundle.path / 'snn.readout.npz', np.array([{'weight': 1}], dtype=object))
+    (bundle.path / 'snn.readout.npz.npy').rename(bundle.path / 'snn.readout.npz')
+    with pytest.raises(WeightsError, match='not a readout weights file'):
+        load_pose_bundle(bundle.path).readout('hybrid')
+    (bundle.path / 'snn_alone.readout.npz').unlink()
+    with pytest.raises(HybridPerceptionError, match='snn_alone.readout.npz is missing'):
         load_pose_bundle(bundle.path)
 
 
