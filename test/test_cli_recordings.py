@@ -81,3 +81,25 @@ def test_inspect_reports_and_plots_a_recording(tmp_path, jaer_file):
     assert (tmp_path / 'office.aedat.inspect.png').stat().st_size > 10_000
     bad = run('inspect', str(tmp_path / 'nothing.csv'))
     assert bad.returncode == 2 and 'no such file' in bad.stderr
+
+
+def test_inspect_holds_a_recording_against_the_synthetic_world(tmp_path, jaer_file):
+    """The recording's size- and length-free figures beside those of takes the synthetic
+    gesture world renders, in JSON and as a table, and both drawn."""
+    path, events = jaer_file
+    result = run('inspect', str(path), '--json', '--against', 'gesture', '--against-seconds',
+                 '0.3', cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    against = json.loads(result.stdout.strip().splitlines()[-1])['against']
+    ours, synthetic = against['recording'], against['synthetic']
+    assert against['world'] == 'gesture' and set(ours) == set(synthetic)
+    duration = (events['timestamp'][-1] - events['timestamp'][0]) / 1e6
+    assert ours['events_per_pixel_s'] == pytest.approx(events.size / duration / (240 * 180))
+    assert ours['hot_pixel_share'] == pytest.approx(1 / (240 * 180))     # the stuck pixel
+    # a person gesturing in front of a 128x128 sensor: far busier than this sparse recording
+    assert synthetic['events_per_pixel_s'] > 10 * ours['events_per_pixel_s']
+    assert 0 < synthetic['on_fraction'] < 1 and 0 < synthetic['active_pixel_share'] <= 1
+    table = run('inspect', str(path), '--against', 'pose', '--against-seconds', '0.3',
+                cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert '| events_per_pixel_s |' in table.stdout and 'synthetic pose' in table.stdout

@@ -63,9 +63,10 @@ class EventStatistics:
         """Events per second in each ``bin_us`` window from the first event."""
         return self._rate * (1e6 / self.bin_us)
 
-    def hot_pixels(self, top: int = 5, sigmas: float = 5.0) -> list[tuple[int, int, int]]:
-        """(x, y, events) of the busiest pixels lying ``sigmas`` standard deviations above
-        the mean of the pixels that fired at all: stuck or flickering pixels."""
+    def hot_pixels(self, top: int | None = 5, sigmas: float = 5.0) -> list[tuple[int, int, int]]:
+        """(x, y, events) of the busiest pixels (``top`` of them; None: all) lying ``sigmas``
+        standard deviations above the mean of the pixels that fired at all: stuck or
+        flickering pixels."""
         active = self.counts[self.counts > 0]
         if active.size < 2:
             return []
@@ -73,6 +74,23 @@ class EventStatistics:
         ys, xs = np.nonzero(self.counts > limit)
         order = np.argsort(self.counts[ys, xs])[::-1][:top]
         return [(int(xs[i]), int(ys[i]), int(self.counts[ys[i], xs[i]])) for i in order]
+
+    def comparable(self) -> dict[str, float | None]:
+        """Figures that depend on neither the sensor's size nor the recording's length, to
+        hold one stream against another (``inspect --against``: a recording against the
+        synthetic world the models trained on)."""
+        pixels = self.sensor.width * self.sensor.height
+        rate = self.rate_per_s
+        busy = self.events / self.duration_s / pixels if self.duration_s else None
+        return {
+            'events_per_pixel_s': busy,
+            'peak_events_per_pixel_s': float(rate.max()) / pixels if rate.size else None,
+            'rate_variation': float(rate.std() / rate.mean()) if rate.size and rate.mean()
+            else None,
+            'on_fraction': self.on / self.events if self.events else None,
+            'active_pixel_share': int(np.count_nonzero(self.counts)) / pixels,
+            'hot_pixel_share': len(self.hot_pixels(top=None)) / pixels,
+        }
 
     def summary(self) -> dict:
         rate = self.rate_per_s
