@@ -32,7 +32,7 @@ NODES = {
     'snn_node (compiled)': ('snn_node', {}, False),
     'snn_node (torch)': ('snn_node', {'backend': 'torch'}, True),
     'state_initializer_node': ('state_initializer_node', {}, False),
-    'pose_snn_node': ('pose_snn_node', {}, True),       # torch reads its readout's weights
+    'pose_snn_node': ('pose_snn_node', {}, False),      # compiled SNN, numpy readout
     'skeleton_node': ('skeleton_node', {}, False),
     'image_player': ('image_player', {}, False),
     'image_classifier_node': ('image_classifier_node', {}, False),
