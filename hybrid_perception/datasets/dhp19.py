@@ -115,18 +115,20 @@ class Dhp19Recording:
     def duration_us(self, camera: int) -> int:
         """How long the camera's millisecond index says the recording is."""
         with _open(self.events_path) as handle:
-            index = handle.get(f'cam{camera}_ms_to_idx')
-            if index is None:
-                raise EventFormatError(f'{self.events_path}: no cam{camera}_ms_to_idx')
-            return int(index.shape[0]) * 1000
+            return int(self._ms_index(handle, camera).shape[0]) * 1000
+
+    def _ms_index(self, handle: h5py.File, camera: int) -> h5py.Dataset:
+        """The camera's index of the first event of every millisecond."""
+        index = handle.get(f'cam{camera}_ms_to_idx')
+        if index is None:
+            raise EventFormatError(f'{self.events_path}: no cam{camera}_ms_to_idx')
+        return index
 
     def _span(self, handle: h5py.File, camera: int, start_us: int, end_us: int,
               total: int) -> slice:
         """Events of the milliseconds [start, end) by the index (a whole millisecond either
         side; the caller cuts to the µs)."""
-        index = handle.get(f'cam{camera}_ms_to_idx')
-        if index is None:
-            raise EventFormatError(f'{self.events_path}: no cam{camera}_ms_to_idx')
+        index = self._ms_index(handle, camera)
         n = index.shape[0]
         first = max(0, start_us // 1000)
         last = -(-end_us // 1000)

@@ -52,13 +52,13 @@ def dhp19_streams(folder: Dhp19Folder, subjects, cameras, windows: PoseWindows
     """Every recording of ``subjects`` seen by each of ``cameras``, cropped as the seed crops
     (into the spec's sensor, which is the crop's size for ``pose-dhp19``)."""
     fit = SensorFit(DHP19_SENSOR, windows.sensor, DHP19_CROP)
+    calibrated = {camera: folder.camera(camera) for camera in cameras}
     streams = []
-    for camera in cameras:
-        calibrated = folder.camera(camera)
-        for recording in folder.recordings(subjects):
-            label_us, joints = recording.joints()
-            streams.append(RecordedStream(recording, camera, fit, label_us,
-                                          fit.to_model(calibrated.project(joints))))
+    for recording in folder.recordings(subjects):
+        label_us, joints = recording.joints()           # read once, projected into each view
+        streams += [RecordedStream(recording, camera, fit, label_us,
+                                   fit.to_model(view.project(joints)))
+                    for camera, view in calibrated.items()]
     return streams
 
 
