@@ -204,13 +204,14 @@ def event_packet_type() -> type:
 
 
 def push_resetting_after_gaps(node: Node, cutter: Any, events: np.ndarray, stamp_us: int,
-                              reset: Callable[[], None]) -> list:
+                              reset: Callable[[], None], what: str = 'network reset to rest'
+                              ) -> list:
     """``cutter.push`` (an ``EventWindows`` or the like, counting ``restarts``); when the packet
-    ends a silence longer than its gap, ``reset`` runs first: the network's state belongs to
-    the scene before the silence."""
+    ends a silence longer than its gap, ``reset`` runs first: the state it clears (``what``,
+    said in the log) belongs to the scene before the silence."""
     restarts = cutter.restarts
     pieces = cutter.push(events, stamp_us)
     if cutter.restarts != restarts:
         reset()
-        node.get_logger().info('events resumed after a gap: network reset to rest')
+        node.get_logger().info(f'events resumed after a gap: {what}')
     return pieces

@@ -28,7 +28,11 @@ from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
 from hybrid_perception.ros.conversions import matrix_to_image, pose_array_bytes
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
-from hybrid_perception.ros.event_input import EVENT_INPUT_PARAMETERS, EventInput
+from hybrid_perception.ros.event_input import (
+    EVENT_INPUT_PARAMETERS,
+    EventInput,
+    push_resetting_after_gaps,
+)
 from hybrid_perception.ros.parameters import declare_parameters
 from hybrid_perception.ros.qos import RESULTS_QOS
 
@@ -71,10 +75,8 @@ class StateInitializerNode(Node):
             f'{self.windows.ann_bins} x {self.windows.window_us // self.windows.ann_bins} µs')
 
     def _on_events(self, events: np.ndarray, stamp: int, frame: str) -> None:
-        restarts = self.history.restarts
-        boundaries = self.history.push(events, stamp)
-        if self.history.restarts != restarts:
-            self.evidence.reset()
+        boundaries = push_resetting_after_gaps(self, self.history, events, stamp,
+                                               self.evidence.reset, 'joint evidence cleared')
         for boundary, before in boundaries:
             started = time.perf_counter()
             histogram = self.windows.ann_input(before, boundary)
