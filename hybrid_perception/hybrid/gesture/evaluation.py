@@ -94,7 +94,6 @@ def count_head_ops(bundle: ClassifierBundle, clips: np.ndarray) -> OpCounts | No
     stream = np.concatenate(list(clips)).astype(np.float32)
     for start in range(0, len(stream) - interval + 1, interval):
         stage(stream[start:start + interval])
-        stage.count()
     return stage.ops_per_window()
 
 

@@ -41,7 +41,6 @@ class SpikingStage:
         self.bundle = bundle
         self.runtime = bundle.snn_runtime(backend) if bundle.spec.kind != 'ann' else None
         self.counter = OpCounter(bundle.spec.snn_spec) if bundle.spec.kind != 'ann' else None
-        self._played: np.ndarray | None = None     # the last window's input, for count()
 
     @property
     def neurons(self) -> int:
@@ -75,16 +74,9 @@ class SpikingStage:
             if spec.from_rest:
                 self.runtime.reset()
         out = self.runtime.step(spikes) if self.runtime else (np.asarray(spikes) > 0)
-        self._played = spikes
+        if self.counter:
+            self.counter.add(self.runtime, spikes)   # kept; counted when a total is read
         return np.asarray(out, np.float32).reshape(len(out), -1)
-
-    def count(self) -> None:
-        """Add the window just run to the operation counts (its layers' spikes are still in
-        the runtime). ``snn_node`` calls it once the window's spikes are published: counting
-        costs about a third of what the SNN does, and the output need not wait for it."""
-        if self.counter and self._played is not None:
-            self.counter.add(self.runtime, self._played)
-            self._played = None
 
     def ops_per_window(self) -> OpCounts | None:
         """Mean operations of one counted window on the chip (None before any)."""

@@ -70,25 +70,50 @@ class OpCounter:
 
     Counts from every layer's spikes, which each runtime keeps as ``layer_spikes`` (the Lava
     runtime from the compiled runtime it steps alongside); a runtime without them counts
-    nothing (and the means are None)."""
+    nothing (and the means are None). :meth:`add` only keeps a run's spikes (the runtime makes
+    new arrays every run): they are counted together when a total is read (a node's
+    ``/diagnostics``, once a second) or ``PENDING`` runs are waiting, so counting is off the
+    path each window's output takes, and many runs cost one count (every figure is per step,
+    so runs counted together count the same as one by one).
+    """
+
+    #: runs kept before they are counted anyway: a bound on the memory they hold
+    PENDING = 256
 
     def __init__(self, spec: NetworkSpec) -> None:
         self.spec = spec
-        self.ops = OpCounts()
+        self._ops = OpCounts()
+        self._pending: list[tuple[np.ndarray, list[np.ndarray]]] = []
         self.windows = 0
         self.steps = 0
 
     def add(self, runtime, input_spikes: np.ndarray) -> None:
         layer_spikes = getattr(runtime, 'layer_spikes', None)
         if layer_spikes:
-            self.ops = self.ops + count_snn_ops(self.spec, input_spikes, layer_spikes)
+            self._pending.append((np.asarray(input_spikes), list(layer_spikes)))
             self.windows += 1
             self.steps += len(input_spikes)
+            if len(self._pending) >= self.PENDING:
+                self._count_pending()
+
+    @property
+    def ops(self) -> OpCounts:
+        """Every run's operations, summed."""
+        self._count_pending()
+        return self._ops
+
+    def _count_pending(self) -> None:
+        if self._pending:
+            inputs, layers = zip(*self._pending, strict=True)
+            self._pending = []
+            self._ops = self._ops + count_snn_ops(
+                self.spec, np.concatenate(inputs),
+                [np.concatenate(spikes) for spikes in zip(*layers, strict=True)])
 
     def __add__(self, other: OpCounter) -> OpCounter:
         """Two runtimes' counts as one (the two cameras' SNNs of a live graph)."""
         total = OpCounter(self.spec)
-        total.ops = self.ops + other.ops
+        total._ops = self.ops + other.ops
         total.windows = self.windows + other.windows
         total.steps = self.steps + other.steps
         return total

@@ -100,7 +100,6 @@ class SnnNode(Node):
         spikes = self.stage(window.spikes)
         self.spikes_pub.publish(matrix_to_image(spikes.T * 255, 'mono8', window.end_us,
                                                 frame_id))
-        self.stage.count()           # off the path the accumulator waits on
         self.stats['windows'] += 1
 
     def _publish_diagnostics(self) -> None:

@@ -115,7 +115,6 @@ def test_the_converted_model_spikes_the_same_on_lava(clip_events):
             spikes = []
             for window in windows[3:5]:
                 spikes.append(stage(window.spikes))
-                stage.count()
             out[backend] = np.concatenate(spikes)
             ops[backend] = stage.ops_per_window()
         finally:

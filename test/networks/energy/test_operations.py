@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from hybrid_perception.networks.energy import OpCounter, count_macs, count_snn_ops
+from hybrid_perception.networks.energy import OpCounter, OpCounts, count_macs, count_snn_ops
 from hybrid_perception.networks.snn import (
     ConvLayer,
     DenseLayer,
@@ -112,3 +112,22 @@ def test_two_runtimes_counts_add_up_to_one_mean_per_step(rng):
     assert total.ops.synaptic_op > 0
     assert total.per_step().synaptic_op == pytest.approx(
         (counters[0].ops.synaptic_op + counters[1].ops.synaptic_op) / 7)
+
+
+def test_runs_kept_for_later_count_as_each_run_counted_alone(rng):
+    """The counter only keeps a run's spikes and counts them together when a total is read
+    (or too many wait): the same totals as counting every run on its own, and the runtime's
+    next run does not change what was kept."""
+    spec = NetworkSpec((2, 6, 6), (ConvLayer(3, weight_scale=4.0), DenseLayer(4)))
+    torch.manual_seed(1)
+    runtime, counter = TorchRuntime(SpikingNetwork(spec), 3), OpCounter(spec)
+    counter.PENDING = 4
+    alone = OpCounts()
+    for _ in range(10):
+        spikes = (rng.random((3, 2, 6, 6)) < 0.4).astype(np.float32)
+        runtime.step(spikes)
+        counter.add(runtime, spikes)
+        alone = alone + count_snn_ops(spec, spikes, runtime.layer_spikes)
+    assert len(counter._pending) == 2          # 8 counted when 4 waited, 2 kept
+    assert counter.ops == alone and counter.windows == 10 and alone.synaptic_op > 0
+    assert not counter._pending
