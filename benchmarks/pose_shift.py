@@ -38,24 +38,31 @@ def shifted(events: np.ndarray, dx: int, dy: int) -> np.ndarray:
     return out
 
 
-def hybrid_joints(bundle, events: np.ndarray) -> np.ndarray:
-    """(steps, joints, 2) the live pair publishes, camera pixels."""
+def hybrid_joints(bundle, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, joints, 2) the live pair publishes, camera pixels, and each step's place in its
+    initialization window (0: the first step after the ANN set the state)."""
     pipeline = PosePipeline(bundle, SENSOR)
-    poses = [p.joints for start in range(0, len(events), 20_000)
+    poses = [p for start in range(0, len(events), 20_000)
              for p in pipeline.push(events[start:start + 20_000])]
     pipeline.close()
-    return np.array(poses)
+    windows = bundle.spec.windows
+    step_us = windows.window_us // windows.steps
+    t_us = np.array([p.t_us for p in poses])
+    return np.array([p.joints for p in poses]), (t_us - step_us) % windows.window_us // step_us
 
 
-def ann_joints(bundle, events: np.ndarray) -> np.ndarray:
-    """(windows, joints, 2): the ANN initializer's pose at every window boundary."""
+def ann_joints(bundle, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(windows, joints, 2): the ANN initializer's pose at every window boundary (each the
+    window's step 0)."""
     windows = bundle.spec.windows
     fitted = FittedInput(SENSOR, windows.sensor, None, 0)
     history = EventHistory(windows.window_us, windows.window_us, 1_000_000)
     initializer = bundle.pose_initializer()
-    return np.array([fitted.fit.to_camera(initializer(windows.ann_input(before, boundary)).pose)
-                     for part, stamp in fitted(events)
-                     for boundary, before in history.push(part, stamp)])
+    joints = np.array([fitted.fit.to_camera(initializer(windows.ann_input(before,
+                                                                          boundary)).pose)
+                       for part, stamp in fitted(events)
+                       for boundary, before in history.push(part, stamp)])
+    return joints, np.zeros(len(joints), np.int64)
 
 
 def main() -> int:
@@ -74,14 +81,19 @@ def main() -> int:
     moves = {'left': (-s, 0), 'right': (s, 0), 'up': (0, -s), 'down': (0, s)}
     models = {'hybrid': hybrid_joints, 'ann': ann_joints}
     moved: dict[str, dict[str, list[float]]] = {m: {k: [] for k in moves} for m in models}
+    steps = bundle.spec.windows.steps
+    by_step: list[np.ndarray] = []   # hybrid, per view and move: the ratio at each step
     streams = [take.events[view] for take in takes for view in range(len(take.events))]
     for events in tqdm(streams, desc='streaming shifted views', unit='view'):
         for model, run in models.items():
-            centre = run(bundle, events).reshape(-1, 2).mean(axis=0)
+            joints, step = run(bundle, events)
+            centre = _means(joints, step, steps)
             for name, (dx, dy) in moves.items():
-                now = run(bundle, shifted(events, dx, dy)).reshape(-1, 2).mean(axis=0)
-                axis = 0 if dx else 1
-                moved[model][name].append(float((now - centre)[axis] / (dx or dy)))
+                now_joints, now_step = run(bundle, shifted(events, dx, dy))
+                now, axis = _means(now_joints, now_step, steps), 0 if dx else 1
+                moved[model][name].append(float((now[-1] - centre[-1])[axis] / (dx or dy)))
+                if model == 'hybrid':
+                    by_step.append((now[:-1] - centre[:-1])[:, axis] / (dx or dy))
     figures = {}
     print(f'\n{bundle.path}: {len(streams)} test views, events moved by {s} px; ratio = '
           'mean joint shift / event shift (1: the skeleton follows, 0: a fixed template)')
@@ -94,9 +106,21 @@ def main() -> int:
         figures[model] = {'ratios': ratios, 'mean_ratio': mean, 'target_met': met}
         print(f'| {model} | ' + ' | '.join(f'{r:.2f}' for r in ratios.values())
               + f' | {mean:.2f} | {"yes" if met else "no"} |')
+    step_ratios = np.nanmean(np.array(by_step), axis=0)
+    print('hybrid, by step of its initialization window (0: just set by the ANN): '
+          + ' '.join(f'{r:.2f}' for r in step_ratios))
+    figures['hybrid']['ratio_by_step'] = [round(float(r), 4) for r in step_ratios]
     print(json.dumps({'model': str(bundle.path), 'shift_px': s, 'views': len(streams),
                       **figures}))
     return 0
+
+
+def _means(joints: np.ndarray, step: np.ndarray, steps: int) -> np.ndarray:
+    """(steps + 1, 2): the mean joint at each step of the initialization window (NaN where
+    none), then over all steps."""
+    per_step = [joints[step == k].reshape(-1, 2).mean(axis=0) if (step == k).any()
+                else np.full(2, np.nan) for k in range(steps)]
+    return np.array([*per_step, joints.reshape(-1, 2).mean(axis=0)])
 
 
 if __name__ == '__main__':
