@@ -76,17 +76,24 @@ class PoseStepper:
     """Steps ``tracker`` one step window at a time; at every window boundary the
     initialization stamped with it is written first. Steps wait for a missing one at most
     ``wait_steps`` steps, then run on without it (:attr:`missed`). Each step's spikes also
-    feed :attr:`evidence`, which scores the step's joints."""
+    feed :attr:`evidence`, which scores the step's joints.
+
+    ``anchored`` (the hybrid): no pose comes out before the first initialization since the
+    start or a reset; the readout has nothing to integrate from until the ANN gives a pose
+    (it would draw the skeleton at the sensor's corner, and did, #22). The SNN alone starts
+    from rest and gives a pose every step."""
 
     tracker: PoseTracker
     window_us: int
     wait_steps: int
+    anchored: bool = False
     initialized: int = field(default=0, init=False)
     missed: int = field(default=0, init=False)    # boundaries run without one (after the first)
     stale: int = field(default=0, init=False)     # initializations that came too late
     evidence: JointEvidence = field(init=False)
     _steps: deque = field(default_factory=deque, init=False)
     _pending: dict[int, Initialization] = field(default_factory=dict, init=False)
+    _has_pose: bool = field(default=False, init=False)   # initialized since the last reset
 
     def __post_init__(self) -> None:
         windows = self.tracker.spec.windows
@@ -107,6 +114,7 @@ class PoseStepper:
         self.evidence.reset()
         self._steps.clear()
         self._pending.clear()
+        self._has_pose = False
 
     def _drain(self) -> list[Step]:
         out = []
@@ -119,6 +127,7 @@ class PoseStepper:
                 if window.start_us in self._pending:
                     self.tracker.initialize(self._pending.pop(window.start_us))
                     self.initialized += 1
+                    self._has_pose = True
                 elif len(self._steps) <= self.wait_steps:
                     break
                 elif self.initialized:  # before the first, the initializer has no history yet
@@ -126,7 +135,8 @@ class PoseStepper:
             self._steps.popleft()
             pose = self.tracker.step(window.spikes)[-1]
             self.evidence.add(window.spikes, window.end_us - window.start_us)
-            out.append((window.end_us, pose, self.evidence(pose)))
+            if self._has_pose or not self.anchored:
+                out.append((window.end_us, pose, self.evidence(pose)))
         return out
 
 
@@ -164,7 +174,8 @@ class PosePipeline:
                                  roi or (crop.roi_for(sensor) if crop else None), downsample)
         self.initializer = bundle.pose_initializer(ann_backend) if snn == 'hybrid' else None
         self.history = EventHistory(windows.window_us, windows.window_us, max_gap_us)
-        self.stepper = PoseStepper(bundle.tracker(snn, snn_backend), windows.window_us, 0)
+        self.stepper = PoseStepper(bundle.tracker(snn, snn_backend), windows.window_us, 0,
+                                   anchored=snn == 'hybrid')
         self.steps = EventWindows(windows.sensor, windows.step_us, 1, windows.downsample,
                                   max_gap_us)
 

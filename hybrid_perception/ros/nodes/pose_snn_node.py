@@ -57,7 +57,8 @@ class PoseSnnNode(Node):
         # the SNN alone takes no initialization: its steps never wait for one
         self.stepper = PoseStepper(self.bundle.tracker(p['snn'], p['backend']),
                                    spec.windows.window_us,
-                                   int(p['wait_steps']) if p['snn'] == 'hybrid' else 0)
+                                   int(p['wait_steps']) if p['snn'] == 'hybrid' else 0,
+                                   anchored=p['snn'] == 'hybrid')
         self.stepper.tracker.warm_up()
         self.steps = EventWindows(spec.windows.sensor, spec.windows.step_us, 1,
                                   spec.windows.downsample, int(p['max_gap_s'] * 1e6))

@@ -48,7 +48,8 @@ def test_predict_pose_gives_the_offline_evaluations_poses(tmp_path):
     assert all(predicted[end].shape == (13, 2) for end in ends)
     np.testing.assert_allclose(np.stack([predicted[end] for end in ends]),
                                scores.predicted['hybrid'][0][0], atol=2e-3)
-    drawn = sorted((tmp_path / 'drawn').glob('*.png'))  # one a window: 100 ... 500 ms
-    assert [int(p.stem.split('_')[1]) for p in drawn] == list(range(100_000, TAKE_US + 1,
+    assert min(predicted) == 100_000 + step   # no pose before the ANN's first
+    drawn = sorted((tmp_path / 'drawn').glob('*.png'))  # one a window with poses: 200 ... 500
+    assert [int(p.stem.split('_')[1]) for p in drawn] == list(range(200_000, TAKE_US + 1,
                                                                    100_000))
     assert f'{len(drawn)} pictures in' in result.stdout

@@ -71,3 +71,24 @@ def test_the_stepper_waits_for_a_boundarys_initialization_then_runs_on_without_i
     assert len(stepper.push(window(220_000))) == 3 and stepper.missed == 1
     stepper.initialize(200_000, _initialization(1.0))            # too late now
     assert stepper.push(window(230_000)) and stepper.stale == 1
+
+
+def test_an_anchored_stepper_gives_no_pose_before_the_anns_first():
+    """The hybrid's readout integrates from the ANN's pose: before the first initialization,
+    and after a reset, its steps run (the SNN and the evidence see them) but give no pose,
+    which would otherwise be the sensor's corner."""
+    torch.manual_seed(0)
+    snn = PoseSnn(SPEC)
+    stepper = PoseStepper(PoseTracker.of(snn, TorchRuntime(snn.network, 1)), 100_000,
+                          wait_steps=0, anchored=True)
+    step = SPEC.windows.step_us
+    silent = np.zeros((1, *SPEC.snn.input_shape), np.float32)
+    early = [p for start in range(0, 100_000, step)
+             for p in stepper.push(Window(start, start + step, silent))]
+    assert early == [] and stepper.tracker.counter.steps == 100_000 // step
+    out = stepper.initialize(100_000, _initialization(5.0)) \
+        + stepper.push(Window(100_000, 100_000 + step, silent))
+    assert [end for end, *_ in out] == [100_000 + step]
+    np.testing.assert_allclose(out[0][1], 5.0)    # the ANN's pose (silent: no drive)
+    stepper.reset()
+    assert stepper.push(Window(300_000, 300_000 + step, silent)) == []
