@@ -138,24 +138,9 @@ class _Shifts:
         self.downsample = spec.windows.downsample
         self.cells = settings.max_shift_px // self.downsample
         self.rng = np.random.default_rng([settings.seed, stage])
-        self._validation_rng = [settings.seed, stage, 1]
 
     def draw(self, n: int) -> np.ndarray | None:
         return self.rng.integers(-self.cells, self.cells + 1, (n, 2)) if self.cells else None
-
-    def validation(self, n: int) -> np.ndarray | None:
-        """Where each of ``n`` validation windows' person goes, the same at every epoch.
-        Validation moves its people as training does: on people left where they stood, near
-        the centre, the epoch kept was the one best at the centre, which pulls the pose
-        back toward it (the hybrid kept its first epoch, #22)."""
-        if not self.cells:
-            return None
-        rng = np.random.default_rng(self._validation_rng)
-        return rng.integers(-self.cells, self.cells + 1, (n, 2))
-
-    def part(self, cells: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
-        """The rows of ``cells`` (from :meth:`validation`) of the windows at ``index``."""
-        return None if cells is None else cells[index]
 
     def batch(self, samples: PoseSamples, index: np.ndarray,
               cells: np.ndarray | None) -> PoseSamples:
@@ -213,24 +198,12 @@ def _fit(modules: list[torch.nn.Module], loss: Loss, val_error: Callable[[], flo
     return history
 
 
-def _batches(n: int, size: int = 64) -> list[np.ndarray]:
-    """Indices of ``n`` windows in batches: a whole split at once would not fit beside the
-    data."""
-    return np.array_split(np.arange(n), max(1, -(-n // size)))
-
-
-def _predict(predict: Callable[[np.ndarray], torch.Tensor], n: int) -> np.ndarray:
-    """``predict(index)`` of all ``n`` windows, a batch at a time."""
-    return np.concatenate([predict(i).cpu().numpy() for i in _batches(n)])
-
-
-def _validation_mpjpe(predict: Callable[[np.ndarray], tuple[torch.Tensor, np.ndarray]],
-                      n: int) -> float:
-    """MPJPE over ``n`` validation windows, ``predict(index)`` giving a batch's poses and
-    their truth (the windows moved, :meth:`_Shifts.validation`)."""
-    pairs = [predict(index) for index in _batches(n)]
-    return mpjpe(np.concatenate([poses.cpu().numpy() for poses, _ in pairs]),
-                 np.concatenate([truth for _, truth in pairs]))
+def _predict(predict: Callable[[np.ndarray], torch.Tensor], n: int,
+             size: int = 64) -> np.ndarray:
+    """``predict(index)`` of all ``n`` windows, a batch at a time (a whole split at once
+    would not fit beside the data)."""
+    batches = np.array_split(np.arange(n), max(1, -(-n // size)))
+    return np.concatenate([predict(i).cpu().numpy() for i in batches])
 
 
 def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
@@ -248,14 +221,10 @@ def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
         predicted = spec.to_pixels(model(_tensor(batch.ann, device)))
         return _pose_mse(predicted, _tensor(batch.start_pose, device))
 
-    val_cells = shifts.validation(len(val))
-
-    def val_pose(index: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
-        batch = shifts.batch(val, index, shifts.part(val_cells, index))
-        return spec.to_pixels(model(_tensor(batch.ann, device))), batch.start_pose
-
     def val_error() -> float:
-        return _validation_mpjpe(val_pose, len(val))
+        return mpjpe(_predict(lambda i: spec.to_pixels(model(_tensor(val.select(i).ann,
+                                                                     device))),
+                              len(val)), val.start_pose)
 
     history = _fit([model], loss, val_error, len(train), settings.ann_epochs, settings, 'ANN',
                    progress=progress)
@@ -307,14 +276,8 @@ def train_hybrid(spec: PoseSpec, ann: StateInitializer,
         return ((1 - settings.state_weight) * pose_loss
                 + settings.state_weight * state_loss / (2 * len(final)))
 
-    val_cells = shifts.validation(len(val))
-
-    def val_pose(index: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
-        batch = shifts.batch(val, index, shifts.part(val_cells, index))
-        return run(batch)[0], batch.targets
-
     def val_error() -> float:
-        return _validation_mpjpe(val_pose, len(val))
+        return mpjpe(_predict(lambda i: run(val.select(i))[0], len(val)), val.targets)
 
     history = _fit([initializer, snn], loss, val_error, len(train), settings.snn_epochs,
                    settings, 'hybrid', progress=progress)
@@ -352,15 +315,9 @@ def train_snn_alone(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarra
         return _pose_mse(run(shifts.batch(train, train_before[index], cells), now),
                          _tensor(now.targets, device))
 
-    val_cells = shifts.validation(len(val_keep))
-
-    def val_pose(index: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
-        cells = shifts.part(val_cells, index)
-        now = shifts.batch(val, val_keep[index], cells)
-        return run(shifts.batch(val, val_before[index], cells), now), now.targets
-
     def val_error() -> float:
-        return _validation_mpjpe(val_pose, len(val_keep))
+        return mpjpe(_predict(lambda i: run(val.select(val_before[i]), val.select(val_keep[i])),
+                              len(val_keep)), val.targets[val_keep])
 
     history = _fit([snn], loss, val_error, len(train_keep), settings.snn_epochs, settings,
                    'SNN alone', progress=progress)

@@ -16,7 +16,6 @@ from hybrid_perception.hybrid.pose.spec import BUILTIN_POSE_SPECS, PoseSpec, loa
 from hybrid_perception.hybrid.pose.tracker import Initialization, PoseInitializer, PoseTracker
 from hybrid_perception.hybrid.pose.training import (
     PoseTraining,
-    _Shifts,
     delivered,
     following,
     pose_samples,
@@ -204,29 +203,6 @@ def test_three_stages_train_and_keep_their_best_epoch(spec, takes):
     assert not torch.equal(ann.state_heads[0].weight, initializer.state_heads[0].weight)
     alone, history = train_snn_alone(spec, data, settings, progress=False)
     assert len(history) == 2 and all(np.isfinite(h['val_error_px']) for h in history)
-
-
-def test_validation_moves_its_people_as_training_does(spec, takes):
-    """The epoch kept is the best on validation people moved as training moves its own, the
-    same moves at every epoch: kept on people where they stood (near the centre), a pose
-    network follows the person less (#22)."""
-    samples, person, stream = pose_samples(spec, takes, progress=False)
-    data = split_validation(samples, person, stream, val_people=1)
-    settings = PoseTraining(ann_epochs=2, val_people=1, max_shift_px=16, device='cpu')
-    val = data['val'][0]
-    cells = _Shifts(spec, settings, 1).validation(len(val))
-    np.testing.assert_array_equal(cells, _Shifts(spec, settings, 1).validation(len(val)))
-    assert np.abs(cells).max() <= 16 // spec.windows.downsample and np.abs(cells).any()
-    ann, history = train_ann(spec, data, settings, progress=False)
-
-    def error(windows) -> float:
-        with torch.no_grad():
-            poses = spec.to_pixels(ann(torch.from_numpy(windows.ann).float()))
-        return (poses - torch.from_numpy(windows.start_pose).float()).norm(dim=-1).mean().item()
-
-    kept = min(h['val_error_px'] for h in history)
-    assert error(val.moved(cells, spec.windows.downsample)) == pytest.approx(kept, rel=1e-4)
-    assert error(val) != pytest.approx(kept, rel=1e-3)
 
 
 def test_scoring_starts_each_window_from_the_anns_pose(spec, takes):
