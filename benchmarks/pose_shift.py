@@ -46,9 +46,9 @@ def hybrid_joints(bundle, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
              for p in pipeline.push(events[start:start + 20_000])]
     pipeline.close()
     windows = bundle.spec.windows
-    step_us = windows.window_us // windows.steps
     t_us = np.array([p.t_us for p in poses])
-    return np.array([p.joints for p in poses]), (t_us - step_us) % windows.window_us // step_us
+    return (np.array([p.joints for p in poses]),
+            (t_us - windows.step_us) % windows.window_us // windows.step_us)
 
 
 def ann_joints(bundle, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
