@@ -39,7 +39,12 @@ def integrate(z: np.ndarray, current: np.ndarray, voltage: np.ndarray, current_d
     """(neurons, T) float32 synaptic input -> (neurons, T) spikes; ``current`` and
     ``voltage`` (float32, one per neuron) hold the state in and are left holding the state
     out. Decays are of 4096 (quantised, as SLAYER's); ``threshold`` is SLAYER's float
-    threshold plus :data:`THRESHOLD_EPS`, compared in float32 as SLAYER compares it."""
+    threshold plus :data:`THRESHOLD_EPS`, compared in float32 as SLAYER compares it.
+
+    The loop runs step by step over all neurons, so ``z`` is read (and the spikes written)
+    neuron-contiguous: a time-first (T, neurons) array's transpose is taken as it is, any other
+    layout is copied once."""
+    z = np.asfortranarray(z, np.float32)
     spikes = np.empty_like(z)
     _integrate(z, current, voltage, spikes, np.int64(STATE_SCALE - current_decay),
                np.int64(STATE_SCALE - voltage_decay), np.float32(STATE_SCALE),
@@ -47,31 +52,36 @@ def integrate(z: np.ndarray, current: np.ndarray, voltage: np.ndarray, current_d
     return spikes
 
 
-@numba.njit(cache=True)
-def _shift(x: np.int64) -> np.int64:
-    """SLAYER's ``right_shift_to_zero(x, 12)``."""
-    return x >> 12 if x > 0 else -((-x) >> 12)
-
-
 @numba.njit(cache=True, nogil=True)
 def _integrate(z, current, voltage, spikes, current_keep, voltage_keep, scale, threshold):
-    """Per neuron: the current integrator (no reset), then the voltage integrator on its
-    float32 output (reset to 0 at a spike); ``current`` and ``voltage`` hold the states in and
-    the last step's values out (the voltage zeroed if that step spiked)."""
-    for i in range(z.shape[0]):
-        u = np.int64(np.float32(current[i]) * scale)
-        v = np.int64(np.float32(voltage[i]) * scale)
-        u_out = np.float32(0.0)
-        v_out = np.float32(0.0)
-        fired = False
-        for t in range(z.shape[1]):
-            u = _shift(u * current_keep) + np.int64(np.float32(z[i, t]) * scale)
-            u_out = np.float32(u) / scale
-            v = _shift(v * voltage_keep) + np.int64(u_out * scale)
-            v_out = np.float32(v) / scale
-            fired = np.float32(v) >= threshold
-            spikes[i, t] = 1.0 if fired else 0.0
-            if fired:
-                v = 0
-        current[i] = u_out
-        voltage[i] = 0.0 if fired else v_out
+    """Both integrators, step by step, every neuron in a step (no branches, so the compiler
+    vectorises across neurons): the current integrator (no reset), then the voltage integrator
+    on its float32 output (reset to 0 at a spike); ``current`` and ``voltage`` hold the states
+    in and the last step's values out (the voltage zeroed if that step spiked).
+
+    SLAYER's ``right_shift_to_zero(x, 12)`` is ``(x + (4095 if x < 0 else 0)) >> 12``, and its
+    division by the power of two ``scale`` is the exact product with its inverse."""
+    neurons = z.shape[0]
+    inverse = np.float32(1.0) / scale
+    u = np.empty(neurons, np.int64)
+    v = np.empty(neurons, np.int64)
+    u_out = np.zeros(neurons, np.float32)
+    fired = np.zeros(neurons, np.bool_)
+    for i in range(neurons):
+        u[i] = np.int64(np.float32(current[i]) * scale)
+        v[i] = np.int64(np.float32(voltage[i]) * scale)
+    for t in range(z.shape[1]):
+        for i in range(neurons):
+            decayed = u[i] * current_keep
+            u[i] = ((decayed + ((decayed >> 63) & 4095)) >> 12) \
+                + np.int64(np.float32(z[i, t]) * scale)
+            u_out[i] = np.float32(u[i]) * inverse
+            decayed = v[i] * voltage_keep
+            voltage_in = ((decayed + ((decayed >> 63) & 4095)) >> 12) \
+                + np.int64(u_out[i] * scale)
+            fired[i] = np.float32(voltage_in) >= threshold
+            spikes[i, t] = np.float32(fired[i])
+            v[i] = 0 if fired[i] else voltage_in
+    for i in range(neurons):
+        current[i] = u_out[i]
+        voltage[i] = np.float32(v[i]) * inverse
