@@ -101,7 +101,7 @@ def train_pose(args: argparse.Namespace) -> int:
                          'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
                          'batch_size': settings.batch_size, 'seed': settings.seed,
                          'max_shift_px': settings.max_shift_px, 'data': args.data or 'synthetic',
-                         'initializer': str(start.path) if start else None}
+                         'initializer': args.initializer}   # as given: a shipped name stays portable
     stages = StageCheckpoints(out / 'stages', {'spec': spec.to_dict(), **recorded_settings},
                               resume=args.resume)
     if start:
