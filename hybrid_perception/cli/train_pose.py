@@ -101,7 +101,7 @@ def train_pose(args: argparse.Namespace) -> int:
                          'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
                          'batch_size': settings.batch_size, 'seed': settings.seed,
                          'max_shift_px': settings.max_shift_px, 'data': args.data or 'synthetic',
-                         'initializer': args.initializer}   # as given: a shipped name stays portable
+                         'initializer': args.initializer}   # as given: a shipped name is portable
     stages = StageCheckpoints(out / 'stages', {'spec': spec.to_dict(), **recorded_settings},
                               resume=args.resume)
     if start:

@@ -97,7 +97,7 @@ class CompiledRuntime(SnnRuntime):
         steps = len(x)
         if layer.kind == 'dense':
             return x.reshape(steps, -1) @ self._matrices[i]
-        if np.count_nonzero(x) > x.size * self.dense_above:
+        if x.sum() > x.size * self.dense_above:   # spikes are 0 or 1: the sum counts them
             return self._im2col(i, layer, x)
         channels, rows, cols = self.layer_shapes[i]
         current = np.zeros((steps, rows, cols, channels), np.float32)
