@@ -6,7 +6,10 @@ time steps per second of the torch runtime with SLAYER's own neuron loop, of the
 with the compiled neurons (``networks/snn/cuba.py``), of the compiled runtime (the NetX file on
 numpy and the compiled neurons, no torch: ``networks/snn/compiled_runtime.py``, the nodes'
 default) and of Lava's simulator; whether the compiled ones give SLAYER's spikes exactly, and
-Lava's agreement with them.
+Lava's agreement with them; and the synaptic operations a second the compiled runtime achieves
+(counted from its spikes, as ``/diagnostics`` counts them) against this core's peak: the
+multiply-accumulates a second of a large float32 matrix product on one BLAS thread, the most
+one core does of the work a synaptic operation is (an addition of a weight).
 
 Then the built-in ``motion`` network, trained on synthetic clips (or ``--network``), exported
 to NetX HDF5 and streamed through the torch runtime and the Lava runtime (Loihi2SimCfg
@@ -27,9 +30,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from hybrid_perception.datasets.motion import MovingSquareClips
 from hybrid_perception.networks.energy import EnergyModel
+from hybrid_perception.networks.energy.counts import count_snn_ops
 from hybrid_perception.networks.snn import load_spec
 from hybrid_perception.networks.snn.compare import as_windows, compare_runtimes
 from hybrid_perception.networks.snn.compiled_runtime import CompiledRuntime
@@ -51,14 +56,38 @@ def trained_network(folder: Path, quick: bool) -> Path:
     return load_checkpoint(result.best_checkpoint).export_hdf5(folder / 'network.net')
 
 
-def compiled_runtime(path: Path, windows: np.ndarray) -> tuple[float, np.ndarray]:
-    """Steps per second of the compiled runtime over ``windows``, and its output."""
+def compiled_runtime(path: Path, windows: np.ndarray) -> tuple[float, np.ndarray, float]:
+    """Steps per second of the compiled runtime over ``windows``, its output, and the
+    synaptic operations of the run (counted after the timing, from the spikes it kept)."""
     runtime = CompiledRuntime(path, windows.shape[1])
     runtime.step(windows[0])  # as compare_runtimes: the first call is not timed
     runtime.reset()
+    outputs, layers = [], []
     started = time.perf_counter()
-    out = np.concatenate([runtime.step(window) for window in windows])
-    return windows.shape[0] * windows.shape[1] / (time.perf_counter() - started), out
+    for window in windows:
+        outputs.append(runtime.step(window))
+        layers.append(runtime.layer_spikes)
+    seconds = time.perf_counter() - started
+    ops = count_snn_ops(runtime.spec, np.concatenate(windows),
+                        [np.concatenate(spikes) for spikes in zip(*layers, strict=True)])
+    return windows.shape[0] * windows.shape[1] / seconds, np.concatenate(outputs), \
+        ops.synaptic_op / seconds
+
+
+def peak_macs_per_s(n: int = 2048) -> float:
+    """Multiply-accumulates a second of an n x n float32 matrix product on one BLAS thread
+    (best of three): what one core of this machine does at most."""
+    a = np.random.default_rng(0).random((n, n), np.float32)
+    with threadpool_limits(1):
+        a @ a
+        best = min(_timed(lambda: a @ a) for _ in range(3))
+    return n ** 3 / best
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
 
 
 def shipped_networks(quick: bool) -> dict[str, float]:
@@ -69,10 +98,13 @@ def shipped_networks(quick: bool) -> dict[str, float]:
     from hybrid_perception.hybrid.gesture.bundle import load_bundle
 
     rng = np.random.default_rng(0)
-    figures = {}
+    peak = peak_macs_per_s()
+    figures = {'peak_macs_per_s': peak}
+    print(f'this core\'s peak: {peak / 1e9:.1f} G multiply-accumulates/s (float32 matrix '
+          'product, one thread)')
     print(f'{"network":<28} {"window":>6} {"SLAYER steps/s":>15} {"+compiled neurons":>17} '
           f'{"compiled runtime":>16} {"x":>5} {"identical":>9} {"Lava steps/s":>13} '
-          f'{"agreement":>9}')
+          f'{"agreement":>9} {"synaptic ops/s":>14} {"of peak":>7}')
     for path in sorted(MODELS_DIR.rglob('*.net')):
         name = str(path.relative_to(MODELS_DIR).with_suffix(''))
         folder = path.parent
@@ -88,7 +120,7 @@ def shipped_networks(quick: bool) -> dict[str, float]:
         windows = (rng.random((n, window, *spec.input_shape)) < 0.1).astype(np.float32)
         slayer = compare_runtimes(path, windows, lava=False, neurons='slayer')
         compiled = compare_runtimes(path, windows, lava=False)
-        runtime_speed, runtime_output = compiled_runtime(path, windows)
+        runtime_speed, runtime_output, synops = compiled_runtime(path, windows)
         identical = (np.array_equal(slayer.torch_output, compiled.torch_output)
                      and np.array_equal(slayer.torch_output, runtime_output))
         # Lava's simulator steps a few times a second here: a few of the windows
@@ -98,12 +130,15 @@ def shipped_networks(quick: bool) -> dict[str, float]:
         ratio = runtime_speed / slayer.torch_steps_per_s
         print(f'{name:<28} {window:>6} {slayer.torch_steps_per_s:>15,.0f} '
               f'{compiled.torch_steps_per_s:>17,.0f} {runtime_speed:>16,.0f} {ratio:>5.1f} '
-              f'{identical!s:>9} {lava or float("nan"):>13,.1f} {agreement:>9.6f}')
+              f'{identical!s:>9} {lava or float("nan"):>13,.1f} {agreement:>9.6f} '
+              f'{synops / 1e6:>12,.0f} M {synops / peak:>7.2%}')
         figures.update({f'{name}_slayer_steps_per_s': slayer.torch_steps_per_s,
                         f'{name}_compiled_neurons_steps_per_s': compiled.torch_steps_per_s,
                         f'{name}_compiled_runtime_steps_per_s': runtime_speed,
                         f'{name}_compiled_runtime_over_slayer': ratio,
-                        f'{name}_compiled_identical': float(identical)})
+                        f'{name}_compiled_identical': float(identical),
+                        f'{name}_compiled_synaptic_ops_per_s': synops,
+                        f'{name}_compiled_share_of_peak': synops / peak})
         if both:
             figures[f'{name}_lava_steps_per_s'] = lava
             figures[f'{name}_spike_agreement'] = agreement
