@@ -56,10 +56,6 @@ class CompiledRuntime(SnnRuntime):
         self._kernels = [np.ascontiguousarray(layer.weight.transpose(1, 2, 3, 0)
                                               / np.float32(WEIGHT_SCALE))
                          if layer.kind == 'conv' else None for layer in self.layers]
-        #: per conv layer: the kernel as a (C k k, O) matrix for :meth:`_im2col`
-        self._patch_matrices = [np.ascontiguousarray(
-            layer.weight.reshape(layer.weight.shape[0], -1).T / np.float32(WEIGHT_SCALE))
-            if layer.kind == 'conv' else None for layer in self.layers]
         self._thresholds = [layer.threshold_mantissa / WEIGHT_SCALE + THRESHOLD_EPS
                             for layer in self.layers]
         self.layer_spikes: list[np.ndarray] = []
@@ -114,7 +110,9 @@ class CompiledRuntime(SnnRuntime):
         _, channels, rows, cols = windows.shape[:4]
         patches = windows.transpose(0, 2, 3, 1, 4, 5).reshape(steps * rows * cols,
                                                               channels * k * k)
-        current = (patches @ self._patch_matrices[i]).reshape(steps, rows * cols, -1)
+        kernel = self._kernels[i]   # (C, k, k, O): as a (C k k, O) matrix, a view
+        current = (patches @ kernel.reshape(-1, kernel.shape[-1])).reshape(steps, rows * cols,
+                                                                            -1)
         return np.ascontiguousarray(current.transpose(0, 2, 1)).reshape(steps, -1)
 
     def _read_state(self, layer: int) -> NeuronState:

@@ -52,6 +52,14 @@ def integrate(z: np.ndarray, current: np.ndarray, voltage: np.ndarray, current_d
     return spikes
 
 
+@numba.njit(cache=True, inline='always')
+def _decay(x, keep):
+    """``x * keep`` shifted right by 12 towards zero, SLAYER's ``right_shift_to_zero`` written
+    without a branch: ``(y + (4095 if y < 0 else 0)) >> 12``."""
+    y = x * keep
+    return (y + ((y >> 63) & 4095)) >> 12
+
+
 @numba.njit(cache=True, nogil=True)
 def _integrate(z, current, voltage, spikes, current_keep, voltage_keep, scale, threshold):
     """Both integrators, step by step, every neuron in a step (no branches, so the compiler
@@ -59,8 +67,8 @@ def _integrate(z, current, voltage, spikes, current_keep, voltage_keep, scale, t
     on its float32 output (reset to 0 at a spike); ``current`` and ``voltage`` hold the states
     in and the last step's values out (the voltage zeroed if that step spiked).
 
-    SLAYER's ``right_shift_to_zero(x, 12)`` is ``(x + (4095 if x < 0 else 0)) >> 12``, and its
-    division by the power of two ``scale`` is the exact product with its inverse."""
+    SLAYER's decay is :func:`_decay`, and its division by the power of two ``scale`` is the
+    exact product with its inverse."""
     neurons = z.shape[0]
     inverse = np.float32(1.0) / scale
     u = np.empty(neurons, np.int64)
@@ -72,13 +80,9 @@ def _integrate(z, current, voltage, spikes, current_keep, voltage_keep, scale, t
         v[i] = np.int64(np.float32(voltage[i]) * scale)
     for t in range(z.shape[1]):
         for i in range(neurons):
-            decayed = u[i] * current_keep
-            u[i] = ((decayed + ((decayed >> 63) & 4095)) >> 12) \
-                + np.int64(np.float32(z[i, t]) * scale)
+            u[i] = _decay(u[i], current_keep) + np.int64(np.float32(z[i, t]) * scale)
             u_out[i] = np.float32(u[i]) * inverse
-            decayed = v[i] * voltage_keep
-            voltage_in = ((decayed + ((decayed >> 63) & 4095)) >> 12) \
-                + np.int64(u_out[i] * scale)
+            voltage_in = _decay(v[i], voltage_keep) + np.int64(u_out[i] * scale)
             fired[i] = np.float32(voltage_in) >= threshold
             spikes[i, t] = np.float32(fired[i])
             v[i] = 0 if fired[i] else voltage_in
