@@ -38,12 +38,16 @@ from hybrid_perception.events.representations import to_spike_tensor
 from hybrid_perception.sim.drawing import contrasting, paint_capsules, paint_discs, room_texture
 from hybrid_perception.sim.simulator import DvsParams, DvsSimulator
 
-__all__ = ['NON_GESTURES', 'SCENES', 'GestureClips', 'GestureRenderer', 'Subject', 'subjects']
+__all__ = ['NONE_TAKES', 'NON_GESTURES', 'SCENES', 'GestureClips', 'GestureRenderer', 'Subject', 'subjects']
 
 #: The ``none`` scenes this renderer draws, and with the pose dataset's people: the scenes
 #: ``none`` is drawn from, in turn.
 SCENES = ('noise', 'still', 'walk', 'approach', 'stand', 'object', 'pan')
 NON_GESTURES = (*SCENES, 'people')
+#: The order a subject's ``none`` takes go through: every scene, and a person standing still
+#: twice, because a still person swaying is the scene most like a gesture's first moments
+#: (the one H1 hybrid named a gesture on most, #22).
+NONE_TAKES = (*NON_GESTURES, 'still')
 N_SUBJECTS, N_TRAIN_SUBJECTS = 29, 23
 
 # The body in canonical units (pixels of a 128x128 view at scale 1), origin at the neck, y down.
@@ -461,7 +465,7 @@ class GestureClips:
                  progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``takes`` clips of every class (or of ``classes``, indices into CLASSES) by every
         subject of ``split`` (or by its last ``last_subjects``: the subjects a validation split
-        holds out are the last ones). A subject's ``none`` takes go through NON_GESTURES in
+        holds out are the last ones). A subject's ``none`` takes go through NONE_TAKES in
         turn, each subject starting at another, so every scene is in every split.
 
         Returns clips (N, T, 2, H, W) uint8, labels (N,) int64 and subject ids (N,) int64.
@@ -475,7 +479,7 @@ class GestureClips:
         for i, (subject, label, k) in enumerate(tqdm(jobs, desc=f'rendering {split} clips',
                                                      unit='clip', disable=not progress)):
             rng = np.random.default_rng([seed, subject.seed, label, k])
-            kind = NON_GESTURES[(subject.seed + k) % len(NON_GESTURES)] \
+            kind = NONE_TAKES[(subject.seed + k) % len(NONE_TAKES)] \
                 if CLASSES[label] == NO_GESTURE else ''
             clips[i] = self.to_clip(self.take(label, subject, rng, kind))
         labels = np.array([g for _, g, _ in jobs], np.int64)

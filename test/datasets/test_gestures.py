@@ -7,7 +7,7 @@ import pytest
 
 from hybrid_perception.datasets.gesture_classes import CLASSES, GESTURE_CLASSES, NO_GESTURE
 from hybrid_perception.datasets.gestures import (
-    NON_GESTURES,
+    NONE_TAKES,
     GestureClips,
     GestureRenderer,
     subjects,
@@ -71,8 +71,8 @@ def test_clips_are_reproducible_binary_and_balanced():
 def test_none_takes_go_through_every_scene_and_only_the_asked_classes_render():
     none = CLASSES.index(NO_GESTURE)
     clips = GestureClips(n_bins=2, warmup_bins=0)
-    _, labels, ids = clips.generate('train', takes=len(NON_GESTURES), classes=(none,))
-    assert set(labels.tolist()) == {none} and len(labels) == 23 * len(NON_GESTURES)
+    _, labels, ids = clips.generate('train', takes=len(NONE_TAKES), classes=(none,))
+    assert set(labels.tolist()) == {none} and len(labels) == 23 * len(NONE_TAKES)
     with pytest.raises(ValueError, match='kind'):
         GestureRenderer().scene('dancing', subjects('train')[0], np.random.default_rng(0))
 

@@ -23,7 +23,7 @@ import torch
 
 from hybrid_perception.datasets.dvs_gesture import recordings
 from hybrid_perception.datasets.gesture_classes import CLASSES, NO_GESTURE
-from hybrid_perception.datasets.gestures import N_TRAIN_SUBJECTS, NON_GESTURES, GestureClips
+from hybrid_perception.datasets.gestures import N_TRAIN_SUBJECTS, NONE_TAKES, GestureClips
 from hybrid_perception.errors import HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle, InputBinning, save_bundle
 from hybrid_perception.hybrid.gesture.calibration import calibrate
@@ -88,7 +88,7 @@ def gesture_data(settings: GestureTraining, cache: Path | None = None, *,
     (``trials_to_train.txt`` / ``trials_to_test.txt``) with synthetic ``none`` clips beside
     them (the dataset has no such class); either way the last ``val_subjects`` training
     subjects validate."""
-    key = json.dumps({'classes': CLASSES, 'none_scenes': NON_GESTURES, 'takes': settings.takes,
+    key = json.dumps({'classes': CLASSES, 'none_scenes': NONE_TAKES, 'takes': settings.takes,
                       'test_takes': settings.test_takes, 'val_subjects': settings.val_subjects,
                       'subjects': settings.subjects,
                       'seed': settings.seed, 'clips': repr(settings.clips),
