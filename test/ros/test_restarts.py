@@ -74,8 +74,17 @@ class Watch:
                  gaps_before: int) -> bool:
         """The restarted node's output and the graph's have resumed, and the stage after it
         has counted the gap."""
-        return (self.count(own, since_ns) > 0 and self.count(output, since_ns) > 0
-                and (after is None or self.gaps.get(after, 0) > gaps_before))
+        return not self.missing(own, output, since_ns, after, gaps_before)
+
+    def missing(self, own: str, output: str, since_ns: int, after: str | None,
+                gaps_before: int) -> list[str]:
+        """What :meth:`rejoined` still waits for, said so a failure names it."""
+        out = [f'no {topic} since the restart' for topic in dict.fromkeys((own, output))
+               if self.count(topic, since_ns) == 0]
+        if after is not None and self.gaps.get(after, 0) <= gaps_before:
+            out.append(f'{after} input_gaps still {self.gaps.get(after)} (was {gaps_before} '
+                       'before the kill)')
+        return out
 
     def sleep(self, seconds: float) -> None:
         spin_until(self.executor, lambda: False, seconds)
@@ -112,7 +121,7 @@ def test_every_node_killed_and_restarted_rejoins_the_graph(graph, ros, tmp_path)
             processes[name] = host.start(again, '--ros-args', *args, program=program)
             assert host.wait_for(again, READY.get(program, 'connected')), host.output()
             assert watch.wait_for(watch.rejoined, own, output, restart, after, gaps_before), \
-                (name, host.output())
+                (name, watch.missing(own, output, restart, after, gaps_before), host.output())
             seen[name] = dict(gone=watch.count(own, kill + int(0.5e9), restart),
                               back_after_s=round((min(t for t in watch.arrivals[output]
                                                       if t >= restart) - restart) / 1e9, 1))

@@ -9,10 +9,13 @@ conv3d, or the matrix product here), the float32 result is the same number. The 
 :class:`~.torch_runtime.TorchRuntime` aligns them (every synapse one step late, the window's
 last input held for the next), and both are tested equal on every shipped network.
 
-Start-up is an HDF5 read (a node running it imports neither torch nor SLAYER) and a window
-costs, per layer, one compiled loop for the neurons and either a compiled scatter of the input
-spikes through a convolution's kernel (work in proportion to the spikes, as on the chip) or a
-dense layer's matrix product.
+Start-up is an HDF5 read (a node running it imports neither torch nor SLAYER). A window costs,
+per convolution, one compiled call that scatters each input spike through the kernel (work in
+proportion to the spikes, as on the chip) and steps the neurons, or for a busy input a matrix
+product over patches and the neurons' loop; per dense layer a matrix product and the loop.
+Inside, a convolution's neurons are kept channels last, (rows, columns, channels), so that the
+scatter adds a synapse's output channels side by side and the neurons' loop reads them in the
+same order; what comes out (spikes, states) is in the layer's (C, H, W) order.
 """
 
 from __future__ import annotations
@@ -24,8 +27,20 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from hybrid_perception.errors import HybridPerceptionError
-from hybrid_perception.networks.snn.fixed_point import THRESHOLD_EPS, integrate
-from hybrid_perception.networks.snn.netx import WEIGHT_SCALE, NetxLayer, read_layers, read_spec
+from hybrid_perception.networks.snn.fixed_point import (
+    THRESHOLD_EPS,
+    integrate,
+    load_state,
+    neurons_step,
+    store_state,
+)
+from hybrid_perception.networks.snn.netx import (
+    STATE_SCALE,
+    WEIGHT_SCALE,
+    NetxLayer,
+    read_layers,
+    read_spec,
+)
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
 __all__ = ['CompiledRuntime']
@@ -48,6 +63,9 @@ class CompiledRuntime(SnnRuntime):
         if stored != kinds:
             raise HybridPerceptionError(f'{path}: its layers {stored} are not its spec\'s '
                                         f'{kinds}')
+        #: per layer, the shape its neurons are kept in: (R, C', O) for a convolution
+        self._kept = [(shape[1], shape[2], shape[0]) if layer.kind == 'conv' else shape
+                      for layer, shape in zip(self.layers, self.layer_shapes, strict=True)]
         #: per dense layer: the synapse as an (inputs, outputs) matrix in float units
         self._matrices = [np.ascontiguousarray(layer.weight.T / np.float32(WEIGHT_SCALE))
                           if layer.kind == 'dense' else None for layer in self.layers]
@@ -56,6 +74,19 @@ class CompiledRuntime(SnnRuntime):
         self._kernels = [np.ascontiguousarray(layer.weight.transpose(1, 2, 3, 0)
                                               / np.float32(WEIGHT_SCALE))
                          if layer.kind == 'conv' else None for layer in self.layers]
+        inputs = [self.spec.input_shape, *self.layer_shapes[:-1]]
+        #: per conv layer: which outputs each input row and column reaches (:func:`_reach`)
+        self._reach = [(*_reach(shape_in[1], shape[1], layer), *_reach(shape_in[2], shape[2],
+                                                                         layer))
+                       if layer.kind == 'conv' else None
+                       for layer, shape_in, shape in zip(self.layers, inputs, self.layer_shapes,
+                                                         strict=True)]
+        self._inputs = inputs
+        self._neurons = [(np.int64(STATE_SCALE - layer.current_decay),
+                          np.int64(STATE_SCALE - layer.voltage_decay), np.float32(STATE_SCALE),
+                          np.float32((layer.threshold_mantissa / WEIGHT_SCALE + THRESHOLD_EPS)
+                                     * STATE_SCALE))
+                         for layer in self.layers]
         self._thresholds = [layer.threshold_mantissa / WEIGHT_SCALE + THRESHOLD_EPS
                             for layer in self.layers]
         self.layer_spikes: list[np.ndarray] = []
@@ -65,45 +96,46 @@ class CompiledRuntime(SnnRuntime):
         sizes = [int(np.prod(shape)) for shape in self.layer_shapes]
         self._current = [np.zeros(n, np.float32) for n in sizes]
         self._voltage = [np.zeros(n, np.float32) for n in sizes]
-        self._in_flight = [np.zeros(shape, np.float32) for shape in self.layer_shapes[:-1]]
-        self._held_input = np.zeros(self.spec.input_shape, np.float32)
+        #: per layer, the last step of its input's previous window: Loihi's synaptic delay
+        #: (every layer's step t takes its input's step t - 1)
+        self._held = [np.zeros(shape, np.float32) for shape in self._inputs]
 
     def _run(self, spikes: np.ndarray) -> np.ndarray:
-        x = np.concatenate([self._held_input[None], spikes[:-1]])
-        self._held_input = spikes[-1].copy()
+        x = spikes
         self.layer_spikes = []
-        last = len(self.layers) - 1
-        for i, (layer, shape) in enumerate(zip(self.layers, self.layer_shapes, strict=True)):
-            z = self._synaptic_input(i, layer, x)          # (T, neurons), C order
-            out = integrate(z.T, self._current[i], self._voltage[i], layer.current_decay,
-                            layer.voltage_decay, self._thresholds[i]).T.reshape(len(x), *shape)
-            self.layer_spikes.append(out)
-            if i < last:  # Loihi's synaptic delay: the layer's spikes arrive a step later
-                x = np.concatenate([self._in_flight[i][None], out[:-1]])
-                self._in_flight[i] = out[-1].copy()
+        for i, layer in enumerate(self.layers):
+            steps, held = len(x), self._held[i]
+            if layer.kind == 'conv' and x.sum() <= x.size * self.dense_above:
+                kept = np.empty((steps, *self._kept[i]), np.float32)
+                _conv_layer(x, held, self._kernels[i], *self._reach[i], self._current[i],
+                            self._voltage[i], kept, *self._neurons[i])
             else:
-                x = out
+                delayed = np.concatenate([held[None], x[:-1]])
+                held[...] = x[-1]
+                z = self._synaptic_input(i, layer, delayed)   # (T, neurons), kept order
+                kept = integrate(z.T, self._current[i], self._voltage[i], layer.current_decay,
+                                 layer.voltage_decay, self._thresholds[i]).T
+            x = self._layer_order(i, kept.reshape(steps, *self._kept[i]))
+            self.layer_spikes.append(x)
         return x
 
+    def _layer_order(self, i: int, kept: np.ndarray) -> np.ndarray:
+        """(T, *kept) -> (T, *layer shape), C order."""
+        if self.layers[i].kind == 'conv':
+            kept = kept.transpose(0, 3, 1, 2)
+        return np.ascontiguousarray(kept)
+
     def _synaptic_input(self, i: int, layer: NetxLayer, x: np.ndarray) -> np.ndarray:
-        """(T, *input) spikes -> (T, neurons) float32 input current, the neurons in the layer's
-        (C, H, W) or (units,) order. A convolution is scattered from each input spike, as the
-        chip does it: the inputs are sparse, and every order of the additions gives the same
-        float32 sums (the module's docstring)."""
-        steps = len(x)
+        """(T, *input) spikes -> (T, neurons) float32 input current, the neurons in the order
+        they are kept."""
         if layer.kind == 'dense':
-            return x.reshape(steps, -1) @ self._matrices[i]
-        if x.sum() > x.size * self.dense_above:   # spikes are 0 or 1: the sum counts them
-            return self._im2col(i, layer, x)
-        channels, rows, cols = self.layer_shapes[i]
-        current = np.zeros((steps, rows, cols, channels), np.float32)
-        _scatter_conv(np.ascontiguousarray(x), self._kernels[i], layer.stride, layer.padding,
-                      current)
-        return np.ascontiguousarray(current.transpose(0, 3, 1, 2)).reshape(steps, -1)
+            return x.reshape(len(x), -1) @ self._matrices[i]
+        return self._im2col(i, layer, x)
 
     def _im2col(self, i: int, layer: NetxLayer, x: np.ndarray) -> np.ndarray:
         """The convolution as one matrix product over every k x k patch: for busy inputs,
-        where the scatter's work (spikes x fan-out) exceeds the dense product's at BLAS speed."""
+        where the scatter's work (spikes x fan-out) exceeds the dense product's at BLAS speed.
+        The product comes out channels last, as the neurons are kept."""
         steps, k, stride, pad = len(x), layer.weight.shape[-1], layer.stride, layer.padding
         padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
         windows = sliding_window_view(padded, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
@@ -111,40 +143,77 @@ class CompiledRuntime(SnnRuntime):
         patches = windows.transpose(0, 2, 3, 1, 4, 5).reshape(steps * rows * cols,
                                                               channels * k * k)
         kernel = self._kernels[i]   # (C, k, k, O): as a (C k k, O) matrix, a view
-        current = (patches @ kernel.reshape(-1, kernel.shape[-1])).reshape(steps, rows * cols,
-                                                                            -1)
-        return np.ascontiguousarray(current.transpose(0, 2, 1)).reshape(steps, -1)
+        return (patches @ kernel.reshape(-1, kernel.shape[-1])).reshape(steps, -1)
 
     def _read_state(self, layer: int) -> NeuronState:
-        shape = self.layer_shapes[layer]
-        return NeuronState(self._current[layer].reshape(shape).copy(),
-                           self._voltage[layer].reshape(shape).copy())
+        return NeuronState(*(self._layer_order(layer, state.reshape(1, *self._kept[layer]))[0]
+                             for state in (self._current[layer], self._voltage[layer])))
 
     def _write_state(self, layer: int, state: NeuronState) -> None:
-        self._current[layer] = np.asarray(state.current, np.float32).reshape(-1).copy()
-        self._voltage[layer] = np.asarray(state.voltage, np.float32).reshape(-1).copy()
+        def kept(values: np.ndarray) -> np.ndarray:
+            values = np.asarray(values, np.float32)
+            if self.layers[layer].kind == 'conv':
+                values = values.transpose(1, 2, 0)
+            return np.ascontiguousarray(values).reshape(-1).copy()
+        self._current[layer] = kept(state.current)
+        self._voltage[layer] = kept(state.voltage)
+
+
+def _reach(size: int, out_size: int, layer: NetxLayer) -> tuple[np.ndarray, np.ndarray,
+                                                                np.ndarray]:
+    """Along one axis of a convolution: for each input index, the kernel offsets that connect
+    it to an output and those outputs' indices ((size, ceil(k / stride)) each, the first
+    ``count`` of a row used) and the counts: the scatter's loops then visit only synapses
+    that exist, with no division in them."""
+    k, stride, pad = layer.weight.shape[-1], layer.stride, layer.padding
+    width = -(-k // stride)
+    offsets = np.zeros((size, width), np.int64)
+    outputs = np.zeros((size, width), np.int64)
+    counts = np.zeros(size, np.int64)
+    for h in range(size):
+        for i in range(k):
+            r = h + pad - i
+            if r >= 0 and r % stride == 0 and r // stride < out_size:
+                offsets[h, counts[h]], outputs[h, counts[h]] = i, r // stride
+                counts[h] += 1
+    return offsets, outputs, counts
 
 
 @numba.njit(cache=True, nogil=True)
-def _scatter_conv(x, kernel, stride, pad, out):  # pragma: no cover - compiled
-    """``out`` (T, R, C', O) += the convolution of the spikes ``x`` (T, C, H, W): each input
-    spike adds its synapses' weights (``kernel`` (C, k, k, O)) to the outputs it reaches, the
-    output channels side by side (one vector addition a synapse)."""
-    k, channels_out = kernel.shape[1], kernel.shape[3]
-    rows, cols = out.shape[1], out.shape[2]
-    for t in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for h in range(x.shape[2]):
-                for w in range(x.shape[3]):
-                    if x[t, c, h, w] == 0:
+def _conv_layer(x, held, kernel, row_offsets, rows_out, row_counts, col_offsets, cols_out,
+                col_counts, current, voltage, spikes, current_keep, voltage_keep, scale,
+                threshold):  # pragma: no cover - compiled
+    """One window of a convolution's neurons, channels last: step t scatters each spike of
+    its input's step t - 1 (``held`` for the first step; left holding ``x``'s last) through
+    ``kernel`` (C, k, k, O) to the outputs it reaches (one vector addition of O channels a
+    synapse), then steps the neurons (:func:`~.fixed_point.neurons_step`); ``current`` and
+    ``voltage`` (float32, kept order) hold the states in and out, ``spikes`` (T, R, C', O)
+    is written."""
+    steps, channels_in, height, width = x.shape
+    rows, cols, channels_out = spikes.shape[1:]
+    neurons = rows * cols * channels_out
+    inverse = np.float32(1.0) / scale
+    u = np.empty(neurons, np.int64)
+    v = np.empty(neurons, np.int64)
+    u_out = np.zeros(neurons, np.float32)
+    z = np.empty((rows, cols, channels_out), np.float32)
+    load_state(current, voltage, u, v, scale)
+    for t in range(steps):
+        z[...] = 0
+        source = held if t == 0 else x[t - 1]
+        for c in range(channels_in):
+            for h in range(height):
+                for w in range(width):
+                    if source[c, h, w] == 0:
                         continue
-                    for i in range(k):
-                        r = h + pad - i
-                        if r < 0 or r % stride != 0 or r // stride >= rows:
-                            continue
-                        for j in range(k):
-                            q = w + pad - j
-                            if q < 0 or q % stride != 0 or q // stride >= cols:
-                                continue
+                    for a in range(row_counts[h]):
+                        i, r = row_offsets[h, a], rows_out[h, a]
+                        for b in range(col_counts[w]):
+                            into = z[r, cols_out[w, b]]
+                            weights = kernel[c, i, col_offsets[w, b]]
                             for o in range(channels_out):
-                                out[t, r // stride, q // stride, o] += kernel[c, i, j, o]
+                                into[o] += weights[o]
+        neurons_step(z.reshape(neurons), u, v, u_out, spikes[t].reshape(neurons), current_keep,
+                     voltage_keep, scale, inverse, threshold)
+    store_state(u_out, v, current, voltage, inverse)
+    held[...] = x[steps - 1]

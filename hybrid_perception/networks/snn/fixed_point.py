@@ -27,7 +27,7 @@ import numpy as np
 
 from hybrid_perception.networks.snn.netx import STATE_SCALE
 
-__all__ = ['THRESHOLD_EPS', 'integrate']
+__all__ = ['THRESHOLD_EPS', 'integrate', 'load_state', 'neurons_step', 'store_state']
 
 #: SLAYER adds this to every threshold (``cuba.Neuron.threshold_eps``) so that a voltage
 #: exactly at threshold spikes as it does on Loihi
@@ -62,30 +62,50 @@ def _decay(x, keep):
 
 @numba.njit(cache=True, nogil=True)
 def _integrate(z, current, voltage, spikes, current_keep, voltage_keep, scale, threshold):
-    """Both integrators, step by step, every neuron in a step (no branches, so the compiler
-    vectorises across neurons): the current integrator (no reset), then the voltage integrator
-    on its float32 output (reset to 0 at a spike); ``current`` and ``voltage`` hold the states
-    in and the last step's values out (the voltage zeroed if that step spiked).
-
-    SLAYER's decay is :func:`_decay`, and its division by the power of two ``scale`` is the
-    exact product with its inverse."""
+    """Both integrators, step by step, every neuron in a step (:func:`neurons_step`);
+    ``current`` and ``voltage`` hold the states in and the last step's values out."""
     neurons = z.shape[0]
     inverse = np.float32(1.0) / scale
     u = np.empty(neurons, np.int64)
     v = np.empty(neurons, np.int64)
     u_out = np.zeros(neurons, np.float32)
-    fired = np.zeros(neurons, np.bool_)
-    for i in range(neurons):
+    load_state(current, voltage, u, v, scale)
+    for t in range(z.shape[1]):
+        neurons_step(z[:, t], u, v, u_out, spikes[:, t], current_keep, voltage_keep, scale,
+                     inverse, threshold)
+    store_state(u_out, v, current, voltage, inverse)
+
+
+@numba.njit(cache=True, inline='always')
+def load_state(current, voltage, u, v, scale):
+    """SLAYER's integer states from the float32 ones: ``trunc(float32(state) * 4096)``."""
+    for i in range(len(u)):
         u[i] = np.int64(np.float32(current[i]) * scale)
         v[i] = np.int64(np.float32(voltage[i]) * scale)
-    for t in range(z.shape[1]):
-        for i in range(neurons):
-            u[i] = _decay(u[i], current_keep) + np.int64(np.float32(z[i, t]) * scale)
-            u_out[i] = np.float32(u[i]) * inverse
-            voltage_in = _decay(v[i], voltage_keep) + np.int64(u_out[i] * scale)
-            fired[i] = np.float32(voltage_in) >= threshold
-            spikes[i, t] = np.float32(fired[i])
-            v[i] = 0 if fired[i] else voltage_in
-    for i in range(neurons):
+
+
+@numba.njit(cache=True, inline='always')
+def neurons_step(z, u, v, u_out, spikes, current_keep, voltage_keep, scale, inverse, threshold):
+    """One time step of every neuron, without branches (so the compiler vectorises across
+    neurons): the current integrator (no reset) on the float32 input ``z``, then the voltage
+    integrator on its float32 output (reset to 0 at a spike). ``u`` and ``v`` are the integer
+    states in and out, ``u_out`` the float32 current out, ``spikes`` 1.0 where a neuron fired.
+
+    SLAYER's decay is :func:`_decay`, and its division by the power of two ``scale`` is the
+    exact product with its inverse."""
+    for i in range(len(u)):
+        u[i] = _decay(u[i], current_keep) + np.int64(np.float32(z[i]) * scale)
+        u_out[i] = np.float32(u[i]) * inverse
+        voltage_in = _decay(v[i], voltage_keep) + np.int64(u_out[i] * scale)
+        fired = np.float32(voltage_in) >= threshold
+        spikes[i] = np.float32(fired)
+        v[i] = 0 if fired else voltage_in
+
+
+@numba.njit(cache=True, inline='always')
+def store_state(u_out, v, current, voltage, inverse):
+    """The float32 states SLAYER leaves: the last step's current, and its voltage (0 where
+    that step spiked)."""
+    for i in range(len(v)):
         current[i] = u_out[i]
         voltage[i] = np.float32(v[i]) * inverse
