@@ -25,7 +25,8 @@ from hybrid_perception.geometry.calibration import CameraCalibration
 
 __all__ = ['CAMERA_ENCODINGS', 'compiled_types', 'header', 'events_to_pointcloud2',
            'camera_info', 'camera_image', 'label_marker',
-           'matrix_to_image', 'image_to_matrix', 'pose_array_bytes', 'read_pose_array',
+           'matrix_to_image', 'image_bytes', 'image_to_matrix', 'pose_array_bytes',
+           'read_image', 'read_pose_array',
            'stamp_us']
 
 #: The image encodings of the topic contract, (dtype, channels): spike rasters, float tensors
@@ -78,31 +79,69 @@ def stamp_us(msg_header) -> int:
 def matrix_to_image(matrix: np.ndarray, encoding: str, t_us: int, frame_id: str) -> Image:
     """An (H, W) or, for ``bgr8``, (H, W, 3) array as an Image (little-endian, rows
     contiguous)."""
+    matrix, h, w, step = _image_layout(matrix, encoding)
+    msg = Image(header=header(t_us, frame_id), height=h, width=w, encoding=encoding,
+                is_bigendian=0, step=step)
+    msg.data = matrix.tobytes()
+    return msg
+
+
+def image_bytes(matrix: np.ndarray, encoding: str, t_us: int, frame_id: str) -> bytes:
+    """:func:`matrix_to_image`'s message, serialized: what the H1 stages publish on every
+    window. rclpy builds an Image object and serializes it in ~2x the time this takes (21
+    against 9 µs for a 16 KB spike raster here), on the path each decision waits for."""
+    matrix, h, w, step = _image_layout(matrix, encoding)
+    name = encoding.encode() + b'\0'
+    head = cdr_header(t_us, frame_id) + struct.pack('<III', h, w, len(name)) + name
+    return b''.join((head, struct.pack('<B', 0), bytes(-(len(head) - 3) % 4),
+                     struct.pack('<II', step, matrix.nbytes), matrix.tobytes()))
+
+
+def _image_layout(matrix: np.ndarray, encoding: str) -> tuple[np.ndarray, int, int, int]:
+    """``matrix`` contiguous in ``encoding``'s dtype, its height, width and row step;
+    ValueError for a shape the encoding cannot carry."""
     dtype, channels = _ENCODINGS[encoding]
     matrix = np.ascontiguousarray(matrix, dtype)
     h, w = matrix.shape[:2]
     if matrix.shape != ((h, w) if channels == 1 else (h, w, channels)):
         raise ValueError(f'{encoding} needs {channels} channel(s), got shape {matrix.shape}')
-    msg = Image(header=header(t_us, frame_id), height=h, width=w, encoding=encoding,
-                is_bigendian=0, step=w * channels * dtype.itemsize)
-    msg.data = matrix.tobytes()
-    return msg
+    return matrix, h, w, w * channels * dtype.itemsize
 
 
 def image_to_matrix(msg: Image, encoding: str) -> np.ndarray:
     """The array of :func:`matrix_to_image`; ValueError says what is wrong with a bad one."""
-    if msg.encoding != encoding:
-        raise ValueError(f'expected a {encoding} image, got encoding {msg.encoding!r}')
+    return _image_matrix(encoding, msg.encoding, bool(msg.is_bigendian), msg.height,
+                         msg.width, msg.step, msg.data)
+
+
+def read_image(raw: bytes, encoding: str) -> tuple[int, str, np.ndarray]:
+    """Stamp (µs), frame_id and array of a serialized Image (a ``raw=True`` subscription's
+    message) of ``encoding``; ValueError says what is wrong with a bad one (DataFormatError,
+    one, when it is not an Image at all)."""
+    r = CdrReader(raw, 'Image')
+    stamp, frame_id = r.stamp_and_frame()
+    height, width = r.take('II', 4)
+    got = r.string()
+    (bigendian,) = r.take('?', 1)
+    (step,) = r.take('I', 4)
+    return stamp, frame_id, _image_matrix(encoding, got, bigendian or r.order == '>', height,
+                                          width, step, r.sequence())
+
+
+def _image_matrix(encoding: str, got: str, bigendian: bool, height: int, width: int,
+                  step: int, data) -> np.ndarray:
+    if got != encoding:
+        raise ValueError(f'expected a {encoding} image, got encoding {got!r}')
     dtype, channels = _ENCODINGS[encoding]
-    if msg.is_bigendian and dtype.itemsize > 1:
+    if bigendian and dtype.itemsize > 1:
         raise ValueError('big-endian images are not supported')
-    row = msg.width * channels * dtype.itemsize
-    if msg.step < row or len(msg.data) != msg.step * msg.height:
-        raise ValueError(f'{msg.height}x{msg.width} {encoding} image with step {msg.step} '
-                         f'needs {msg.step * msg.height} bytes, got {len(msg.data)}')
-    data = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)[:, :row]
-    matrix = data.copy().view(dtype)
-    return matrix if channels == 1 else matrix.reshape(msg.height, msg.width, channels)
+    row = width * channels * dtype.itemsize
+    if step < row or len(data) != step * height:
+        raise ValueError(f'{height}x{width} {encoding} image with step {step} '
+                         f'needs {step * height} bytes, got {len(data)}')
+    rows = np.frombuffer(data, np.uint8).reshape(height, step)[:, :row]
+    matrix = rows.copy().view(dtype)
+    return matrix if channels == 1 else matrix.reshape(height, width, channels)
 
 
 def camera_image(msg: Image) -> np.ndarray:

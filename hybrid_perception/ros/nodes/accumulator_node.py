@@ -16,10 +16,10 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
-from hybrid_perception.errors import HybridPerceptionError
+from hybrid_perception.errors import DataFormatError, HybridPerceptionError
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.networks.accumulator import SpikeAccumulator
-from hybrid_perception.ros.conversions import image_to_matrix, matrix_to_image, stamp_us
+from hybrid_perception.ros.conversions import image_bytes, read_image
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
@@ -52,26 +52,25 @@ class AccumulatorNode(Node):
         self.health = InputHealth(self)
         self.features_pub = self.create_publisher(Image, 'features', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.health.subscribe(Image, 'snn/spikes', self._on_spikes, RESULTS_QOS)
+        self.health.subscribe(Image, 'snn/spikes', self._on_spikes, RESULTS_QOS, raw=True)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(f'counting {self.neurons} neurons over '
                                f'{self.accumulator.window} steps -> features '
                                f'{feature_rows(self.shape)} (model feature shape {self.shape})')
 
-    def _on_spikes(self, msg: Image) -> None:
+    def _on_spikes(self, raw: bytes) -> None:
         started = time.perf_counter()
         try:
-            raster = image_to_matrix(msg, 'mono8')
+            stamp, frame_id, raster = read_image(raw, 'mono8')
             if raster.shape[0] != self.neurons:
                 raise ValueError(f'raster has {raster.shape[0]} rows, the model\'s layer has '
                                  f'{self.neurons} neurons')
-        except ValueError as err:
+        except (ValueError, DataFormatError) as err:
             self.health.bad(f'bad snn/spikes message: {err}')
             return
         for counts in self.accumulator.push(raster.T > 0):
-            self.features_pub.publish(matrix_to_image(
-                counts.reshape(feature_rows(self.shape)), '32FC1', stamp_us(msg.header),
-                msg.header.frame_id))
+            self.features_pub.publish(image_bytes(counts.reshape(feature_rows(self.shape)),
+                                                  '32FC1', stamp, frame_id))
             self.stats['features'] += 1
             self.latency.add(time.perf_counter() - started)
 

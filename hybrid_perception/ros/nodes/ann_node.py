@@ -28,12 +28,7 @@ from hybrid_perception.hybrid.gesture.decision import DecisionStage
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
 from hybrid_perception.networks.energy.counts import OpCounts
 from hybrid_perception.networks.energy.models import EnergyModel
-from hybrid_perception.ros.conversions import (
-    image_to_matrix,
-    label_marker,
-    matrix_to_image,
-    stamp_us,
-)
+from hybrid_perception.ros.conversions import image_bytes, label_marker, read_image
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
@@ -78,22 +73,22 @@ class AnnNode(Node):
         self.label_pub = self.create_publisher(String, 'classification/label', RESULTS_QOS)
         self.markers_pub = self.create_publisher(MarkerArray, 'markers', RESULTS_QOS)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', RESULTS_QOS)
-        self.health.subscribe(Image, 'features', self._on_features, RESULTS_QOS)
+        self.health.subscribe(Image, 'features', self._on_features, RESULTS_QOS, raw=True)
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(f'{spec.name} ({spec.kind}) from {self.bundle.path}: '
                                f'{len(self.classes)} classes on {self.stage.device}, '
                                f'temperature {self.bundle.temperature:.3g}, labels below '
                                f'{self.stage.min_confidence:.3g} are "none"')
 
-    def _on_features(self, msg: Image) -> None:
+    def _on_features(self, raw: bytes) -> None:
         started = time.perf_counter()
         try:
-            probabilities = self.stage(image_to_matrix(msg, '32FC1'))
+            t_us, frame_id, features = read_image(raw, '32FC1')
+            probabilities = self.stage(features)
         except (ValueError, HybridPerceptionError) as err:
             self.health.bad(f'bad features message: {err}')
             return
-        t_us, frame_id = stamp_us(msg.header), msg.header.frame_id
-        self.probs_pub.publish(matrix_to_image(probabilities[None], '32FC1', t_us, frame_id))
+        self.probs_pub.publish(image_bytes(probabilities[None], '32FC1', t_us, frame_id))
         self.recent.append(probabilities)
         mean = np.mean(self.recent, axis=0)
         best = int(mean.argmax())

@@ -22,7 +22,7 @@ from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, E
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.energy import EnergyModel
-from hybrid_perception.ros.conversions import matrix_to_image
+from hybrid_perception.ros.conversions import image_bytes
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, RealTimeLoad, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.event_input import (
@@ -100,7 +100,7 @@ class SnnNode(Node):
         spikes = self.stage(window.spikes)
         # straight into uint8 (a float product first costs 10x, on every window's path)
         raster = np.multiply(spikes.T, 255, dtype=np.uint8, casting='unsafe')
-        self.spikes_pub.publish(matrix_to_image(raster, 'mono8', window.end_us, frame_id))
+        self.spikes_pub.publish(image_bytes(raster, 'mono8', window.end_us, frame_id))
         self.stats['windows'] += 1
 
     def _publish_diagnostics(self) -> None:

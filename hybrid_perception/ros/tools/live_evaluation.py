@@ -26,7 +26,7 @@ from sensor_msgs.msg import Image, PointCloud2
 from hybrid_perception.datasets.gesture_bag import LabelSpan
 from hybrid_perception.datasets.image_bag import LabelledImage
 from hybrid_perception.datasets.pose_bag import PoseTruth
-from hybrid_perception.events.cdr import write_cloud
+from hybrid_perception.events.cdr import CdrReader, write_cloud
 from hybrid_perception.geometry.joints import JOINTS
 from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND
 from hybrid_perception.hybrid.gesture.bundle import ClassifierBundle
@@ -39,6 +39,7 @@ from hybrid_perception.ros.conversions import (
     header,
     image_to_matrix,
     matrix_to_image,
+    read_image,
     read_pose_array,
     stamp_us,
 )
@@ -175,17 +176,21 @@ class GestureReplayer(PacketReplayer):
         super().__init__('gesture_replayer', {'events': packets}, rate=rate, period_s=period_s,
                          messages={'ground_truth': gesture_labels(truth)}, **kwargs)
         self.run = LiveRun(window_us, self.published_by_topic['events'])
+        # raw: in one process this listener shares the graph's thread, and of the stages'
+        # messages it reads the stamps only (and the decisions' probabilities)
         for topic in STAGE_TOPICS:
             self.create_subscription(Image, topic, lambda m, t=topic: self._arrived(t, m),
-                                     RESULTS_QOS)
+                                     RESULTS_QOS, raw=True)
 
-    def _arrived(self, topic: str, msg: Image) -> None:
+    def _arrived(self, topic: str, raw: bytes) -> None:
         now = time.perf_counter()
-        stamp = stamp_us(msg.header)
-        self.run.arrived_s[topic][stamp] = now
         if topic == 'classification':
+            stamp, _, probabilities = read_image(raw, '32FC1')
             self.run.decisions.append(Decision(stamp - self.run.window_us, stamp,
-                                               image_to_matrix(msg, '32FC1')[0]))
+                                               probabilities[0]))
+        else:
+            stamp, _ = CdrReader(raw, topic).stamp_and_frame()
+        self.run.arrived_s[topic][stamp] = now
 
 
 class PoseReplayer(PacketReplayer):
