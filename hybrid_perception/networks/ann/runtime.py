@@ -78,12 +78,15 @@ def onnx_providers() -> list[str]:
 class OnnxAnn(AnnRuntime):
     """An ONNX file on onnxruntime. Its CPU threads do not spin between runs: onnxruntime's
     default keeps its pool busy-waiting after each inference, which on a small machine takes
-    the cores from the node's other work (the SNN beside it ran 3x slower)."""
+    the cores from the node's other work (the SNN beside it ran 3x slower). ``threads``: its
+    CPU threads per operator (0: onnxruntime's default, one a core)."""
 
-    def __init__(self, path: str | Path, providers: list[str] | None = None) -> None:
+    def __init__(self, path: str | Path, providers: list[str] | None = None,
+                 threads: int = 0) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
         options.add_session_config_entry('session.intra_op.allow_spinning', '0')
         options.add_session_config_entry('session.inter_op.allow_spinning', '0')
         try:
