@@ -223,6 +223,8 @@ def test_train_pose_refuses_takes_too_short_for_two_windows(tmp_path):
     assert not (tmp_path / 'pose').exists()
     result = run('train', 'pose', '--out', str(tmp_path / 'pose'), '--max-shift-px', '-1')
     assert result.returncode == 2 and '--max-shift-px must be 0 or more' in result.stderr
+    result = run('train', 'pose', '--out', str(tmp_path / 'pose'), '--partial-views', '1.5')
+    assert result.returncode == 2 and '--partial-views must be a share' in result.stderr
 
 
 def test_train_pose_from_a_trained_initializer_keeps_its_ann_frozen(tmp_path):
@@ -235,7 +237,7 @@ def test_train_pose_from_a_trained_initializer_keeps_its_ann_frozen(tmp_path):
     out = tmp_path / 'pose-200'
     result = run('train', 'pose', '--initializer', 'pose', '--rate', '200', '--pose-takes', '1',
                  '--people', '3', '--take-seconds', '0.4', '--epochs', '1', '--max-shift-px', '16',
-                 '--out', str(out))
+                 '--partial-views', '0.5', '--out', str(out))
     assert result.returncode == 0, result.stderr
     assert 'stage 1 skipped' in result.stdout
     assert 'train 48 windows, val 96 windows' in result.stdout  # 1 + 2 of the 12 people
@@ -243,6 +245,7 @@ def test_train_pose_from_a_trained_initializer_keeps_its_ann_frozen(tmp_path):
     assert trained.spec == shipped.spec.at_rate(200)
     assert trained.metrics['settings']['initializer'] == 'pose'   # as given: portable
     assert trained.metrics['settings']['max_shift_px'] == 16      # people moved while training
+    assert trained.metrics['settings']['partial_views'] == 0.5    # and half the views cut
     before, after = shipped.initializer().state_dict(), trained.initializer().state_dict()
     frozen = [name for name in before if not name.startswith('state_heads')]
     assert frozen and all(torch.equal(before[n], after[n]) for n in frozen)

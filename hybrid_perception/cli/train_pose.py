@@ -29,6 +29,11 @@ def add_pose_training_arguments(group: argparse._ArgumentGroup) -> None:
                        help='move each training window\'s person and poses by up to this many '
                             'sensor pixels either way (default 32, the shipped model\'s; 0: '
                             'where they stood, near the centre, which learns a template, #22)')
+    group.add_argument('--partial-views', type=float, default=0.0,
+                       help='share of training windows whose input is blank below a row drawn '
+                            'between the hips and the feet, as a camera framing the upper body '
+                            'sees them (default 0, the shipped models\'; #22: then the legs are '
+                            'drawn off the events instead of on the torso)')
     group.add_argument('--initializer', default=None, metavar='MODEL',
                        help='skip stage 1: start from this pose model\'s trained initializer '
                             '(its spec too), e.g. the 200 Hz SNN on the shipped 100 Hz '
@@ -53,6 +58,8 @@ def train_pose(args: argparse.Namespace) -> int:
                          f'{args.take_seconds}')
     if args.max_shift_px < 0:
         raise ValueError(f'--max-shift-px must be 0 or more, got {args.max_shift_px}')
+    if not 0.0 <= args.partial_views <= 1.0:
+        raise ValueError(f'--partial-views must be a share, 0..1, got {args.partial_views}')
     if args.initializer and args.spec:
         raise ValueError('--initializer brings its model\'s spec; leave out --spec')
     from hybrid_perception.hybrid.pose.bundle import load_pose_bundle, save_pose_bundle
@@ -79,7 +86,8 @@ def train_pose(args: argparse.Namespace) -> int:
                             take_us=int(args.take_seconds * 1e6),
                             ann_epochs=args.ann_epochs, snn_epochs=args.epochs or 8,
                             batch_size=args.batch_size, lr=args.lr or 1e-3, seed=args.seed,
-                            max_shift_px=args.max_shift_px, device=args.device)
+                            max_shift_px=args.max_shift_px, partial_views=args.partial_views,
+                            device=args.device)
     out = args.out or Path('out/pose')
     started = time.perf_counter()
     if folder:
@@ -100,7 +108,8 @@ def train_pose(args: argparse.Namespace) -> int:
                          'people': settings.people, 'ann_epochs': settings.ann_epochs,
                          'snn_epochs': settings.snn_epochs, 'lr': settings.lr,
                          'batch_size': settings.batch_size, 'seed': settings.seed,
-                         'max_shift_px': settings.max_shift_px, 'data': args.data or 'synthetic',
+                         'max_shift_px': settings.max_shift_px,
+                         'partial_views': settings.partial_views, 'data': args.data or 'synthetic',
                          'initializer': args.initializer}   # as given: a shipped name is portable
     stages = StageCheckpoints(out / 'stages', {'spec': spec.to_dict(), **recorded_settings},
                               resume=args.resume)

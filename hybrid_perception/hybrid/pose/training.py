@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from hybrid_perception.datasets.people import N_TRAIN_PEOPLE, PeopleRenderer, PoseTake
-from hybrid_perception.geometry.joints import mpjpe
+from hybrid_perception.geometry.joints import JOINTS, mpjpe
 from hybrid_perception.hybrid.pose.model import PoseSnn, StateInitializer
 from hybrid_perception.hybrid.pose.spec import PoseSpec
 from hybrid_perception.hybrid.pose.windows import PoseSamples
@@ -54,6 +54,7 @@ class PoseTraining:
     lr: float = 1e-3
     state_weight: float = 0.05      # the seed's 0.95 / 0.05 split of the loss
     max_shift_px: int = 0           # training windows move by up to this (person and poses)
+    partial_views: float = 0.0      # share of training windows cut below a row under the hips
     seed: int = 0
     device: str = 'auto'
     renderer: PeopleRenderer = field(default_factory=PeopleRenderer)
@@ -129,23 +130,53 @@ def following(samples: PoseSamples, stream: np.ndarray, offset_us: int) -> np.nd
                      for s, t in zip(stream.tolist(), samples.start_us.tolist(), strict=True)])
 
 
-class _Shifts:
-    """Where each training window's person is moved to (#22: the people of a take stand near
-    the frame's centre, so without moving them a network learns a template, not where the
-    events are): up to ``max_shift_px`` either way, whole cells of the networks' grid."""
+class _Views:
+    """Where each training window's person is, and how much of them the camera sees.
+
+    Moved (#22: the people of a take stand near the frame's centre, so without moving them a
+    network learns a template, not where the events are): up to ``max_shift_px`` either way,
+    whole cells of the networks' grid. Cut (#22: seen from the waist up, a network trained on
+    whole bodies fits the whole skeleton into the visible events, legs on the torso): a share
+    ``partial_views`` of windows blank below a row drawn between the hips and the lower foot
+    (:meth:`PoseSamples.cut_below`). A window and the one after it drawn together get the same
+    (:meth:`draw` once, :meth:`batch` for each)."""
 
     def __init__(self, spec: PoseSpec, settings: PoseTraining, stage: int) -> None:
         self.downsample = spec.windows.downsample
         self.cells = settings.max_shift_px // self.downsample
+        self.partial = settings.partial_views
         self.rng = np.random.default_rng([settings.seed, stage])
 
-    def draw(self, n: int) -> np.ndarray | None:
-        return self.rng.integers(-self.cells, self.cells + 1, (n, 2)) if self.cells else None
+    def draw(self, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Per window: its move in cells (or None: none moves) and where between the hips (0)
+        and the lower foot (1) its view ends (NaN: whole; or None: none is cut)."""
+        cells = self.rng.integers(-self.cells, self.cells + 1, (n, 2)) if self.cells else None
+        if not self.partial:
+            return cells, None
+        cuts = self.rng.random(n)
+        cuts[self.rng.random(n) >= self.partial] = np.nan
+        return cells, cuts
 
     def batch(self, samples: PoseSamples, index: np.ndarray,
-              cells: np.ndarray | None) -> PoseSamples:
+              drawn: tuple[np.ndarray | None, np.ndarray | None]) -> PoseSamples:
+        cells, cuts = drawn
         batch = samples.select(index)
-        return batch if cells is None else batch.moved(cells, self.downsample)
+        if cells is not None:
+            batch = batch.moved(cells, self.downsample)
+        if cuts is not None:
+            pose = batch.start_pose[..., 1]
+            hips, feet = pose[:, _HIPS].max(axis=1), pose[:, _FEET].max(axis=1)
+            batch = batch.cut_below(hips + cuts * (feet - hips), self.downsample)
+        return batch
+
+    @staticmethod
+    def subset(drawn: tuple[np.ndarray | None, np.ndarray | None], mask: np.ndarray
+               ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        return tuple(None if part is None else part[mask] for part in drawn)
+
+
+_HIPS = [JOINTS.index('hipR'), JOINTS.index('hipL')]
+_FEET = [JOINTS.index('footR'), JOINTS.index('footL')]
 
 
 def _pose_mse(predicted: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
@@ -214,10 +245,10 @@ def train_ann(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarray]],
     torch.manual_seed(settings.seed)
     model = StateInitializer(spec).to(device)
     train, val = data['train'][0], data['val'][0]
-    shifts = _Shifts(spec, settings, 1)
+    views = _Views(spec, settings, 1)
 
     def loss(index: np.ndarray) -> torch.Tensor:
-        batch = shifts.batch(train, index, shifts.draw(len(index)))
+        batch = views.batch(train, index, views.draw(len(index)))
         predicted = spec.to_pixels(model(_tensor(batch.ann, device)))
         return _pose_mse(predicted, _tensor(batch.start_pose, device))
 
@@ -248,7 +279,7 @@ def train_hybrid(spec: PoseSpec, ann: StateInitializer,
         predicted = _predict(lambda i: spec.to_pixels(initializer(_tensor(val.select(i).ann,
                                                                           device))), len(val))
     reference = float(np.nanmean((predicted - val.start_pose) ** 2))
-    shifts = _Shifts(spec, settings, 2)
+    views = _Views(spec, settings, 2)
 
     def run(batch: PoseSamples) -> tuple[torch.Tensor, list]:
         with torch.no_grad():
@@ -258,15 +289,15 @@ def train_hybrid(spec: PoseSpec, ann: StateInitializer,
         return spec.to_pixels(snn.read_out(spikes, initializer.pose(features))), final
 
     def loss(index: np.ndarray) -> torch.Tensor:
-        cells = shifts.draw(len(index))
-        batch = shifts.batch(train, index, cells)
+        drawn = views.draw(len(index))
+        batch = views.batch(train, index, drawn)
         poses, final = run(batch)
         pose_loss = _pose_mse(poses, _tensor(batch.targets, device)) / reference
         has_next = following_window[index] >= 0
         if not has_next.any():
             return pose_loss
-        after = shifts.batch(train, following_window[index][has_next],
-                             None if cells is None else cells[has_next])
+        after = views.batch(train, following_window[index][has_next],
+                            views.subset(drawn, has_next))
         with torch.no_grad():
             features = initializer.features(_tensor(after.ann, device))
         targets = initializer.states(features)
@@ -307,12 +338,12 @@ def train_snn_alone(spec: PoseSpec, data: dict[str, tuple[PoseSamples, np.ndarra
 
     train, train_keep, train_before = pairs('train')
     val, val_keep, val_before = pairs('val')
-    shifts = _Shifts(spec, settings, 3)
+    views = _Views(spec, settings, 3)
 
     def loss(index: np.ndarray) -> torch.Tensor:
-        cells = shifts.draw(len(index))
-        now = shifts.batch(train, train_keep[index], cells)
-        return _pose_mse(run(shifts.batch(train, train_before[index], cells), now),
+        drawn = views.draw(len(index))
+        now = views.batch(train, train_keep[index], drawn)
+        return _pose_mse(run(views.batch(train, train_before[index], drawn), now),
                          _tensor(now.targets, device))
 
     def val_error() -> float:

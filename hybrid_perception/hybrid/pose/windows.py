@@ -128,6 +128,19 @@ class PoseSamples:
                        targets=self.targets + pixels[:, None, None],
                        start_pose=self.start_pose + pixels[:, None])
 
+    def cut_below(self, rows_px: np.ndarray, downsample: int) -> PoseSamples:
+        """Each window as a camera framing less of the body sees it: its input blank from
+        sensor row ``rows_px[i]`` down (NaN: left whole), its poses unchanged, so a network
+        learns to put the joints it can see where they are and the others where they would
+        be, off the events, not to fit the whole skeleton into what is visible (#22)."""
+        first = np.ceil(np.asarray(rows_px, np.float64) / downsample)
+        ann, snn = self.ann.copy(), self.snn.copy()
+        for i in np.flatnonzero(np.isfinite(first)):
+            row = max(int(first[i]), 0)
+            ann[i, ..., row:, :] = 0
+            snn[i, ..., row:, :] = 0
+        return replace(self, ann=ann, snn=snn)
+
 
 def _moved(planes: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """(N, ..., H, W): sample i moved by cells[i] = (dx, dy), zeros moved in."""

@@ -74,3 +74,44 @@ def test_a_moved_window_is_the_same_person_standing_elsewhere(take, cells):
     assert np.array_equal(moved.start_us, samples.start_us)
     gone = samples.moved(np.array([(64, 0)] * len(samples)), 2)
     assert not gone.ann.any() and not gone.snn.any()
+
+
+def test_a_window_cut_below_a_row_keeps_what_is_above_and_its_poses(take):
+    """A waist-up view for training (#22): the input blank from the row down, the rows above
+    and the truth (the legs where they are) untouched; NaN leaves a window whole."""
+    samples = PoseWindows(rate_hz=100, downsample=2).from_take(take, 0)
+    rows = np.full(len(samples), np.nan)
+    rows[0] = 81.0                                # sensor row 81: grid rows 41 and down go
+    cut = samples.cut_below(rows, 2)
+    for part in ('ann', 'snn'):
+        before, after = getattr(samples, part), getattr(cut, part)
+        assert before[0, ..., 41:, :].any() and not after[0, ..., 41:, :].any()
+        np.testing.assert_array_equal(after[0, ..., :41, :], before[0, ..., :41, :])
+        np.testing.assert_array_equal(after[1:], before[1:])
+    np.testing.assert_array_equal(cut.targets, samples.targets)
+    np.testing.assert_array_equal(cut.start_pose, samples.start_pose)
+
+
+def test_training_cuts_the_share_of_views_it_is_asked_to_between_hips_and_feet(take):
+    from hybrid_perception.hybrid.pose.spec import load_pose_spec
+    from hybrid_perception.hybrid.pose.training import PoseTraining, _Views
+
+    spec = load_pose_spec('pose')
+    samples = spec.windows.from_take(take, 0)
+    ds = spec.windows.downsample
+    views = _Views(spec, PoseTraining(partial_views=1.0), stage=1)
+    drawn = views.draw(len(samples))
+    cut = views.batch(samples, np.arange(len(samples)), drawn)
+    for i in range(len(samples)):
+        y = samples.start_pose[i, :, 1]
+        hips = int(y[[5, 6]].max() // ds)                 # hipR, hipL (DHP19 order)
+        feet = int(np.ceil(y[[11, 12]].max() / ds))       # footR, footL
+        np.testing.assert_array_equal(cut.snn[i, ..., :hips, :], samples.snn[i, ..., :hips, :])
+        assert not cut.snn[i, ..., feet:, :].any() and not cut.ann[i, ..., feet:, :].any()
+    assert np.isfinite(drawn[1]).all()
+    legs = [samples.snn[i, ..., int(samples.start_pose[i, [5, 6], 1].max() // ds) + 1:, :].sum()
+            for i in range(len(samples))]
+    gone = [samples.snn[i].sum() - cut.snn[i].sum() for i in range(len(samples))]
+    assert sum(legs) > 0 and sum(gone) > 0          # the legs' events were there, and went
+    none = _Views(spec, PoseTraining(partial_views=0.0), stage=1).draw(len(samples))
+    assert none == (None, None)
