@@ -31,16 +31,11 @@ from hybrid_perception.networks.snn.fixed_point import (
     THRESHOLD_EPS,
     integrate,
     load_state,
+    neuron_constants,
     neurons_step,
     store_state,
 )
-from hybrid_perception.networks.snn.netx import (
-    STATE_SCALE,
-    WEIGHT_SCALE,
-    NetxLayer,
-    read_layers,
-    read_spec,
-)
+from hybrid_perception.networks.snn.netx import WEIGHT_SCALE, NetxLayer, read_layers, read_spec
 from hybrid_perception.networks.snn.runtime import NeuronState, SnnRuntime
 
 __all__ = ['CompiledRuntime']
@@ -82,13 +77,11 @@ class CompiledRuntime(SnnRuntime):
                        for layer, shape_in, shape in zip(self.layers, inputs, self.layer_shapes,
                                                          strict=True)]
         self._inputs = inputs
-        self._neurons = [(np.int64(STATE_SCALE - layer.current_decay),
-                          np.int64(STATE_SCALE - layer.voltage_decay), np.float32(STATE_SCALE),
-                          np.float32((layer.threshold_mantissa / WEIGHT_SCALE + THRESHOLD_EPS)
-                                     * STATE_SCALE))
-                         for layer in self.layers]
         self._thresholds = [layer.threshold_mantissa / WEIGHT_SCALE + THRESHOLD_EPS
                             for layer in self.layers]
+        #: per layer, its neurons' constants for :func:`_conv_layer`, as :func:`integrate`'s
+        self._neurons = [neuron_constants(layer.current_decay, layer.voltage_decay, threshold)
+                         for layer, threshold in zip(self.layers, self._thresholds, strict=True)]
         self.layer_spikes: list[np.ndarray] = []
         self.reset()
 

@@ -27,7 +27,8 @@ import numpy as np
 
 from hybrid_perception.networks.snn.netx import STATE_SCALE
 
-__all__ = ['THRESHOLD_EPS', 'integrate', 'load_state', 'neurons_step', 'store_state']
+__all__ = ['THRESHOLD_EPS', 'integrate', 'load_state', 'neuron_constants', 'neurons_step',
+           'store_state']
 
 #: SLAYER adds this to every threshold (``cuba.Neuron.threshold_eps``) so that a voltage
 #: exactly at threshold spikes as it does on Loihi
@@ -46,10 +47,18 @@ def integrate(z: np.ndarray, current: np.ndarray, voltage: np.ndarray, current_d
     layout is copied once."""
     z = np.asfortranarray(z, np.float32)
     spikes = np.empty_like(z)
-    _integrate(z, current, voltage, spikes, np.int64(STATE_SCALE - current_decay),
-               np.int64(STATE_SCALE - voltage_decay), np.float32(STATE_SCALE),
-               np.float32(threshold * STATE_SCALE))
+    _integrate(z, current, voltage, spikes, *neuron_constants(current_decay, voltage_decay,
+                                                              threshold))
     return spikes
+
+
+def neuron_constants(current_decay: int, voltage_decay: int, threshold: float
+                     ) -> tuple[np.int64, np.int64, np.float32, np.float32]:
+    """What the compiled loops take for a layer's neurons (:func:`integrate`'s arguments):
+    the parts of each state kept a step (of 4096), the state scale, and the threshold in
+    state units as SLAYER compares it (float32)."""
+    return (np.int64(STATE_SCALE - current_decay), np.int64(STATE_SCALE - voltage_decay),
+            np.float32(STATE_SCALE), np.float32(threshold * STATE_SCALE))
 
 
 @numba.njit(cache=True, inline='always')
