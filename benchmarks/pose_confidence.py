@@ -3,7 +3,8 @@
 Renders takes of the 5 test people (every movement, both views) and streams each view through
 the live stages (``PosePipeline``: the hybrid, its joints scored by ``JointEvidence``) three
 ways: as rendered; seen from the waist up (every event below the hips' lowest row plus 4 px
-dropped, as a camera framing the upper body sees it); and as uniform sensor noise of the same
+dropped and the rest moved down until that row is the sensor's lower edge, as a camera framing
+the upper body sees it); and as uniform sensor noise of the same
 length, no person at all. A joint is kept at confidence >= 0.5 (skeleton_node's default).
 
 Targets: on noise and for the legs of a waist-up view, at most 10 % of joints kept; in full
@@ -22,6 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from hybrid_perception.datasets.people import SENSOR, PeopleRenderer
+from hybrid_perception.events.array import moved
 from hybrid_perception.geometry.joints import JOINTS
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose.evidence import MIN_JOINT_CONFIDENCE
@@ -79,8 +81,11 @@ def main() -> int:
 
         cut = int(np.ceil(truth[:, HIPS, 1].max())) + 4
         events = take.events[v]
-        ends, joints, confidence = predict(bundle, events[events['y'] < cut], evidence)
-        below = pose_at(take.label_us, truth, ends)[:, LEGS, 1] > cut
+        down = SENSOR.height - cut
+        ends, joints, confidence = predict(
+            bundle, moved(events[events['y'] < cut], 0, down, SENSOR.width, SENSOR.height),
+            evidence)
+        below = pose_at(take.label_us, truth, ends)[:, LEGS, 1] + down >= SENSOR.height
         legs_kept.append((confidence[:, LEGS] >= MIN_JOINT_CONFIDENCE)[below])
         upper = [j for j in range(len(JOINTS)) if j not in LEGS]
         upper_kept.append((confidence[:, upper] >= MIN_JOINT_CONFIDENCE).ravel())

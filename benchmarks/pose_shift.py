@@ -23,19 +23,10 @@ import numpy as np
 from tqdm import tqdm
 
 from hybrid_perception.datasets.people import SENSOR, PeopleRenderer
-from hybrid_perception.events.array import select
+from hybrid_perception.events.array import moved
 from hybrid_perception.hybrid.common import FittedInput
 from hybrid_perception.hybrid.pose.bundle import load_pose_bundle
 from hybrid_perception.hybrid.pose.stream import EventHistory, PosePipeline
-
-
-def shifted(events: np.ndarray, dx: int, dy: int) -> np.ndarray:
-    """The events moved by (dx, dy) px; those that leave the sensor are dropped."""
-    x, y = events['x'].astype(np.int64) + dx, events['y'].astype(np.int64) + dy
-    keep = (x >= 0) & (x < SENSOR.width) & (y >= 0) & (y < SENSOR.height)
-    out = select(events, keep).copy()
-    out['x'], out['y'] = x[keep], y[keep]
-    return out
 
 
 def hybrid_joints(bundle, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +80,7 @@ def main() -> int:
             joints, step = run(bundle, events)
             centre = _means(joints, step, steps)
             for name, (dx, dy) in moves.items():
-                now_joints, now_step = run(bundle, shifted(events, dx, dy))
+                now_joints, now_step = run(bundle, moved(events, dx, dy, SENSOR.width, SENSOR.height))
                 now, axis = _means(now_joints, now_step, steps), 0 if dx else 1
                 moved[model][name].append(float((now[-1] - centre[-1])[axis] / (dx or dy)))
                 if model == 'hybrid':

@@ -72,6 +72,16 @@ def select(events: np.ndarray, index: np.ndarray) -> np.ndarray:
     return events.view(_RECORD)[index].view(EVENT_DTYPE)
 
 
+def moved(events: np.ndarray, dx: int, dy: int, width: int, height: int) -> np.ndarray:
+    """The events as if the scene stood (dx, dy) px away on a ``width`` x ``height`` sensor:
+    those that leave it are gone, as they would be for a person standing there."""
+    x, y = events['x'].astype(np.int64) + dx, events['y'].astype(np.int64) + dy
+    keep = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    out = select(events, keep).copy()
+    out['x'], out['y'] = x[keep], y[keep]
+    return out
+
+
 @dataclass
 class DropCounts:
     """Events rejected by :class:`EventSanitizer`, by reason, since it was created."""

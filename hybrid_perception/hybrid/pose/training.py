@@ -138,11 +138,16 @@ class _Views:
     whole cells of the networks' grid. Cut (#22: seen from the waist up, a network trained on
     whole bodies fits the whole skeleton into the visible events, legs on the torso): a share
     ``partial_views`` of windows blank below a row drawn between the hips and the lower foot
-    (:meth:`PoseSamples.cut_below`). A window and the one after it drawn together get the same
-    (:meth:`draw` once, :meth:`batch` for each)."""
+    (:meth:`PoseSamples.cut_below`), then moved down until that row is the frame's lower edge,
+    as a camera framing the waist up sees it. A body that ends mid-frame is then always a whole
+    body: cut views left mid-frame taught a network that blank rows under a body hide legs, and
+    it drew the legs of a person moved up below their feet (an upward shift ratio of 0.78).
+    A window and the one after it drawn together get the same (:meth:`draw` once,
+    :meth:`batch` for each)."""
 
     def __init__(self, spec: PoseSpec, settings: PoseTraining, stage: int) -> None:
         self.downsample = spec.windows.downsample
+        self.rows = spec.windows.input_shape[1]
         self.cells = settings.max_shift_px // self.downsample
         self.partial = settings.partial_views
         self.rng = np.random.default_rng([settings.seed, stage])
@@ -161,12 +166,17 @@ class _Views:
               drawn: tuple[np.ndarray | None, np.ndarray | None]) -> PoseSamples:
         cells, cuts = drawn
         batch = samples.select(index)
-        if cells is not None:
-            batch = batch.moved(cells, self.downsample)
         if cuts is not None:
             pose = batch.start_pose[..., 1]
             hips, feet = pose[:, _HIPS].max(axis=1), pose[:, _FEET].max(axis=1)
-            batch = batch.cut_below(hips + cuts * (feet - hips), self.downsample)
+            rows = hips + cuts * (feet - hips)
+            batch = batch.cut_below(rows, self.downsample)
+            cut = np.isfinite(rows)
+            cells = np.zeros((len(batch), 2), np.int64) if cells is None else cells.copy()
+            first = np.ceil(rows[cut] / self.downsample)
+            cells[cut, 1] = np.maximum(self.rows - first, 0)
+        if cells is not None:
+            batch = batch.moved(cells, self.downsample)
         return batch
 
     @staticmethod

@@ -92,23 +92,29 @@ def test_a_window_cut_below_a_row_keeps_what_is_above_and_its_poses(take):
     np.testing.assert_array_equal(cut.start_pose, samples.start_pose)
 
 
-def test_training_cuts_the_share_of_views_it_is_asked_to_between_hips_and_feet(take):
+def test_training_cuts_views_between_hips_and_feet_at_the_frames_lower_edge(take):
     from hybrid_perception.hybrid.pose.spec import load_pose_spec
     from hybrid_perception.hybrid.pose.training import PoseTraining, _Views
 
     spec = load_pose_spec('pose')
     samples = spec.windows.from_take(take, 0)
-    ds = spec.windows.downsample
-    views = _Views(spec, PoseTraining(partial_views=1.0), stage=1)
+    ds, rows = spec.windows.downsample, spec.windows.input_shape[1]
+    views = _Views(spec, PoseTraining(partial_views=1.0, max_shift_px=0), stage=1)
     drawn = views.draw(len(samples))
     cut = views.batch(samples, np.arange(len(samples)), drawn)
+    assert np.isfinite(drawn[1]).all()
     for i in range(len(samples)):
         y = samples.start_pose[i, :, 1]
-        hips = int(y[[5, 6]].max() // ds)                 # hipR, hipL (DHP19 order)
-        feet = int(np.ceil(y[[11, 12]].max() / ds))       # footR, footL
-        np.testing.assert_array_equal(cut.snn[i, ..., :hips, :], samples.snn[i, ..., :hips, :])
-        assert not cut.snn[i, ..., feet:, :].any() and not cut.ann[i, ..., feet:, :].any()
-    assert np.isfinite(drawn[1]).all()
+        hips, feet = y[[5, 6]].max(), y[[11, 12]].max()        # hipR/L, footR/L (DHP19 order)
+        first = int(np.ceil((hips + drawn[1][i] * (feet - hips)) / ds))
+        assert int(hips // ds) <= first <= int(np.ceil(feet / ds))
+        down = rows - first                     # the view's last row becomes the frame's last
+        for planes in ('snn', 'ann'):
+            before, after = getattr(samples, planes)[i], getattr(cut, planes)[i]
+            np.testing.assert_array_equal(after[..., down:, :], before[..., :first, :])
+            assert not after[..., :down, :].any()
+        np.testing.assert_array_equal(cut.targets[i, ..., 1], samples.targets[i, ..., 1] + down * ds)
+        np.testing.assert_array_equal(cut.start_pose[i, :, 0], samples.start_pose[i, :, 0])
     legs = [samples.snn[i, ..., int(samples.start_pose[i, [5, 6], 1].max() // ds) + 1:, :].sum()
             for i in range(len(samples))]
     gone = [samples.snn[i].sum() - cut.snn[i].sum() for i in range(len(samples))]
