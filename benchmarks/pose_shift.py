@@ -71,7 +71,7 @@ def main() -> int:
     s = args.shift
     moves = {'left': (-s, 0), 'right': (s, 0), 'up': (0, -s), 'down': (0, s)}
     models = {'hybrid': hybrid_joints, 'ann': ann_joints}
-    moved: dict[str, dict[str, list[float]]] = {m: {k: [] for k in moves} for m in models}
+    ratios: dict[str, dict[str, list[float]]] = {m: {k: [] for k in moves} for m in models}
     steps = bundle.spec.windows.steps
     by_step: list[np.ndarray] = []   # hybrid, per view and move: the ratio at each step
     streams = [take.events[view] for take in takes for view in range(len(take.events))]
@@ -80,9 +80,10 @@ def main() -> int:
             joints, step = run(bundle, events)
             centre = _means(joints, step, steps)
             for name, (dx, dy) in moves.items():
-                now_joints, now_step = run(bundle, moved(events, dx, dy, SENSOR.width, SENSOR.height))
+                there = moved(events, dx, dy, SENSOR.width, SENSOR.height)
+                now_joints, now_step = run(bundle, there)
                 now, axis = _means(now_joints, now_step, steps), 0 if dx else 1
-                moved[model][name].append(float((now[-1] - centre[-1])[axis] / (dx or dy)))
+                ratios[model][name].append(float((now[-1] - centre[-1])[axis] / (dx or dy)))
                 if model == 'hybrid':
                     by_step.append((now[:-1] - centre[:-1])[:, axis] / (dx or dy))
     figures = {}
@@ -90,7 +91,7 @@ def main() -> int:
           'mean joint shift / event shift (1: the skeleton follows, 0: a fixed template)')
     print('| model | ' + ' | '.join(moves) + ' | mean | within 20 % |')
     print('|---|' + '---|' * (len(moves) + 2))
-    for model, per_move in moved.items():
+    for model, per_move in ratios.items():
         ratios = {name: float(np.mean(values)) for name, values in per_move.items()}
         mean = float(np.mean(list(ratios.values())))
         met = all(0.8 <= r <= 1.2 for r in ratios.values())

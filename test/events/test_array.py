@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from hybrid_perception.events.array import EVENT_DTYPE, EventSanitizer, SensorSize, make_events
+from hybrid_perception.events.array import (
+    EVENT_DTYPE,
+    EventSanitizer,
+    SensorSize,
+    make_events,
+    moved,
+)
 
 
 def test_layout_is_dv_processing_event_store_layout():
@@ -60,3 +66,14 @@ def test_clean_packet_is_passed_without_copy():
     events = make_events(np.arange(5), np.arange(5), np.arange(5), np.ones(5))
     clean, _ = sanitize(events)
     assert clean is events
+
+
+def test_moved_events_keep_their_times_and_polarities_and_those_leaving_the_sensor_go():
+    events = make_events([1, 2, 3, 4], [0, 5, 9, 3], [0, 2, 7, 7], [1, 0, 1, 0])
+    out = moved(events, 2, -1, width=10, height=8)
+    # (0,0) leaves at the top, (9,7) leaves on the right; (5,2) and (3,7) stay, moved
+    np.testing.assert_array_equal(out['timestamp'], [2, 4])
+    np.testing.assert_array_equal(out['x'], [7, 5])
+    np.testing.assert_array_equal(out['y'], [1, 6])
+    np.testing.assert_array_equal(out['polarity'], [0, 0])
+    assert events['x'][1] == 5                          # the input is left as it was

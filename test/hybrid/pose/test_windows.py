@@ -113,7 +113,8 @@ def test_training_cuts_views_between_hips_and_feet_at_the_frames_lower_edge(take
             before, after = getattr(samples, planes)[i], getattr(cut, planes)[i]
             np.testing.assert_array_equal(after[..., down:, :], before[..., :first, :])
             assert not after[..., :down, :].any()
-        np.testing.assert_array_equal(cut.targets[i, ..., 1], samples.targets[i, ..., 1] + down * ds)
+        np.testing.assert_array_equal(cut.targets[i, ..., 1],
+                                      samples.targets[i, ..., 1] + down * ds)
         np.testing.assert_array_equal(cut.start_pose[i, :, 0], samples.start_pose[i, :, 0])
     legs = [samples.snn[i, ..., int(samples.start_pose[i, [5, 6], 1].max() // ds) + 1:, :].sum()
             for i in range(len(samples))]
