@@ -105,6 +105,11 @@ class EventWindows:
     longer than ``max_gap_us`` is not filled with empty windows; the stream restarts after
     it, or when time goes back by more than that (a new stream: a driver restarted), and
     :attr:`restarts` counts it, so the caller can reset the state it keeps.
+
+    Windows start on multiples of ``align_us`` (0: of their length): cut one bin at a time
+    (``n_bins`` 1, ``align_us`` the length of the caller's window), a stream's bins start where
+    its windows would, so the caller can run each bin as it completes and still group them
+    into the windows every other process cuts.
     """
 
     sensor: SensorSize
@@ -112,6 +117,7 @@ class EventWindows:
     n_bins: int
     downsample: int = 1
     max_gap_us: int = 1_000_000
+    align_us: int = 0
     restarts: int = field(default=0, init=False)
     late_events: int = field(default=0, init=False)
     _start: int | None = field(default=None, init=False)
@@ -132,7 +138,8 @@ class EventWindows:
                 or horizon < self._start - self.max_gap_us):
             if self._start is not None:
                 self.restarts += 1
-            self._start = min(stamp_us, horizon) // self.window_us * self.window_us
+            align = self.align_us or self.window_us
+            self._start = min(stamp_us, horizon) // align * align
             self._pending = []
         late = events['timestamp'] < self._start
         if late.any():

@@ -138,7 +138,7 @@ def test_events_after_a_long_silence_start_the_network_from_rest(ros, gesture_ev
         probe.publish(make_events([offset + 240_000], [0], [0], [1]), executor)
         assert spin_until(executor, lambda n=offset: len(probe.probabilities) == (
             12 if n else 6), 30.0)
-    assert snn.windows.restarts == 1
+    assert snn.bins.restarts == 1
     assert np.allclose(np.concatenate(probe.probabilities[6:]),
                        np.concatenate(probe.probabilities[:6]), atol=1e-5)
 

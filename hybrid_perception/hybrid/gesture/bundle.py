@@ -79,21 +79,22 @@ class ClassifierBundle:
         model.load_state_dict(load_weights(self.path / 'model.pt'))
         return model.eval()
 
-    def snn_runtime(self, backend: str = DEFAULT_SNN_BACKEND, *, lava_backend: str = 'auto'
-                    ) -> SnnRuntime:
-        """The SNN head stepping one interval per call: compiled on the CPU, on torch, or on
-        Lava (sim or Loihi)."""
+    def snn_runtime(self, backend: str = DEFAULT_SNN_BACKEND, *, lava_backend: str = 'auto',
+                    window_steps: int | None = None) -> SnnRuntime:
+        """The SNN head stepping ``window_steps`` per call (default: one interval's): compiled
+        on the CPU, on torch, or on Lava (sim or Loihi)."""
         if self.snn_path is None:
             raise HybridPerceptionError(f'{self.path}: an all-ANN model has no SNN')
+        steps = window_steps or self.spec.window_steps
         if backend == 'compiled':
             from hybrid_perception.networks.snn.compiled_runtime import CompiledRuntime
-            return CompiledRuntime(self.snn_path, self.spec.window_steps)
+            return CompiledRuntime(self.snn_path, steps)
         if backend == 'torch':
             from hybrid_perception.networks.snn.torch_runtime import TorchRuntime
-            return TorchRuntime(self.model().snn, self.spec.window_steps)
+            return TorchRuntime(self.model().snn, steps)
         if backend == 'lava':
             from hybrid_perception.networks.snn.lava_runtime import LavaRuntime
-            return LavaRuntime(self.snn_path, self.spec.window_steps, backend=lava_backend)
+            return LavaRuntime(self.snn_path, steps, backend=lava_backend)
         raise HybridPerceptionError(f'SNN backend must be one of {SNN_BACKENDS}, got {backend!r}')
 
     def ann_runtime(self, backend: str = 'onnxruntime') -> AnnRuntime:

@@ -38,26 +38,34 @@ class SpikingStage:
     """
 
     def __init__(self, bundle: ClassifierBundle, backend: str = DEFAULT_SNN_BACKEND) -> None:
+        spec = self.spec = bundle.spec
         self.bundle = bundle
-        self.runtime = bundle.snn_runtime(backend) if bundle.spec.kind != 'ann' else None
-        self.counter = OpCounter(bundle.spec.snn_spec) if bundle.spec.kind != 'ann' else None
+        #: whether the network runs step by step, a window's bins as they come (:meth:`add_bin`):
+        #: not when it plays a window's bins again, or starts each window from rest (H3)
+        self.streams = spec.window_steps == spec.interval
+        self.runtime = (bundle.snn_runtime(backend, window_steps=1 if self.streams else None)
+                        if spec.kind != 'ann' else None)
+        self.counter = OpCounter(spec.snn_spec) if spec.kind != 'ann' else None
+        self._bins: list[np.ndarray] = []      # the window's bins so far (run, if it streams)
 
     @property
     def neurons(self) -> int:
-        return int(np.prod(self.bundle.spec.feature_shape))
+        return int(np.prod(self.spec.feature_shape))
 
     @property
     def device(self) -> str:
         return type(self.runtime).__name__ if self.runtime else 'none (all-ANN model)'
 
     def warm_up(self) -> float:
-        """Run an empty window twice and forget both: the first call's one-off costs
-        (allocation, kernel selection, compilation) would otherwise land on the first live
-        window. Returns the seconds the second took: what a window costs here."""
-        empty = np.zeros((self.bundle.spec.interval, *self.bundle.spec.input_shape), np.float32)
-        self(empty)
+        """Run an empty window twice, bin by bin as live, and forget both: the first call's
+        one-off costs (allocation, kernel selection, compilation) would otherwise land on the
+        first live window. Returns the seconds the second took: what a window costs here."""
+        empty = np.zeros((1, *self.spec.input_shape), np.float32)
+        for _ in range(self.spec.interval):
+            self.add_bin(empty)
         started = time.perf_counter()
-        self(empty)
+        for _ in range(self.spec.interval):
+            self.add_bin(empty)
         seconds = time.perf_counter() - started
         self.reset()
         if self.counter:
@@ -68,14 +76,36 @@ class SpikingStage:
         """(I, C, H, W) -> (window_steps, neurons). A converted SNN plays the window's bins
         ``repeats`` times, and with ``from_rest`` starts from rest and runs on in silence
         until the window's last spikes are out (:meth:`~.spec.HybridSpec.play`)."""
-        if self.runtime:
-            spec = self.bundle.spec
-            spikes = spec.play(np.asarray(spikes, np.float32))
-            if spec.from_rest:
-                self.runtime.reset()
-        out = self.runtime.step(spikes) if self.runtime else (np.asarray(spikes) > 0)
-        if self.counter:
-            self.counter.add(self.runtime, spikes)   # kept; counted when a total is read
+        if not self.runtime:
+            return (np.asarray(spikes) > 0).astype(np.float32).reshape(len(spikes), -1)
+        if self.streams:
+            return np.concatenate([self._run(spikes[i:i + 1], i + 1 == len(spikes))
+                                   for i in range(len(spikes))])
+        if self.spec.from_rest:
+            self.runtime.reset()
+        return self._run(self.spec.play(np.asarray(spikes, np.float32)), True)
+
+    def add_bin(self, spikes: np.ndarray) -> np.ndarray | None:
+        """The next bin (1, C, H, W) of the window; the window's (window_steps, neurons), as
+        :meth:`__call__` gives them, once its last bin is in, else None. A network that
+        streams runs each bin as it comes, so when the window's last events arrive only its
+        last step is left to compute, as on the chip, which the sensor feeds as it goes; an
+        ANN sees nothing until its whole frame is in (#23: the hybrid's latency). The caller
+        gives the bins of whole windows (:class:`EventWindows` with ``align_us``) and calls
+        :meth:`reset` when the stream starts over."""
+        stepped = self.streams and self.runtime is not None
+        last = len(self._bins) + 1 == self.spec.interval
+        self._bins.append(self._run(spikes, last) if stepped else spikes)
+        if not last:
+            return None
+        bins, self._bins = self._bins, []
+        window = np.concatenate(bins)
+        return window if stepped else self(window)
+
+    def _run(self, spikes: np.ndarray, ends_window: bool) -> np.ndarray:
+        out = self.runtime.step(spikes)
+        if self.counter:            # kept; counted when a total is read
+            self.counter.add(self.runtime, spikes, windows=int(ends_window))
         return np.asarray(out, np.float32).reshape(len(out), -1)
 
     def ops_per_window(self) -> OpCounts | None:
@@ -83,6 +113,7 @@ class SpikingStage:
         return self.counter.per_window() if self.counter else None
 
     def reset(self) -> None:
+        self._bins = []
         if self.runtime:
             self.runtime.reset()
 

@@ -87,11 +87,13 @@ class OpCounter:
         self.windows = 0
         self.steps = 0
 
-    def add(self, runtime, input_spikes: np.ndarray) -> None:
+    def add(self, runtime, input_spikes: np.ndarray, windows: int = 1) -> None:
+        """Keep a run's spikes; ``windows``: how many windows the run ends (0 for the first
+        bins of a window run bin by bin)."""
         layer_spikes = getattr(runtime, 'layer_spikes', None)
         if layer_spikes:
             self._pending.append((np.asarray(input_spikes), list(layer_spikes)))
-            self.windows += 1
+            self.windows += windows
             self.steps += len(input_spikes)
             if len(self._pending) >= self.PENDING:
                 self._count_pending()

@@ -1,11 +1,12 @@
 """snn_node: events -> the SNN head of an H1 model -> ``snn/spikes`` (the "Loihi" side).
 
 Event packets are cut into the model's input windows (I bins of ``bin_us``, aligned on the
-sensor clock); each window runs through the SNN (torch, or Lava: simulated here, Loihi when
-lava-loihi finds one) and its output spikes go out as a ``mono8`` raster, rows = neurons
-(C-order flattening of the layer's (C, H, W)), cols = the window's time steps, 255 = spike.
-The stamp is the window's end on the sensor clock. An all-ANN model has no SNN: its raster is
-the binned input, which the accumulator turns into event frames.
+sensor clock); each bin runs through the SNN (compiled, torch, or Lava: simulated here, Loihi
+when lava-loihi finds one) as soon as it is complete, and a window's output spikes go out as
+a ``mono8`` raster, rows = neurons (C-order flattening of the layer's (C, H, W)), cols = the
+window's time steps, 255 = spike. The stamp is the window's end on the sensor clock. An
+all-ANN model has no SNN: its raster is the binned input, which the accumulator turns into
+event frames.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 
 from hybrid_perception.events.array import SensorSize
-from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, EventWindows, Window
+from hybrid_perception.hybrid.common import DEFAULT_SNN_BACKEND, SNN_BACKENDS, EventWindows
 from hybrid_perception.hybrid.gesture.bundle import load_bundle
 from hybrid_perception.hybrid.gesture.stream import SpikingStage
 from hybrid_perception.networks.energy import EnergyModel
@@ -54,12 +55,13 @@ class SnnNode(Node):
         self.stage = SpikingStage(self.bundle, p['backend'])
         window_s = self.bundle.spec.interval * self.bundle.binning.bin_us * 1e-6
         self._say_load(self.stage.warm_up(), window_s)
-        self.window_s = window_s
         self.load = RealTimeLoad()
         binning = self.bundle.binning
         self.sensor = SensorSize(binning.sensor_width, binning.sensor_height)
-        self.windows = EventWindows(self.sensor, binning.bin_us, self.bundle.spec.interval,
-                                    binning.downsample, int(p['max_gap_s'] * 1e6))
+        # bin by bin, each run as it completes (SpikingStage.add_bin), grouped into windows
+        self.bins = EventWindows(self.sensor, binning.bin_us, 1, binning.downsample,
+                                 int(p['max_gap_s'] * 1e6),
+                                 align_us=binning.bin_us * self.bundle.spec.interval)
         self.latency = Latency()
         self.stats = {'windows': 0}
         self.health = InputHealth(self)
@@ -76,12 +78,15 @@ class SnnNode(Node):
 
     def _on_events(self, events: np.ndarray, stamp: int, frame_id: str) -> None:
         started = time.perf_counter()
-        windows = push_resetting_after_gaps(self, self.windows, events, stamp,
-                                            self.stage.reset)
-        for window in windows:
-            self._run(window, frame_id)
+        bins = push_resetting_after_gaps(self, self.bins, events, stamp, self.stage.reset)
+        windows = 0
+        for piece in bins:
+            spikes = self.stage.add_bin(piece.spikes)
+            if spikes is not None:
+                self._publish(spikes, piece.end_us, frame_id)
+                windows += 1
         elapsed = time.perf_counter() - started
-        self.load.add(elapsed, len(windows) * self.window_s)
+        self.load.add(elapsed, len(bins) * self.bins.window_us * 1e-6)
         if windows:
             self.latency.add(elapsed)
 
@@ -96,11 +101,10 @@ class SnnNode(Node):
         else:
             self.get_logger().info(text)
 
-    def _run(self, window: Window, frame_id: str) -> None:
-        spikes = self.stage(window.spikes)
+    def _publish(self, spikes: np.ndarray, end_us: int, frame_id: str) -> None:
         # straight into uint8 (a float product first costs 10x, on every window's path)
         raster = np.multiply(spikes.T, 255, dtype=np.uint8, casting='unsafe')
-        self.spikes_pub.publish(image_bytes(raster, 'mono8', window.end_us, frame_id))
+        self.spikes_pub.publish(image_bytes(raster, 'mono8', end_us, frame_id))
         self.stats['windows'] += 1
 
     def _publish_diagnostics(self) -> None:
@@ -115,7 +119,7 @@ class SnnNode(Node):
                   'real_time_load': 'no window' if load is None else f'{load:.2f}',
                   **self.latency.figures('window'),
                   'dropped_events': self.input.dropped, **self.input.figures(),
-                  'late_events': self.windows.late_events, 'restarts': self.windows.restarts,
+                  'late_events': self.bins.late_events, 'restarts': self.bins.restarts,
                   'model': self.bundle.spec.name, 'backend': self.p['backend']}
         ops = self.stage.ops_per_window()
         if ops is not None:

@@ -102,6 +102,45 @@ def test_chained_stages_are_the_shipped_model(clip_events, name):
     assert np.allclose(probabilities, bundle.probabilities(expected[0].numpy()), atol=1e-4)
 
 
+def test_bins_cut_one_at_a_time_start_where_the_windows_do(clip_events):
+    _, events = clip_events
+    late = events[events['timestamp'] >= 13_000]           # a stream starting mid-window
+    windows = EventWindows(SENSOR, 10_000, 4, downsample=4)
+    bins = EventWindows(SENSOR, 10_000, 1, downsample=4, align_us=40_000)
+    whole = windows.push(late, 13_000) + windows.push(late[:0], 240_000)
+    one = bins.push(late, 13_000) + bins.push(late[:0], 240_000)
+    assert whole[0].start_us == one[0].start_us == 0 and len(one) == 4 * len(whole)
+    for i, window in enumerate(whole):
+        np.testing.assert_array_equal(
+            np.concatenate([b.spikes for b in one[4 * i:4 * i + 4]]), window.spikes)
+        assert one[4 * i + 3].end_us == window.end_us
+
+
+@pytest.mark.parametrize('name', ['gesture/hybrid', 'gesture/ann', 'gesture/snn',
+                                  'gesture/converted'])
+def test_a_window_run_bin_by_bin_is_the_window_run_whole(clip_events, name):
+    """snn_node runs each bin as it completes (only the last step is left when a window's
+    last events come): the same spikes out, and the same operations counted per window."""
+    _, events = clip_events
+    bundle = load_bundle(name)
+    _, windows = _windows(events, [], n_bins=bundle.spec.interval)
+    whole, by_bin = SpikingStage(bundle), SpikingStage(bundle)
+    assert by_bin.streams == (name != 'gesture/converted')        # H3 plays windows whole
+    expected = [whole(w.spikes) for w in windows]
+    got = []
+    for window in windows:
+        outs = [by_bin.add_bin(window.spikes[i:i + 1]) for i in range(len(window.spikes))]
+        assert all(out is None for out in outs[:-1])
+        got.append(outs[-1])
+    for a, b in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert by_bin.ops_per_window() == whole.ops_per_window()
+    by_bin.add_bin(windows[0].spikes[:1])
+    by_bin.reset()                                  # a restart forgets a window's first bins
+    outs = [by_bin.add_bin(windows[0].spikes[i:i + 1]) for i in range(len(windows[0].spikes))]
+    np.testing.assert_array_equal(outs[-1], expected[0])
+
+
 def test_the_converted_model_spikes_the_same_on_lava(clip_events):
     """H3's gesture SNN as the graph runs it, on torch, compiled and on Lava's fixed point:
     the same spikes, and the same operations counted (the energy estimate snn_node reports)."""
