@@ -94,7 +94,7 @@ def image_bytes(matrix: np.ndarray, encoding: str, t_us: int, frame_id: str) -> 
     name = encoding.encode() + b'\0'
     head = cdr_header(t_us, frame_id) + struct.pack('<III', h, w, len(name)) + name
     return b''.join((head, struct.pack('<B', 0), bytes(-(len(head) - 3) % 4),
-                     struct.pack('<II', step, matrix.nbytes), matrix.tobytes()))
+                     struct.pack('<II', step, matrix.nbytes), matrix.reshape(-1).view(np.uint8)))
 
 
 def _image_layout(matrix: np.ndarray, encoding: str) -> tuple[np.ndarray, int, int, int]:

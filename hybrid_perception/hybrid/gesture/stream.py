@@ -46,7 +46,8 @@ class SpikingStage:
         self.runtime = (bundle.snn_runtime(backend, window_steps=1 if self.streams else None)
                         if spec.kind != 'ann' else None)
         self.counter = OpCounter(spec.snn_spec) if spec.kind != 'ann' else None
-        self._bins: list[np.ndarray] = []      # the window's bins so far (run, if it streams)
+        self._bins_in = 0                      # bins of the current window given so far
+        self._held: list[np.ndarray] = []      # and those bins, for a network that does not stream
 
     @property
     def neurons(self) -> int:
@@ -85,22 +86,24 @@ class SpikingStage:
             self.runtime.reset()
         return self._run(self.spec.play(np.asarray(spikes, np.float32)), True)
 
-    def add_bin(self, spikes: np.ndarray) -> np.ndarray | None:
-        """The next bin (1, C, H, W) of the window; the window's (window_steps, neurons), as
-        :meth:`__call__` gives them, once its last bin is in, else None. A network that
-        streams runs each bin as it comes, so when the window's last events arrive only its
-        last step is left to compute, as on the chip, which the sensor feeds as it goes; an
-        ANN sees nothing until its whole frame is in (#23: the hybrid's latency). The caller
-        gives the bins of whole windows (:class:`EventWindows` with ``align_us``) and calls
-        :meth:`reset` when the stream starts over."""
-        stepped = self.streams and self.runtime is not None
-        last = len(self._bins) + 1 == self.spec.interval
-        self._bins.append(self._run(spikes, last) if stepped else spikes)
+    def add_bin(self, spikes: np.ndarray) -> tuple[np.ndarray, bool]:
+        """The next bin (1, C, H, W) of the window -> the output steps it completes
+        ((k, neurons), as :meth:`__call__` gives them) and whether the window is complete. A
+        network that streams runs each bin as it comes (one step out), so when a window's last
+        events arrive only its last step is left to compute, as on the chip, which the sensor
+        feeds as it goes (#23: the hybrid's latency); one that plays windows whole gives its
+        window_steps with the last bin. The caller gives the bins of whole windows
+        (:class:`EventWindows` with ``align_us``) and calls :meth:`reset` when the stream
+        starts over."""
+        last = self._bins_in + 1 == self.spec.interval
+        self._bins_in = 0 if last else self._bins_in + 1
+        if self.streams:
+            return (self._run(spikes, last) if self.runtime else self(spikes)), last
+        self._held.append(spikes)
         if not last:
-            return None
-        bins, self._bins = self._bins, []
-        window = np.concatenate(bins)
-        return window if stepped else self(window)
+            return np.empty((0, self.neurons), np.float32), False
+        held, self._held = self._held, []
+        return self(np.concatenate(held)), True
 
     def _run(self, spikes: np.ndarray, ends_window: bool) -> np.ndarray:
         out = self.runtime.step(spikes)
@@ -113,7 +116,7 @@ class SpikingStage:
         return self.counter.per_window() if self.counter else None
 
     def reset(self) -> None:
-        self._bins = []
+        self._bins_in, self._held = 0, []
         if self.runtime:
             self.runtime.reset()
 

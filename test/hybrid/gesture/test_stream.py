@@ -126,19 +126,22 @@ def test_a_window_run_bin_by_bin_is_the_window_run_whole(clip_events, name):
     _, windows = _windows(events, [], n_bins=bundle.spec.interval)
     whole, by_bin = SpikingStage(bundle), SpikingStage(bundle)
     assert by_bin.streams == (name != 'gesture/converted')        # H3 plays windows whole
-    expected = [whole(w.spikes) for w in windows]
-    got = []
-    for window in windows:
+
+    def run(window):
         outs = [by_bin.add_bin(window.spikes[i:i + 1]) for i in range(len(window.spikes))]
-        assert all(out is None for out in outs[:-1])
-        got.append(outs[-1])
-    for a, b in zip(expected, got, strict=True):
-        np.testing.assert_array_equal(a, b)
+        assert [complete for _, complete in outs] == [False] * (len(outs) - 1) + [True]
+        if by_bin.streams:                          # a step out for every bin, as it comes
+            assert [len(steps) for steps, _ in outs] == [1] * len(outs)
+        return np.concatenate([steps for steps, _ in outs])
+
+    expected = [whole(w.spikes) for w in windows]
+    for window, spikes in zip(windows, expected, strict=True):
+        np.testing.assert_array_equal(run(window), spikes)
     assert by_bin.ops_per_window() == whole.ops_per_window()
     by_bin.add_bin(windows[0].spikes[:1])
     by_bin.reset()                                  # a restart forgets a window's first bins
-    outs = [by_bin.add_bin(windows[0].spikes[i:i + 1]) for i in range(len(windows[0].spikes))]
-    np.testing.assert_array_equal(outs[-1], expected[0])
+    whole.reset()
+    np.testing.assert_array_equal(run(windows[0]), whole(windows[0].spikes))
 
 
 def test_the_converted_model_spikes_the_same_on_lava(clip_events):
