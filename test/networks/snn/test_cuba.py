@@ -49,7 +49,12 @@ def test_an_unknown_neuron_loop_is_refused():
         TorchRuntime(network, 4, neurons='fast')
 
 
-@pytest.mark.parametrize('path', SHIPPED)
+#: the networks that run from rest (a pose hybrid's SNN starts from its ANN's states: from rest
+#: the shipped one stays silent whatever its input, so a comparison there would show nothing)
+FROM_REST = [p for p in SHIPPED if not (p.startswith('pose') and p.endswith('/snn.net'))]
+
+
+@pytest.mark.parametrize('path', FROM_REST)
 def test_a_batch_forward_without_gradients_is_slayers_too(path, rng):
     """What scoring and validation run: each sample from rest, whole windows at once."""
     network = SpikingNetwork.load_hdf5(MODELS_DIR / path).train()   # keeps every layer's spikes
