@@ -45,9 +45,11 @@ class SpikingStage:
         self.streams = spec.window_steps == spec.interval
         self.runtime = (bundle.snn_runtime(backend, window_steps=1 if self.streams else None)
                         if spec.kind != 'ann' else None)
+        #: whether it runs a step ahead (the compiled runtime's ``step_ahead``): a bin's output
+        #: step is computed before the bin arrives, from the bins before it
+        self.ahead = self.streams and hasattr(self.runtime, 'step_ahead')
         self.counter = OpCounter(spec.snn_spec) if spec.kind != 'ann' else None
-        self._bins_in = 0                      # bins of the current window given so far
-        self._held: list[np.ndarray] = []      # and those bins, for a network that does not stream
+        self.reset()
 
     @property
     def neurons(self) -> int:
@@ -64,13 +66,15 @@ class SpikingStage:
         empty = np.zeros((1, *self.spec.input_shape), np.float32)
         for _ in range(self.spec.interval):
             self.add_bin(empty)
+            self.catch_up()
         started = time.perf_counter()
         for _ in range(self.spec.interval):
             self.add_bin(empty)
+            self.catch_up()
         seconds = time.perf_counter() - started
-        self.reset()
         if self.counter:
             self.counter = OpCounter(self.counter.spec)
+        self.reset()
         return seconds
 
     def __call__(self, spikes: np.ndarray) -> np.ndarray:
@@ -80,23 +84,33 @@ class SpikingStage:
         if not self.runtime:
             return (np.asarray(spikes) > 0).astype(np.float32).reshape(len(spikes), -1)
         if self.streams:
-            return np.concatenate([self._run(spikes[i:i + 1], i + 1 == len(spikes))
-                                   for i in range(len(spikes))])
+            steps = []
+            for i in range(len(spikes)):
+                steps.append(self.add_bin(spikes[i:i + 1])[0])
+                self.catch_up()
+            return np.concatenate(steps)
         if self.spec.from_rest:
             self.runtime.reset()
         return self._run(self.spec.play(np.asarray(spikes, np.float32)), True)
 
     def add_bin(self, spikes: np.ndarray) -> tuple[np.ndarray, bool]:
         """The next bin (1, C, H, W) of the window -> the output steps it completes
-        ((k, neurons), as :meth:`__call__` gives them) and whether the window is complete. A
-        network that streams runs each bin as it comes (one step out), so when a window's last
-        events arrive only its last step is left to compute, as on the chip, which the sensor
-        feeds as it goes (#23: the hybrid's latency); one that plays windows whole gives its
-        window_steps with the last bin. The caller gives the bins of whole windows
-        (:class:`EventWindows` with ``align_us``) and calls :meth:`reset` when the stream
-        starts over."""
+        ((k, neurons), as :meth:`__call__` gives them) and whether the window is complete.
+
+        A network that streams gives one step per bin, as it comes. Every layer takes its
+        input one step late (Loihi's synaptic delay), so a bin's output step depends on the
+        bins before it only: run a step ahead, it was computed when the bin before came in,
+        and the bin itself waits for :meth:`catch_up`, which the caller runs after it has sent
+        what this call gave. When a window's last events arrive nothing is left to compute
+        (#23: the hybrid's latency; the chip, fed by the sensor as it goes, is in the same
+        place). One that plays windows whole gives its window_steps with the last bin. The
+        caller gives the bins of whole windows (:class:`EventWindows` with ``align_us``) and
+        calls :meth:`reset` when the stream starts over."""
         last = self._bins_in + 1 == self.spec.interval
         self._bins_in = 0 if last else self._bins_in + 1
+        if self.ahead:
+            self._queued.append((spikes, last))
+            return self._next, last
         if self.streams:
             return (self._run(spikes, last) if self.runtime else self(spikes)), last
         self._held.append(spikes)
@@ -105,10 +119,22 @@ class SpikingStage:
         held, self._held = self._held, []
         return self(np.concatenate(held)), True
 
+    def catch_up(self) -> None:
+        """Run the bins :meth:`add_bin` left for later (a network a step ahead)."""
+        for spikes, last in self._queued:
+            self._next = self._run(spikes, last)
+        self._queued = []
+
     def _run(self, spikes: np.ndarray, ends_window: bool) -> np.ndarray:
-        out = self.runtime.step(spikes)
-        if self.counter:            # kept; counted when a total is read
-            self.counter.add(self.runtime, spikes, windows=int(ends_window))
+        if not self.ahead:
+            out = self.runtime.step(spikes)
+            if self.counter:            # kept; counted when a total is read
+                self.counter.add(self.runtime, spikes, windows=int(ends_window))
+            return np.asarray(out, np.float32).reshape(len(out), -1)
+        out = self.runtime.step_ahead(spikes)
+        if self.counter:                # the bin with the spikes of its own step, as stepped
+            self.counter.add_spikes(spikes, self._own_step, windows=int(ends_window))
+        self._own_step = list(self.runtime.layer_spikes)    # the next bin's step
         return np.asarray(out, np.float32).reshape(len(out), -1)
 
     def ops_per_window(self) -> OpCounts | None:
@@ -116,9 +142,16 @@ class SpikingStage:
         return self.counter.per_window() if self.counter else None
 
     def reset(self) -> None:
-        self._bins_in, self._held = 0, []
+        """Back to rest, at a window's start (a run a step ahead has its first step ready)."""
+        self._bins_in = 0                                   # bins of this window given so far
+        self._held: list[np.ndarray] = []                   # those bins, if it plays whole
+        self._queued: list[tuple[np.ndarray, bool]] = []    # those left for catch_up
         if self.runtime:
             self.runtime.reset()
+        if self.ahead:                                      # the first bin's step, ready
+            out = self.runtime.step_ahead(np.zeros((1, *self.spec.input_shape), np.float32))
+            self._next = np.asarray(out, np.float32).reshape(len(out), -1)
+            self._own_step = list(self.runtime.layer_spikes)
 
     def close(self) -> None:
         if self.runtime:

@@ -92,11 +92,16 @@ class OpCounter:
         bins of a window run bin by bin)."""
         layer_spikes = getattr(runtime, 'layer_spikes', None)
         if layer_spikes:
-            self._pending.append((np.asarray(input_spikes), list(layer_spikes)))
-            self.windows += windows
-            self.steps += len(input_spikes)
-            if len(self._pending) >= self.PENDING:
-                self._count_pending()
+            self.add_spikes(input_spikes, layer_spikes, windows)
+
+    def add_spikes(self, input_spikes: np.ndarray, layer_spikes: Sequence[np.ndarray],
+                   windows: int = 1) -> None:
+        """:meth:`add` from the steps' input and every layer's spikes in those steps."""
+        self._pending.append((np.asarray(input_spikes), list(layer_spikes)))
+        self.windows += windows
+        self.steps += len(input_spikes)
+        if len(self._pending) >= self.PENDING:
+            self._count_pending()
 
     @property
     def ops(self) -> OpCounts:

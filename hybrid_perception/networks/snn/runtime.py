@@ -50,11 +50,15 @@ class SnnRuntime(abc.ABC):
 
     def step(self, spikes: np.ndarray) -> np.ndarray:
         """Run one window of (T, C, H, W) input spikes; nonzero counts are one spike."""
+        return self._run(self._window(spikes))
+
+    def _window(self, spikes: np.ndarray) -> np.ndarray:
+        """A window of input checked for its shape, as 0/1 float32."""
         expected = (self.window_steps, *self.spec.input_shape)
         if np.shape(spikes) != expected:
             raise RuntimeInputError(f'input window must have shape {expected} '
                                     f'(T, C, H, W), got {np.shape(spikes)}')
-        return self._run((np.asarray(spikes) > 0).astype(np.float32))
+        return (np.asarray(spikes) > 0).astype(np.float32)
 
     def get_state(self, layer: int) -> NeuronState:
         self._check_layer(layer)

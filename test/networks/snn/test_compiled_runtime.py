@@ -56,6 +56,32 @@ def test_the_compiled_runtime_is_the_torch_runtime_bit_for_bit(path, steps, dens
     assert np.array_equal(runtimes[1].step(window), runtimes[0].step(window))
 
 
+@pytest.mark.parametrize('steps', [1, 3])
+@pytest.mark.parametrize('path', SHIPPED)
+def test_a_step_ahead_is_the_same_course_one_step_sooner(path, steps, rng):
+    """Input step t gives output step t + 1 (every layer takes its input one step late): fed
+    an empty step first, the same outputs and neuron states as stepping as usual, from states
+    set from outside (H2's hook) as from rest."""
+    usual, ahead = (CompiledRuntime(MODELS_DIR / path, steps) for _ in range(2))
+    shape = usual.spec.input_shape
+    for layer, layer_shape in enumerate(usual.layer_shapes):
+        state = NeuronState(rng.uniform(-1.0, 1.0, layer_shape),
+                            rng.uniform(-1.0, 1.2, layer_shape))
+        usual.set_state(layer, state)
+        ahead.set_state(layer, state)
+    inputs = (rng.random((6 * steps, *shape)) < 0.3).astype(np.float32)
+    sooner = np.concatenate([np.zeros((1, *shape), np.float32), inputs[:-1]])
+    fired = 0
+    for i in range(0, len(inputs), steps):
+        expected = usual.step(inputs[i:i + steps])
+        assert np.array_equal(ahead.step_ahead(sooner[i:i + steps]), expected)
+        fired += sum(int(spikes.sum()) for spikes in usual.layer_spikes)
+    assert fired > 0
+    for layer in range(len(usual.spec.layers)):
+        a, b = usual.get_state(layer), ahead.get_state(layer)
+        assert np.array_equal(a.current, b.current) and np.array_equal(a.voltage, b.voltage)
+
+
 @pytest.mark.parametrize('change, message', [
     (lambda layer: layer['neuron'].__setitem__('gradedSpike', True), 'graded spikes'),
     (lambda layer: layer.__setitem__('delay', np.zeros(2)), 'axonal delays'),
