@@ -2,7 +2,8 @@
 
 Event packets are cut into the model's input windows (I bins of ``bin_us``, aligned on the
 sensor clock); each bin runs through the SNN (compiled, torch, or Lava: simulated here, Loihi
-when lava-loihi finds one) as soon as it is complete, and a window's output spikes go out as
+when lava-loihi finds one) as soon as it is complete (on the compiled runtime a step ahead:
+:meth:`SpikingStage.add_bin`), and a window's output spikes go out as
 a ``mono8`` raster, rows = neurons (C-order flattening of the layer's (C, H, W)), cols = the
 window's time steps, 255 = spike. The stamp is the window's end on the sensor clock. An
 all-ANN model has no SNN: its raster is the binned input, which the accumulator turns into
