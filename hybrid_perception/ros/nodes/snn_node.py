@@ -3,9 +3,9 @@
 Event packets are cut into the model's input windows (I bins of ``bin_us``, aligned on the
 sensor clock); each bin runs through the SNN (compiled, torch, or Lava: simulated here, Loihi
 when lava-loihi finds one) as soon as it is complete (on the compiled runtime a step ahead:
-:meth:`SpikingStage.add_bin`), and a window's output spikes go out as
-a ``mono8`` raster, rows = neurons (C-order flattening of the layer's (C, H, W)), cols = the
-window's time steps, 255 = spike. The stamp is the window's end on the sensor clock. An
+:meth:`SpikingStage.add_bin`), and a window's output spikes go out as a ``mono8`` raster,
+rows = neurons (C-order flattening of the layer's (C, H, W)), cols = the window's time steps,
+255 = spike. The stamp is the window's end on the sensor clock. An
 all-ANN model has no SNN: its raster is the binned input, which the accumulator turns into
 event frames.
 """
@@ -54,15 +54,14 @@ class SnnNode(Node):
         self.bundle = load_bundle(p['model'])
         self.energy = EnergyModel(p['energy_platform'])
         self.stage = SpikingStage(self.bundle, p['backend'])
-        window_s = self.bundle.spec.interval * self.bundle.binning.bin_us * 1e-6
-        self._say_load(self.stage.warm_up(), window_s)
-        self.load = RealTimeLoad()
         binning = self.bundle.binning
+        window_us = self.bundle.spec.interval * binning.bin_us
+        self._say_load(self.stage.warm_up(), window_us * 1e-6)
+        self.load = RealTimeLoad()
         self.sensor = SensorSize(binning.sensor_width, binning.sensor_height)
         # bin by bin, each run as it completes (SpikingStage.add_bin), grouped into windows
         self.bins = EventWindows(self.sensor, binning.bin_us, 1, binning.downsample,
-                                 int(p['max_gap_s'] * 1e6),
-                                 align_us=binning.bin_us * self.bundle.spec.interval)
+                                 int(p['max_gap_s'] * 1e6), align_us=window_us)
         self.latency = Latency()
         self.stats = {'windows': 0}
         self.health = InputHealth(self)
