@@ -4,8 +4,8 @@ Renders takes of the 5 test people (every movement, both views) and streams each
 the live stages (``PosePipeline``: the hybrid, its joints scored by ``JointEvidence``) three
 ways: as rendered; seen from the waist up (every event below the hips' lowest row plus 4 px
 dropped and the rest moved down until that row is the sensor's lower edge, as a camera framing
-the upper body sees it); and as uniform sensor noise of the same
-length, no person at all. A joint is kept at confidence >= 0.5 (skeleton_node's default).
+the upper body sees it); and as uniform sensor noise of the same length, no person at all.
+A joint is kept at confidence >= 0.5 (skeleton_node's default).
 
 Targets: on noise and for the legs of a waist-up view, at most 10 % of joints kept; in full
 view the kept joints are the better ones (their error below the left-out joints').
