@@ -63,14 +63,10 @@ class SpikingStage:
         """Run an empty window twice, bin by bin as live, and forget both: the first call's
         one-off costs (allocation, kernel selection, compilation) would otherwise land on the
         first live window. Returns the seconds the second took: what a window costs here."""
-        empty = np.zeros((1, *self.spec.input_shape), np.float32)
-        for _ in range(self.spec.interval):
-            self.add_bin(empty)
-            self.catch_up()
+        empty = np.zeros((self.spec.interval, *self.spec.input_shape), np.float32)
+        self(empty)
         started = time.perf_counter()
-        for _ in range(self.spec.interval):
-            self.add_bin(empty)
-            self.catch_up()
+        self(empty)
         seconds = time.perf_counter() - started
         if self.counter:
             self.counter = OpCounter(self.counter.spec)
@@ -84,10 +80,8 @@ class SpikingStage:
         if not self.runtime:
             return (np.asarray(spikes) > 0).astype(np.float32).reshape(len(spikes), -1)
         if self.streams:
-            steps = []
-            for i in range(len(spikes)):
-                steps.append(self.add_bin(spikes[i:i + 1])[0])
-                self.catch_up()
+            steps = [self.add_bin(spikes[i:i + 1])[0] for i in range(len(spikes))]
+            self.catch_up()
             return np.concatenate(steps)
         if self.spec.from_rest:
             self.runtime.reset()
@@ -99,18 +93,24 @@ class SpikingStage:
 
         A network that streams gives one step per bin, as it comes. Every layer takes its
         input one step late (Loihi's synaptic delay), so a bin's output step depends on the
-        bins before it only: run a step ahead, it was computed when the bin before came in,
-        and the bin itself waits for :meth:`catch_up`, which the caller runs after it has sent
-        what this call gave. When a window's last events arrive nothing is left to compute
-        (#23: the hybrid's latency; the chip, fed by the sensor as it goes, is in the same
-        place). One that plays windows whole gives its window_steps with the last bin. The
-        caller gives the bins of whole windows (:class:`EventWindows` with ``align_us``) and
-        calls :meth:`reset` when the stream starts over."""
+        bins before it only: run a step ahead, it was computed when the bin before came in.
+        The bin itself runs before this call returns, except the one that ends a window: it
+        waits for the next bin (or :meth:`catch_up`), so that the caller sends the window, and
+        the nodes after it run, before anything is computed (#23: the hybrid's latency; in
+        one process they share a thread). When a window's last events arrive nothing is left
+        to compute; the chip, fed by the sensor as it goes, is in the same place. One that
+        plays windows whole gives its window_steps with the last bin. The caller gives the
+        bins of whole windows (:class:`EventWindows` with ``align_us``) and calls
+        :meth:`reset` when the stream starts over."""
         last = self._bins_in + 1 == self.spec.interval
         self._bins_in = 0 if last else self._bins_in + 1
         if self.ahead:
+            self.catch_up()
             self._queued.append((spikes, last))
-            return self._next, last
+            step = self._next
+            if not last:
+                self.catch_up()
+            return step, last
         if self.streams:
             return (self._run(spikes, last) if self.runtime else self(spikes)), last
         self._held.append(spikes)
@@ -120,7 +120,8 @@ class SpikingStage:
         return self(np.concatenate(held)), True
 
     def catch_up(self) -> None:
-        """Run the bins :meth:`add_bin` left for later (a network a step ahead)."""
+        """Run the bin :meth:`add_bin` left for later (a window's last, on a network a step
+        ahead); the next :meth:`add_bin` does it first if nobody did."""
         for spikes, last in self._queued:
             self._next = self._run(spikes, last)
         self._queued = []

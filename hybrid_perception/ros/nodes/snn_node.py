@@ -96,7 +96,6 @@ class SnnNode(Node):
                 self.stats['windows'] += 1
                 self.filled = 0
                 windows += 1
-            self.stage.catch_up()       # after sending: a run a step ahead steps this bin now
         elapsed = time.perf_counter() - started
         self.load.add(elapsed, len(bins) * self.bins.window_us * 1e-6)
         if windows:
