@@ -1,5 +1,5 @@
-"""The PoseArrays and Images the nodes write and read as bytes, against rclpy's own
-serializer."""
+"""The PoseArrays, Images and label markers the nodes write and read as bytes, against rclpy's
+own serializer."""
 
 import numpy as np
 import pytest
@@ -8,16 +8,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rclpy.serialization import deserialize_message, serialize_message
 from sensor_msgs.msg import Image
+from std_msgs.msg import String
 from support import pose_array, pose_points
+from visualization_msgs.msg import MarkerArray
 
 from hybrid_perception.errors import DataFormatError
 from hybrid_perception.ros.conversions import (
     image_bytes,
     image_to_matrix,
+    label_marker,
+    label_marker_bytes,
     matrix_to_image,
     pose_array_bytes,
     read_image,
     read_pose_array,
+    string_bytes,
 )
 
 #: what a ROS string holds: UTF-8 (no lone surrogates), no NUL
@@ -39,6 +44,16 @@ def test_pose_arrays_round_trip_through_rclpy(n, dims, stamp, frame_id, seed):
                                                                              frame_id)))
     assert (got_stamp, got_frame) == (stamp, frame_id)
     np.testing.assert_array_equal(got, expected)
+
+
+@given(text=FRAME_IDS, stamp=st.integers(0, 2**40), frame_id=FRAME_IDS)
+@settings(max_examples=80, deadline=None)
+def test_label_markers_are_rclpys(text, stamp, frame_id):
+    """Every length of text and frame_id (so every padding), multi-byte characters too."""
+    msg = deserialize_message(label_marker_bytes(text, stamp, frame_id), MarkerArray)
+    assert msg == label_marker(text, stamp, frame_id)
+    assert msg.markers[0].text == text and msg.markers[0].header.frame_id == frame_id
+    assert deserialize_message(string_bytes(text), String).data == text
 
 
 def test_a_truncated_pose_array_is_refused():

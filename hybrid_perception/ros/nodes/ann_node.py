@@ -28,7 +28,12 @@ from hybrid_perception.hybrid.gesture.decision import DecisionStage
 from hybrid_perception.networks.ann.runtime import ANN_BACKENDS
 from hybrid_perception.networks.energy.counts import OpCounts
 from hybrid_perception.networks.energy.models import EnergyModel
-from hybrid_perception.ros.conversions import image_bytes, label_marker, read_image
+from hybrid_perception.ros.conversions import (
+    image_bytes,
+    label_marker_bytes,
+    read_image,
+    string_bytes,
+)
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
 from hybrid_perception.ros.parameters import declare_parameters
@@ -90,15 +95,15 @@ class AnnNode(Node):
             return
         self.probs_pub.publish(image_bytes(probabilities[None], '32FC1', t_us, frame_id))
         self.recent.append(probabilities)
-        mean = np.mean(self.recent, axis=0)
+        mean = np.mean(self.recent, axis=0) if len(self.recent) > 1 else probabilities
         best = int(mean.argmax())
         label = self.stage.label(mean, self.classes)
         declined = label != self.classes[best]
         self.stats['declined'] += declined
         text = f'{label} ({self.classes[best]} {mean[best]:.2f})' if declined else \
             f'{label} ({mean[best]:.2f})'
-        self.label_pub.publish(String(data=text))
-        self.markers_pub.publish(label_marker(text, t_us, frame_id))
+        self.label_pub.publish(string_bytes(text))
+        self.markers_pub.publish(label_marker_bytes(text, t_us, frame_id))
         self.stats['decisions'] += 1
         self.latency.add(time.perf_counter() - started)
 

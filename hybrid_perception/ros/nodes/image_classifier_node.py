@@ -29,9 +29,10 @@ from hybrid_perception.networks.energy import EnergyModel
 from hybrid_perception.ros.conversions import (
     CAMERA_ENCODINGS,
     camera_image,
-    label_marker,
-    matrix_to_image,
+    image_bytes,
+    label_marker_bytes,
     stamp_us,
+    string_bytes,
 )
 from hybrid_perception.ros.diagnostics import InputHealth, Latency, diagnostics
 from hybrid_perception.ros.entry import run_node
@@ -100,11 +101,11 @@ class ImageClassifierNode(Node):
             return
         t_us, frame_id = stamp_us(msg.header), msg.header.frame_id
         probabilities = decision.probabilities
-        self.probs_pub.publish(matrix_to_image(probabilities[None], '32FC1', t_us, frame_id))
+        self.probs_pub.publish(image_bytes(probabilities[None], '32FC1', t_us, frame_id))
         share = float(probabilities.max()) if probabilities.size else 0.0
         text = f'{decision.label} ({share:.2f})'
-        self.label_pub.publish(String(data=text))
-        self.markers_pub.publish(label_marker(text, t_us, frame_id))
+        self.label_pub.publish(string_bytes(text))
+        self.markers_pub.publish(label_marker_bytes(text, t_us, frame_id))
         self.stats['images'] += 1
         self.stats['undecided'] += decision.label == 'none'
         self.latency.add(time.perf_counter() - started)
