@@ -44,10 +44,16 @@ __all__ = ['CompiledRuntime']
 class CompiledRuntime(SnnRuntime):
     """A NetX export stepped window by window on the CPU (see the module's docstring)."""
 
-    #: a convolution's input busier than this share of spikes is computed as a matrix
-    #: product (:meth:`_im2col`), else scattered spike by spike: measured on the shipped
-    #: networks' convolutions, the scatter is faster up to 0.3 and the two are even near 0.5
+    #: a convolution's input busier than this share of spikes, over at least
+    #: ``dense_min_steps`` steps, is computed as a matrix product (:meth:`_im2col`), else
+    #: scattered spike by spike. Measured on the shipped networks (2026-12-04, one thread):
+    #: stepped one step a call, as the live nodes step, the scatter is the faster at every
+    #: density, 1.3-2.5x (pose at 0.1 input density: 116 against 175 µs a step; the gesture
+    #: SNN at 0.7: 136 against 208); the gesture head's window of 4 steps too (119 against
+    #: 143 µs at 0.7); over 8 steps or more the product wins above ~0.5 on the larger layers
+    #: (digits, 8 steps at full density: 914 against 1,123 µs; 22 steps: 1,902 against 2,749)
     dense_above = 0.5
+    dense_min_steps = 8
 
     def __init__(self, path: str | Path, window_steps: int) -> None:
         super().__init__(read_spec(path), window_steps)
@@ -109,7 +115,8 @@ class CompiledRuntime(SnnRuntime):
         self.layer_spikes = []
         for i, layer in enumerate(self.layers):
             steps, held = len(x), self._held[i]
-            if layer.kind == 'conv' and x.sum() <= x.size * self.dense_above:
+            if layer.kind == 'conv' and (steps < self.dense_min_steps
+                                         or x.sum() <= x.size * self.dense_above):
                 kept = np.empty((steps, *self._kept[i]), np.float32)
                 _conv_layer(x, held, self._kernels[i], *self._reach[i], self._current[i],
                             self._voltage[i], kept, *self._neurons[i])

@@ -34,7 +34,8 @@ SHIPPED = sorted(str(p.relative_to(MODELS_DIR)) for p in MODELS_DIR.rglob('*.net
 def test_the_compiled_runtime_is_the_torch_runtime_bit_for_bit(path, steps, dense_above, rng):
     network = SpikingNetwork.load_hdf5(MODELS_DIR / path)
     runtimes = TorchRuntime(network, steps), CompiledRuntime(MODELS_DIR / path, steps)
-    runtimes[1].dense_above = dense_above   # every convolution one way or the other
+    runtimes[1].dense_above = dense_above   # every convolution one way or the other,
+    runtimes[1].dense_min_steps = 1         # however few its steps
     for layer, shape in enumerate(network.spec.layer_shapes()):
         state = NeuronState(rng.uniform(-1.0, 1.0, shape), rng.uniform(-1.0, 1.2, shape))
         for runtime in runtimes:
