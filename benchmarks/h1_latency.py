@@ -16,23 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from live_graphs import make_bag  # this folder is on the path of a script run here
 
 MODELS = {'hybrid': 'gesture/hybrid', 'ann': 'gesture/ann'}
-
-
-def make_bag(scratch: Path) -> Path:
-    """A synthetic gesture bag (every class in turn), as ``make demo-gesture`` writes."""
-    bag = scratch / 'gestures'
-    subprocess.run([shutil.which('hybrid-perception'), 'dataset', 'gesture', '--samples', '66',
-                    '--out', str(bag)], check=True, capture_output=True)
-    return bag
 
 
 def p50_ms(bundle, packets, packet_us: int) -> float:
@@ -71,7 +62,7 @@ def main() -> int:
     from hybrid_perception.io.sources import read_packets
 
     with tempfile.TemporaryDirectory() as scratch:
-        bag = args.bag or make_bag(Path(scratch))
+        bag = args.bag or make_bag('h1', Path(scratch))[0]   # a synthetic gesture bag
         packets = read_packets(bag, None, args.packet_us)
         packets = packets[:max(1, int(args.seconds * 1e6 / args.packet_us))]
         bundles = {name: load_bundle(path) for name, path in MODELS.items()}
