@@ -106,10 +106,11 @@ class SpikingStage:
         self._bins_in = 0 if last else self._bins_in + 1
         if self.ahead:
             self.catch_up()
-            self._queued.append((spikes, last))
             step = self._next
-            if not last:
-                self.catch_up()
+            if last:
+                self._waiting = spikes
+            else:
+                self._next = self._run(spikes, False)
             return step, last
         if self.streams:
             return (self._run(spikes, last) if self.runtime else self(spikes)), last
@@ -122,9 +123,9 @@ class SpikingStage:
     def catch_up(self) -> None:
         """Run the bin :meth:`add_bin` left for later (a window's last, on a network a step
         ahead); the next :meth:`add_bin` does it first if nobody did."""
-        for spikes, last in self._queued:
-            self._next = self._run(spikes, last)
-        self._queued = []
+        if self._waiting is not None:
+            self._next = self._run(self._waiting, True)
+            self._waiting = None
 
     def _run(self, spikes: np.ndarray, ends_window: bool) -> np.ndarray:
         if not self.ahead:
@@ -146,7 +147,7 @@ class SpikingStage:
         """Back to rest, at a window's start (a run a step ahead has its first step ready)."""
         self._bins_in = 0                                   # bins of this window given so far
         self._held: list[np.ndarray] = []                   # those bins, if it plays whole
-        self._queued: list[tuple[np.ndarray, bool]] = []    # those left for catch_up
+        self._waiting: np.ndarray | None = None             # the last, left for catch_up
         if self.runtime:
             self.runtime.reset()
         if self.ahead:                                      # the first bin's step, ready
