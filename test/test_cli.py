@@ -303,3 +303,14 @@ def test_evaluate_pose_scores_the_live_two_camera_graph_like_the_model_offline(t
                                 ends))
     offline = mpjpe(np.concatenate(predicted), np.concatenate(true))
     assert models['ann']['mpjpe_2d_px'] == pytest.approx(offline, abs=1e-3)
+
+
+@pytest.mark.parametrize('args', [['--rounds', '1'], ['--seconds', '0']])
+def test_the_paired_latency_benchmark_refuses_what_cannot_be_paired(args):
+    """One round has no difference to bootstrap, and no seconds no decision: said before a
+    bag is written or a graph started."""
+    script = Path(__file__).resolve().parents[1] / 'benchmarks' / 'h1_latency.py'
+    result = subprocess.run([sys.executable, str(script), *args], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2
+    assert '--rounds must be at least 2 and --seconds positive' in result.stderr
